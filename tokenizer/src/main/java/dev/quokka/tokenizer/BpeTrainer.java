@@ -44,6 +44,10 @@ public final class BpeTrainer {
         this(vocabSize, DEFAULT_SPECIALS, PreTokenizer.gpt2(), 2);
     }
 
+    public int specialCount() {
+        return specials.size();
+    }
+
     public PreTokenizer preTokenizer() {
         return preTokenizer;
     }
@@ -51,10 +55,13 @@ public final class BpeTrainer {
     /** Counts the words of texts with this trainer's pre-tokenizer. */
     public Map<String, Long> countWords(Iterable<String> texts) {
         Map<String, Long> counts = new HashMap<>();
-        for (String text : texts) {
-            preTokenizer.split(text, 0, text.length(), (s, e) -> counts.merge(text.substring(s, e), 1L, Long::sum));
-        }
+        for (String text : texts) countWords(text, counts);
         return counts;
+    }
+
+    /** Adds the words of one text to {@code counts}. */
+    public void countWords(String text, Map<String, Long> counts) {
+        preTokenizer.split(text, 0, text.length(), (s, e) -> counts.merge(text.substring(s, e), 1L, Long::sum));
     }
 
     public Tokenizer train(Map<String, Long> wordCounts) {

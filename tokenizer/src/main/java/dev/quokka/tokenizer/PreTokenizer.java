@@ -72,6 +72,16 @@ public final class PreTokenizer {
                 new ByteLevelStep(false, false, false)), true);
     }
 
+    /** By name: {@code gpt2}, {@code cl100k} or {@code qwen}; anything else is taken as a Split regex. */
+    public static PreTokenizer named(String nameOrRegex) {
+        return switch (nameOrRegex) {
+            case "gpt2" -> gpt2();
+            case "cl100k" -> splitThenByteLevel(Cl100kSplitter.CL100K_PATTERN);
+            case "qwen" -> splitThenByteLevel(Cl100kSplitter.QWEN_PATTERN);
+            default -> splitThenByteLevel(nameOrRegex);
+        };
+    }
+
     public List<Step> steps() {
         return steps;
     }

@@ -61,6 +61,28 @@ public final class Tiktoken {
         }
     }
 
+    /** Rank counts of the bundled encodings, to avoid loading the ones that cannot match. */
+    private static final Map<String, Integer> BUNDLED_SIZES =
+            Map.of("r50k_base", 50256, "p50k_base", 50280, "cl100k_base", 100256, "o200k_base", 199998);
+
+    /**
+     * The bundled encoding whose tokens are exactly this tokenizer's (for example r50k_base for GPT-2's
+     * tokenizer.json), if any.
+     */
+    public static java.util.Optional<String> matchingBundled(Tokenizer t) throws IOException {
+        for (String name : List.of("r50k_base", "p50k_base", "cl100k_base", "o200k_base")) {
+            if (Math.abs(t.bpe().size() - BUNDLED_SIZES.get(name)) > 64) continue;
+            Bpe ref = bundled(name).bpe();
+            boolean same = true;
+            for (int id = 0; id < ref.size() && same; id++) {
+                byte[] b = ref.bytes(id);
+                same = b == null || Arrays.equals(b, t.bpe().bytes(id));
+            }
+            if (same) return java.util.Optional.of(name);
+        }
+        return java.util.Optional.empty();
+    }
+
     /** Loads a rank file with the pre-tokenizer pattern and special tokens that go with it. */
     public static Tokenizer load(Path rankFile, String pattern, Map<String, Integer> specials) throws IOException {
         try (InputStream in = Files.newInputStream(rankFile)) {

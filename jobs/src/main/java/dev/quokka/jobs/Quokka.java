@@ -1,0 +1,61 @@
+package dev.quokka.jobs;
+
+import dev.quokka.tokenizer.TokenizerFormatException;
+import dev.quokka.tokenizer.UnsupportedFeatureException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/** The {@code quokka} command: one subcommand per job, the same options locally and under spark-submit. */
+@Command(name = "quokka", mixinStandardHelpOptions = true, versionProvider = Quokka.Version.class,
+        description = "Data-constrained scaling studies of diffusion language models, on Apache Spark.",
+        subcommands = {DemoCommand.class, TokenizerCommand.class, BenchCommand.class, EnvCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Quokka {
+
+    @Option(names = "--master", scope = ScopeType.INHERIT, paramLabel = "URL",
+            description = "Spark master (default: local[*], or the one spark-submit was given).")
+    void setMaster(String master) {
+        SparkSessions.setMaster(master);
+    }
+
+    public static void main(String[] args) {
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } finally {
+            SparkSessions.stop();
+        }
+        System.exit(code);
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Quokka());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (isUserError(e)) {
+                cmd.getErr().println("quokka " + cmd.getCommandName() + ": " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
+        return cli;
+    }
+
+    /** Errors in the user's input or files: a message suffices, a stack trace would only hide it. */
+    private static boolean isUserError(Exception e) {
+        return e instanceof TokenizerFormatException || e instanceof UnsupportedFeatureException
+                || e instanceof InputException || e instanceof IOException || e instanceof UncheckedIOException
+                || e instanceof IllegalArgumentException;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Quokka.class.getPackage().getImplementationVersion();
+            return new String[] {"quokka " + (v == null ? "(development build)" : v)};
+        }
+    }
+}

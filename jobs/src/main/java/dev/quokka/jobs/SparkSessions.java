@@ -1,0 +1,37 @@
+package dev.quokka.jobs;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The one Spark session of a quokka process. The master is {@code --master} if given, else whatever spark-submit
+ * configured, else {@code local[*]}, so a job takes the same arguments on a laptop and on a cluster.
+ */
+final class SparkSessions {
+    private static String master;
+    private static SparkSession session;
+
+    private SparkSessions() {}
+
+    static synchronized void setMaster(String url) {
+        master = url;
+    }
+
+    static synchronized SparkSession get(String appName) {
+        if (session == null) {
+            SparkConf conf = new SparkConf(); // picks up the spark.* properties spark-submit sets
+            if (master != null) conf.setMaster(master);
+            else if (!conf.contains("spark.master")) conf.setMaster("local[*]");
+            if (conf.get("spark.master").startsWith("local")) conf.setIfMissing("spark.ui.enabled", "false");
+            session = SparkSession.builder().config(conf).appName(appName).getOrCreate();
+        }
+        return session;
+    }
+
+    static synchronized void stop() {
+        if (session != null) {
+            session.stop();
+            session = null;
+        }
+    }
+}

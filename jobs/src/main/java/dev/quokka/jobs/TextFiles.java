@@ -1,0 +1,97 @@
+package dev.quokka.jobs;
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+
+/** Local text files for the single-process commands: strict UTF-8, gzip by extension, atomic writes. */
+final class TextFiles {
+    private TextFiles() {}
+
+    /** Receives each line with its 1-based number. */
+    interface LineConsumer {
+        void accept(String line, long lineNo) throws IOException;
+    }
+
+    /** Reads lines (without their terminators); invalid UTF-8 fails naming the file and line. */
+    static void forEachLine(Path file, LineConsumer consumer) throws IOException {
+        long lineNo = 0;
+        try (BufferedReader r = open(file)) {
+            String line;
+            while (true) {
+                try {
+                    line = r.readLine();
+                } catch (CharacterCodingException e) {
+                    throw new InputException(file + ":" + (lineNo + 1), "invalid UTF-8");
+                }
+                if (line == null) break;
+                consumer.accept(line, ++lineNo);
+            }
+        }
+    }
+
+    static List<String> lines(Path file) throws IOException {
+        List<String> out = new ArrayList<>();
+        forEachLine(file, (line, n) -> out.add(line));
+        return out;
+    }
+
+    /** Blank-line separated blocks, with their inner newlines. */
+    static List<String> paragraphs(Path file) throws IOException {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        forEachLine(file, (line, n) -> {
+            if (line.isBlank()) {
+                if (cur.length() > 0) out.add(cur.toString());
+                cur.setLength(0);
+            } else {
+                if (cur.length() > 0) cur.append('\n');
+                cur.append(line);
+            }
+        });
+        if (cur.length() > 0) out.add(cur.toString());
+        return out;
+    }
+
+    static BufferedReader open(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new InputException(file.toString(), "no such file");
+        InputStream in = Files.newInputStream(file);
+        if (file.toString().endsWith(".gz")) in = new GZIPInputStream(in, 1 << 16);
+        return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)), 1 << 16);
+    }
+
+    /** Receives the writer of an output file that appears only when complete. */
+    interface WriterBody {
+        void write(Writer out) throws IOException;
+    }
+
+    /** Writes to a temporary file beside {@code target} and renames it into place: never a partial file. */
+    static void writeAtomically(Path target, WriterBody body) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        try {
+            try (Writer w = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(tmp), StandardCharsets.UTF_8), 1 << 16)) {
+                body.write(w);
+            }
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}
