@@ -1,13 +1,17 @@
 package dev.quokka.jobs;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,12 +39,40 @@ final class TextFiles {
                 try {
                     line = r.readLine();
                 } catch (CharacterCodingException e) {
-                    throw new InputException(file + ":" + (lineNo + 1), "invalid UTF-8");
+                    // The reader decodes ahead of the lines it returns, so find the bad line in the raw bytes.
+                    throw invalidUtf8(file);
                 }
                 if (line == null) break;
                 consumer.accept(line, ++lineNo);
             }
         }
+    }
+
+    /** The first line of a file that is not valid UTF-8, with the byte column. */
+    private static InputException invalidUtf8(Path file) throws IOException {
+        CharsetDecoder strict = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        try (InputStream in = new BufferedInputStream(rawStream(file), 1 << 16)) {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            long lineNo = 1;
+            int b;
+            do {
+                b = in.read();
+                if (b == '\n' || b < 0) {
+                    ByteBuffer bytes = ByteBuffer.wrap(line.toByteArray());
+                    try {
+                        strict.reset().decode(bytes);
+                    } catch (CharacterCodingException e) {
+                        return new InputException(file + ":" + lineNo, "invalid UTF-8 at byte " + (bytes.position() + 1) + " of the line");
+                    }
+                    line.reset();
+                    lineNo++;
+                } else {
+                    line.write(b);
+                }
+            } while (b >= 0);
+        }
+        return new InputException(file.toString(), "invalid UTF-8");
     }
 
     static List<String> lines(Path file) throws IOException {
@@ -67,12 +99,15 @@ final class TextFiles {
     }
 
     static BufferedReader open(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) throw new InputException(file.toString(), "no such file");
-        InputStream in = Files.newInputStream(file);
-        if (file.toString().endsWith(".gz")) in = new GZIPInputStream(in, 1 << 16);
-        return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
+        return new BufferedReader(new InputStreamReader(rawStream(file), StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT)), 1 << 16);
+    }
+
+    private static InputStream rawStream(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new InputException(file.toString(), "no such file");
+        InputStream in = Files.newInputStream(file);
+        return file.toString().endsWith(".gz") ? new GZIPInputStream(in, 1 << 16) : in;
     }
 
     /** Receives the writer of an output file that appears only when complete. */

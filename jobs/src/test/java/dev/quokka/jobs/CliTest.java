@@ -60,10 +60,10 @@ class CliTest {
     void invalidUtf8IsReportedWithFileAndLine() throws Exception {
         Path in = dir.resolve("bad.txt");
         Files.write(in, new byte[] {'o', 'k', '\n', 'b', 'a', (byte) 0xC3, (byte) 0x28, '\n'});
-        Path out = dir.resolve("bad.ids");
+        Path out = dir.resolve("invalid-utf8.ids");
         Result r = run("tokenizer", "encode", "--tokenizer", tokenizer.toString(), "--input", in.toString(), "--output", out.toString());
         assertEquals(2, r.code);
-        assertTrue(r.err.contains(in + ":2: invalid UTF-8"), r.err);
+        assertTrue(r.err.contains(in + ":2: invalid UTF-8 at byte 3 of the line"), r.err);
         assertFalse(Files.exists(out), "no partial output");
         try (Stream<Path> files = Files.list(dir)) {
             assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "temporary files are cleaned up");
@@ -72,7 +72,7 @@ class CliTest {
 
     @Test
     void badIdsAreReportedWithFileAndLine() throws Exception {
-        Path in = dir.resolve("bad.ids");
+        Path in = dir.resolve("bad-ids.txt");
         Files.writeString(in, "1 2 3\n4 x 5\n");
         Result r = run("tokenizer", "decode", "--tokenizer", tokenizer.toString(), "--input", in.toString(), "--output", dir.resolve("o.txt").toString());
         assertEquals(2, r.code);

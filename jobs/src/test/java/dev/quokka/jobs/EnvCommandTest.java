@@ -33,6 +33,6 @@ class EnvCommandTest {
         assertEquals(0, code, out);
         assertTrue(out.contains("spark.master                 local[2]"), out);
         assertTrue(out.contains("spark job (sum 0..999999)    ok"), out);
-        assertTrue(out.contains("nd4j.backend                 CpuBackend"), out);
+        assertTrue(out.contains("nd4j.backend                 CPU"), out);
     }
 }

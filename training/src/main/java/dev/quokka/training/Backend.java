@@ -10,9 +10,10 @@ public final class Backend {
 
     public static Map<String, String> describe() {
         Map<String, String> info = new LinkedHashMap<>();
-        info.put("nd4j.backend", Nd4j.getBackend().getClass().getSimpleName());
         info.put("nd4j.dtype", String.valueOf(Nd4j.dataType()));
-        Nd4j.getExecutioner().getEnvironmentInformation().forEach((k, v) -> info.put("nd4j." + k, String.valueOf(v)));
+        Nd4j.getExecutioner().getEnvironmentInformation().forEach((k, v) -> {
+            if (!k.equals("memoryBandwidth")) info.put("nd4j." + k, String.valueOf(v));
+        });
         return info;
     }
 }
