@@ -1,7 +1,6 @@
 package dev.quokka.jobs;
 
 import dev.quokka.tokenizer.TokenizerFormatException;
-import dev.quokka.tokenizer.UnsupportedFeatureException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import picocli.CommandLine;
@@ -46,8 +45,7 @@ public final class Quokka {
 
     /** Errors in the user's input or files: a message suffices, a stack trace would only hide it. */
     private static boolean isUserError(Exception e) {
-        return e instanceof TokenizerFormatException || e instanceof UnsupportedFeatureException
-                || e instanceof InputException || e instanceof IOException || e instanceof UncheckedIOException
+        return e instanceof TokenizerFormatException || e instanceof InputException || e instanceof IOException || e instanceof UncheckedIOException
                 || e instanceof IllegalArgumentException;
     }
 

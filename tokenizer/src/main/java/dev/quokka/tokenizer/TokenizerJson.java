@@ -40,9 +40,7 @@ public final class TokenizerJson {
             throw new TokenizerFormatException(path + " (line " + e.getLocation().getLineNr() + ")",
                     "not valid JSON: " + e.getOriginalMessage());
         } catch (TokenizerFormatException e) {
-            throw new TokenizerFormatException(path + ": " + e.field(), e.detail());
-        } catch (UnsupportedFeatureException e) {
-            throw new UnsupportedFeatureException(path + ": " + e.field(), e.detail());
+            throw e.inFile(path);
         }
     }
 

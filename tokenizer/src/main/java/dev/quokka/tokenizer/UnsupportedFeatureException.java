@@ -1,21 +1,13 @@
 package dev.quokka.tokenizer;
 
-/** A tokenizer.json field this library does not implement, named by its JSON path. */
-public final class UnsupportedFeatureException extends IllegalArgumentException {
-    private final String field;
-    private final String detail;
-
+/** A well-formed tokenizer.json field this library does not implement, named by its JSON path. */
+public final class UnsupportedFeatureException extends TokenizerFormatException {
     public UnsupportedFeatureException(String field, String detail) {
-        super(field + ": unsupported " + detail);
-        this.field = field;
-        this.detail = detail;
+        super(field, detail, field + ": unsupported " + detail);
     }
 
-    public String field() {
-        return field;
-    }
-
-    public String detail() {
-        return detail;
+    @Override
+    public UnsupportedFeatureException inFile(Object file) {
+        return new UnsupportedFeatureException(file + ": " + field(), detail());
     }
 }
