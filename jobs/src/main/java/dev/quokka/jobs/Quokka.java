@@ -1,5 +1,6 @@
 package dev.quokka.jobs;
 
+import dev.quokka.dataprep.BadRecordException;
 import dev.quokka.tokenizer.TokenizerFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,7 +12,7 @@ import picocli.CommandLine.ScopeType;
 /** The {@code quokka} command: one subcommand per job, the same options locally and under spark-submit. */
 @Command(name = "quokka", mixinStandardHelpOptions = true, versionProvider = Quokka.Version.class,
         description = "Data-constrained scaling studies of diffusion language models, on Apache Spark.",
-        subcommands = {DemoCommand.class, TokenizerCommand.class, BenchCommand.class, EnvCommand.class,
+        subcommands = {DemoCommand.class, TokenizeCommand.class, TokenizerCommand.class, BenchCommand.class, EnvCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Quokka {
 
@@ -45,7 +46,7 @@ public final class Quokka {
 
     /** Errors in the user's input or files: a message suffices, a stack trace would only hide it. */
     private static boolean isUserError(Exception e) {
-        return e instanceof TokenizerFormatException || e instanceof InputException || e instanceof IOException || e instanceof UncheckedIOException
+        return e instanceof TokenizerFormatException || e instanceof InputException || e instanceof BadRecordException || e instanceof IOException || e instanceof UncheckedIOException
                 || e instanceof IllegalArgumentException;
     }
 

@@ -1,0 +1,206 @@
+package dev.quokka.dataprep;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quokka.dataprep.InputFiles.InputFile;
+import dev.quokka.tokenizer.Tokenizer;
+import dev.quokka.tokenizer.TokenizerJson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkException;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code quokka tokenize}: corpora to a Parquet dataset of tokenized documents ({@link Schemas#DOCS}), with a
+ * manifest whose counts add up: every record read is a document, an empty document or a rejected record.
+ *
+ * <p>The output does not depend on the parallelism: documents are hash-partitioned by id into a number of files set by
+ * the input size, sorted by id within each file, and the files get fixed names.
+ */
+public final class TokenizeJob {
+    public static final String FORMAT = "quokka.docs/1";
+    private static final Logger LOG = LoggerFactory.getLogger(TokenizeJob.class);
+    private static final long BYTES_PER_PARTITION = 64L << 20;
+
+    /** The manifest of the output, and whether this run found it already complete and left it alone. */
+    public record Result(JsonNode manifest, boolean upToDate) {}
+
+    private TokenizeJob() {}
+
+    public static Result run(SparkSession spark, TokenizeConfig cfg) throws IOException {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Configuration conf = SourceReader.hadoopConf(spark);
+        List<InputFile> files = InputFiles.expand(cfg.inputs(), conf);
+        byte[] tokenizerJson = readFile(cfg.tokenizer(), conf);
+        Tokenizer tokenizer = TokenizerJson.parse(new String(tokenizerJson, StandardCharsets.UTF_8));
+        if (tokenizer.specialTokens().endOfDocumentId().isEmpty()) {
+            throw new IllegalArgumentException(cfg.tokenizer() + ": the tokenizer has no end-of-document token (e.g. <|endoftext|>)");
+        }
+        String tokenizerSha = TokenizerJson.sha256(tokenizer);
+        LOG.info("tokenize: {} input files, {} bytes; checksumming", files.size(), files.stream().mapToLong(InputFile::bytes).sum());
+        Map<String, String> checksums = InputFiles.checksums(sc, files);
+
+        ObjectNode request = JsonNodeFactory.instance.objectNode();
+        request.set("config", cfg.toJson());
+        request.put("tokenizer_sha256", tokenizerSha);
+        ArrayNode inputs = request.putArray("inputs");
+        for (InputFile f : files) {
+            inputs.addObject().put("source", f.source()).put("uri", f.uri()).put("bytes", f.bytes()).put("sha256", checksums.get(f.uri()));
+        }
+        String requestSha = Manifests.sha256(request);
+
+        AtomicOutput out = new AtomicOutput(cfg.output(), conf);
+        if (out.isComplete() && requestSha.equals(out.manifest().path("request_sha256").asText())) {
+            LOG.info("tokenize: {} is complete and was made from the same inputs and settings; nothing to do", out.target());
+            return new Result(out.manifest(), true);
+        }
+        if (out.exists() && !cfg.overwrite()) {
+            throw new IllegalArgumentException(out.target() + " exists" + (out.isComplete() ? " and was made from other inputs or settings" : "")
+                    + "; use --overwrite to replace it");
+        }
+
+        out.begin();
+        try {
+            JsonNode manifest = write(spark, sc, cfg, files, tokenizerJson, tokenizerSha, tokenizer, out, request, requestSha);
+            out.commit(manifest);
+            LOG.info("tokenize: wrote {}", out.target());
+            return new Result(manifest, false);
+        } catch (SparkException e) {
+            out.abort();
+            throw unwrap(e);
+        } catch (IOException | RuntimeException e) {
+            out.abort();
+            throw e;
+        }
+    }
+
+    private static JsonNode write(SparkSession spark, JavaSparkContext sc, TokenizeConfig cfg, List<InputFile> files,
+                                  byte[] tokenizerJson, String tokenizerSha, Tokenizer tokenizer, AtomicOutput out,
+                                  ObjectNode request, String requestSha) throws IOException, SparkException {
+        Broadcast<byte[]> tokenizerBroadcast = sc.broadcast(tokenizerJson);
+        Dataset<Row> tokenized = spark.createDataFrame(
+                SourceReader.read(spark, files, cfg).mapPartitions(new TokenizeRecords(tokenizerBroadcast, tokenizerSha, cfg.lenient())),
+                Schemas.TOKENIZED).persist(StorageLevel.DISK_ONLY());
+        try {
+            // Counts come from the data, not from accumulators, which retried tasks can count twice.
+            List<Row> byStatus = tokenized.groupBy("status", "reason")
+                    .agg(count(lit(1)), sum(col("n_tokens")), sum(col("replaced_surrogates"))).collectAsList();
+            int partitions = partitions(files);
+            tokenized.filter(col("status").equalTo(TokenizeRecords.OK))
+                    .select("doc_id", "source", "position", "n_tokens", "tokens")
+                    .repartition(partitions, col("doc_id")).sortWithinPartitions("doc_id")
+                    .write().option("compression", "zstd").parquet(out.staging());
+            out.normalizePartFiles("");
+            ObjectNode counts = counts(byStatus);
+            if (counts.get("rejected").asLong() > 0) {
+                tokenized.filter(col("status").equalTo(TokenizeRecords.REJECTED))
+                        .select(Schemas.REJECTED_COLUMNS.stream().map(c -> col(c)).toArray(org.apache.spark.sql.Column[]::new))
+                        .repartition(Math.max(1, partitions / 8), col("source")).sortWithinPartitions("source", "position")
+                        .write().json(out.staging() + "/_rejected");
+                out.normalizePartFiles("_rejected");
+            }
+
+            ObjectNode m = JsonNodeFactory.instance.objectNode();
+            m.put("format", FORMAT);
+            m.put("request_sha256", requestSha);
+            m.setAll(request);
+            ObjectNode tok = m.putObject("tokenizer");
+            tok.put("uri", cfg.tokenizer());
+            tok.put("sha256", tokenizerSha);
+            tok.put("vocab_size", tokenizer.vocabSize());
+            tok.put("end_of_document", tokenizer.specialTokens().endOfDocument());
+            m.set("counts", counts);
+            m.put("partitions", partitions);
+            ArrayNode outFiles = m.putArray("files");
+            for (FileStatus f : out.fileSystem().listStatus(out.stagingPath(), p -> p.getName().endsWith(".parquet"))) {
+                outFiles.addObject().put("name", f.getPath().getName()).put("bytes", f.getLen());
+            }
+            m.put("code_version", BuildInfo.codeVersion());
+            m.put("spark_version", spark.version());
+            return m;
+        } finally {
+            tokenized.unpersist();
+        }
+    }
+
+    /** records = documents + empty + rejected, or the job fails: nothing may go uncounted. */
+    private static ObjectNode counts(List<Row> byStatus) {
+        long documents = 0, tokens = 0, empty = 0, rejected = 0, surrogates = 0;
+        Map<String, Long> reasons = new TreeMap<>();
+        for (Row r : byStatus) {
+            String status = r.getString(0);
+            long n = r.getLong(2);
+            switch (status) {
+                case TokenizeRecords.OK -> {
+                    documents += n;
+                    tokens += r.isNullAt(3) ? 0 : r.getLong(3);
+                }
+                case TokenizeRecords.EMPTY -> empty += n;
+                case TokenizeRecords.REJECTED -> {
+                    rejected += n;
+                    reasons.merge(r.getString(1), n, Long::sum);
+                }
+                default -> throw new IllegalStateException("unknown status " + status);
+            }
+            surrogates += r.isNullAt(4) ? 0 : r.getLong(4);
+        }
+        ObjectNode c = JsonNodeFactory.instance.objectNode();
+        c.put("records", documents + empty + rejected);
+        c.put("documents", documents);
+        c.put("tokens", tokens);
+        c.put("empty", empty);
+        c.put("rejected", rejected);
+        ObjectNode rr = c.putObject("rejected_by_reason");
+        reasons.forEach(rr::put);
+        c.put("replaced_lone_surrogates", surrogates);
+        return c;
+    }
+
+    /** From the input size alone (compressed files count four times), never from the cluster's parallelism. */
+    static int partitions(List<InputFile> files) {
+        long bytes = 0;
+        for (InputFile f : files) {
+            boolean compressed = f.uri().endsWith(".gz") || f.uri().endsWith(".bz2") || f.uri().endsWith(".zst");
+            bytes += compressed ? f.bytes() * 4 : f.bytes();
+        }
+        return (int) Math.max(1, Math.min(4096, (bytes + BYTES_PER_PARTITION - 1) / BYTES_PER_PARTITION));
+    }
+
+    static byte[] readFile(String uri, Configuration conf) throws IOException {
+        Path p = new Path(uri);
+        try (InputStream in = p.getFileSystem(conf).open(p)) {
+            return in.readAllBytes();
+        } catch (java.io.FileNotFoundException e) {
+            throw new IllegalArgumentException(uri + ": no such file");
+        }
+    }
+
+    /** The bad record behind a failed Spark job, as a plain error that names it. */
+    static RuntimeException unwrap(SparkException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BadRecordException bad) return new BadRecordException(bad.getMessage());
+        }
+        return new RuntimeException(e);
+    }
+}
