@@ -44,6 +44,19 @@ public final class AtomicOutput {
         return isComplete(fs, target);
     }
 
+    /**
+     * The manifest of an existing complete output made by the same request (a rerun is then a no-op), or null if
+     * there is nothing to reuse. An existing output from another request needs {@code overwrite}.
+     */
+    public JsonNode reusable(String requestSha, boolean overwrite) throws IOException {
+        if (isComplete() && requestSha.equals(manifest().path("request_sha256").asText())) return manifest();
+        if (exists() && !overwrite) {
+            throw new IllegalArgumentException(target + " exists" + (isComplete() ? " and was made from other inputs or settings" : "")
+                    + "; use --overwrite to replace it");
+        }
+        return null;
+    }
+
     public boolean exists() throws IOException {
         return fs.exists(target);
     }

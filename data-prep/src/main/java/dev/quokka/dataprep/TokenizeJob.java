@@ -71,13 +71,10 @@ public final class TokenizeJob {
         String requestSha = Manifests.sha256(request);
 
         AtomicOutput out = new AtomicOutput(cfg.output(), conf);
-        if (out.isComplete() && requestSha.equals(out.manifest().path("request_sha256").asText())) {
+        JsonNode existing = out.reusable(requestSha, cfg.overwrite());
+        if (existing != null) {
             LOG.info("tokenize: {} is complete and was made from the same inputs and settings; nothing to do", out.target());
-            return new Result(out.manifest(), true);
-        }
-        if (out.exists() && !cfg.overwrite()) {
-            throw new IllegalArgumentException(out.target() + " exists" + (out.isComplete() ? " and was made from other inputs or settings" : "")
-                    + "; use --overwrite to replace it");
+            return new Result(existing, true);
         }
 
         out.begin();

@@ -1,0 +1,46 @@
+package dev.quokka.dataprep;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * A repetition-controlled study: exactly U unique training tokens seen over e epochs, in sequences of L+1 tokens.
+ *
+ * @param docs          a complete {@code quokka tokenize} output
+ * @param output        the study directory
+ * @param uniqueTokens  U, taken exactly (the last document is truncated)
+ * @param epochs        e; a fractional last epoch takes a prefix of its order
+ * @param seqLen        L: sequences are windows of L+1 tokens at stride L
+ * @param seed          orders the unique subset, the epochs and the sequences; not the validation set
+ * @param valFraction   the share of documents held out (used when {@code valTokens} is 0)
+ * @param valTokens     hold out whole documents, in hash order, until this many tokens
+ * @param overwrite     replace an existing study made with other settings
+ */
+public record StudyConfig(String docs, String output, long uniqueTokens, double epochs, int seqLen, long seed,
+                          double valFraction, long valTokens, boolean overwrite) {
+    public StudyConfig {
+        if (uniqueTokens <= 0) throw new IllegalArgumentException("--unique-tokens must be positive");
+        if (!(epochs > 0) || epochs > 100_000) throw new IllegalArgumentException("--epochs must be in (0, 100000], not " + epochs);
+        if (seqLen <= 0) throw new IllegalArgumentException("--seq-len must be positive");
+        if (valTokens < 0 || valFraction < 0 || valFraction >= 1) throw new IllegalArgumentException("the validation share must be in [0, 1)");
+        if (valTokens > 0 && valFraction > 0) throw new IllegalArgumentException("give a validation fraction or a token count, not both");
+        if (valTokens == 0 && valFraction == 0) throw new IllegalArgumentException("a study needs a validation set: a fraction or a token count");
+    }
+
+    /** Total training tokens, round(U * e). */
+    public long totalTokens() {
+        return Math.round(uniqueTokens * epochs);
+    }
+
+    ObjectNode toJson() {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("docs", docs);
+        n.put("unique_tokens", uniqueTokens);
+        n.put("epochs", epochs);
+        n.put("seq_len", seqLen);
+        n.put("seed", seed);
+        if (valTokens > 0) n.put("validation_tokens", valTokens);
+        else n.put("validation_fraction", valFraction);
+        return n;
+    }
+}
