@@ -17,17 +17,17 @@ import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 @Tag("slow")
 class ShardJobTest {
-    @TempDir
     static Path dir;
     static String docs;
     static long corpusTokens;
 
     @BeforeAll
-    static void tokenizeTheFixture() throws Exception {
+    static synchronized void tokenizeTheFixture() throws Exception {
+        if (docs != null && Files.exists(Path.of(docs))) return;
+        if (dir == null) dir = Files.createTempDirectory("quokka-shard");
         Path in = dir.resolve("europarl.txt");
         Files.write(in, SparkTest.fixtureLines("corpus/europarl-sample.txt.gz"), StandardCharsets.UTF_8);
         docs = dir.resolve("docs").toString();

@@ -1,0 +1,232 @@
+package dev.quokka.dataprep;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.example.GroupReadSupport;
+
+/**
+ * Reads a study as training consumes it, in one JVM and without Spark.
+ *
+ * <p>The stream is epoch 0's documents in its index order, then epoch 1's, and so on, cut at round(U e) tokens.
+ * Sequence s of the stream is the window of L+1 tokens starting at s L (consecutive windows share one token, as in
+ * Megatron). A sequence belongs to the epoch it starts in, and the training order visits each epoch's sequences in
+ * the seeded order {@link Permutations#sequences}. Sequence j of the training order is therefore
+ * {@code first(k) + sigma_k(j - first(k))} of the stream, where k is the epoch j falls in.
+ */
+public final class StudyReader {
+    private final JsonNode manifest;
+    private final int[] tokens;       // the unique tokens, documents in rank order
+    private final long[] docStart;    // by rank, with a final entry U
+    private final Path indexDir;
+    private final Configuration conf;
+    private final long uniqueTokens;
+    private final long streamTokens;
+    private final int seqLen;
+    private final long seed;
+    private final long[] firstSequence; // by epoch, with a final entry: the number of sequences
+    private final int epochs;
+
+    private int cachedEpoch = -1;
+    private int[] cachedOrder;
+    private long[] cachedCumulative;
+    private int cachedShuffleEpoch = -1;
+    private int[] cachedShuffle;
+
+    private StudyReader(JsonNode manifest, int[] tokens, long[] docStart, Path indexDir, Configuration conf) {
+        this.manifest = manifest;
+        this.tokens = tokens;
+        this.docStart = docStart;
+        this.indexDir = indexDir;
+        this.conf = conf;
+        this.uniqueTokens = manifest.get("unique").get("tokens").asLong();
+        this.streamTokens = manifest.get("stream").get("tokens").asLong();
+        this.seqLen = manifest.get("stream").get("seq_len").asInt();
+        this.seed = manifest.get("index").get("seed").asLong();
+        JsonNode e = manifest.get("epochs");
+        this.epochs = e.size();
+        this.firstSequence = new long[epochs + 1];
+        for (int k = 0; k < epochs; k++) firstSequence[k] = e.get(k).get("first_sequence").asLong();
+        firstSequence[epochs] = manifest.get("stream").get("sequences").asLong();
+    }
+
+    /** Opens a complete study (a directory with _SUCCESS) on any Hadoop FileSystem. */
+    public static StudyReader open(String study, Configuration conf) throws IOException {
+        Path dir = new Path(study);
+        FileSystem fs = dir.getFileSystem(conf);
+        if (!AtomicOutput.isComplete(fs, dir)) throw new IllegalArgumentException(study + " is not a complete study (no _SUCCESS)");
+        JsonNode m = AtomicOutput.readManifest(fs, dir);
+        if (!ShardJob.FORMAT.equals(m.path("format").asText())) throw new IllegalArgumentException(study + ": not a " + ShardJob.FORMAT + " manifest");
+        long u = m.get("unique").get("tokens").asLong();
+        int n = m.get("unique").get("documents").asInt();
+        if (u > Integer.MAX_VALUE - 8) throw new IllegalArgumentException(study + ": U = " + u + " does not fit one array");
+        int[] tokens = new int[(int) u];
+        long[] start = new long[n + 1];
+        int[] lengths = new int[n];
+        for (JsonNode f : m.get("unique").get("files")) {
+            for (Group g : rows(new Path(dir, f.get("name").asText()), conf)) {
+                int rank = g.getInteger("rank", 0);
+                long offset = g.getLong("offset", 0);
+                Group list = g.getGroup("tokens", 0);
+                int len = list.getFieldRepetitionCount("list");
+                for (int i = 0; i < len; i++) tokens[(int) offset + i] = list.getGroup("list", i).getInteger("element", 0);
+                start[rank] = offset;
+                lengths[rank] = len;
+            }
+        }
+        start[n] = u;
+        for (int r = 0; r < n; r++) {
+            if (start[r] + lengths[r] != start[r + 1]) throw new IllegalStateException(study + ": unique document " + r + " does not end where " + (r + 1) + " starts");
+        }
+        return new StudyReader(m, tokens, start, new Path(dir, "index"), conf);
+    }
+
+    static List<Group> rows(Path file, Configuration conf) throws IOException {
+        List<Group> out = new ArrayList<>();
+        try (ParquetReader<Group> r = ParquetReader.builder(new GroupReadSupport(), file).withConf(conf).build()) {
+            for (Group g = r.read(); g != null; g = r.read()) out.add(g);
+        }
+        return out;
+    }
+
+    public JsonNode manifest() {
+        return manifest;
+    }
+
+    /** Number of sequences in the whole run. */
+    public long sequences() {
+        return firstSequence[epochs];
+    }
+
+    /** Tokens per sequence: L + 1. */
+    public int window() {
+        return seqLen + 1;
+    }
+
+    public int seqLen() {
+        return seqLen;
+    }
+
+    public int epochs() {
+        return epochs;
+    }
+
+    public long uniqueTokens() {
+        return uniqueTokens;
+    }
+
+    public long firstSequence(int epoch) {
+        return firstSequence[epoch];
+    }
+
+    public long sequencesIn(int epoch) {
+        return firstSequence[epoch + 1] - firstSequence[epoch];
+    }
+
+    /** The epoch that training-order sequence j belongs to. */
+    public int epochOf(long j) {
+        if (j < 0 || j >= sequences()) throw new IndexOutOfBoundsException("sequence " + j + " of " + sequences());
+        int k = Arrays.binarySearch(firstSequence, 0, epochs, j);
+        if (k < 0) k = -k - 2;
+        while (k + 1 < epochs && firstSequence[k + 1] == j) k++; // epochs with no sequence of their own
+        return k;
+    }
+
+    /** Epochs seen once training-order sequence j is done: stream tokens consumed, (j + 1) L, over U. */
+    public double epochsAfter(long j) {
+        if (j < 0 || j >= sequences()) throw new IndexOutOfBoundsException("sequence " + j + " of " + sequences());
+        return (double) (j + 1) * seqLen / uniqueTokens;
+    }
+
+    /** Fills {@code out} with the L+1 tokens of training-order sequence j. */
+    public void read(long j, int[] out) {
+        int k = epochOf(j);
+        if (cachedShuffleEpoch != k) {
+            cachedShuffle = Permutations.sequences(seed, k, Math.toIntExact(sequencesIn(k)));
+            cachedShuffleEpoch = k;
+        }
+        readStream(firstSequence[k] + cachedShuffle[(int) (j - firstSequence[k])], out);
+    }
+
+    /** Fills {@code out} with the L+1 tokens of stream sequence s (stream order, before shuffling). */
+    public void readStream(long s, int[] out) {
+        readTokens(s * seqLen, out, seqLen + 1);
+    }
+
+    /** Copies {@code len} tokens of the stream from position {@code p}, across documents and epochs. */
+    public void readTokens(long p, int[] out, int len) {
+        if (p < 0 || p + len > streamTokens) throw new IndexOutOfBoundsException("tokens " + p + ".." + (p + len) + " of " + streamTokens);
+        int done = 0;
+        while (done < len) {
+            int k = (int) (p / uniqueTokens);
+            long offset = p % uniqueTokens;
+            loadEpoch(k);
+            int i = Arrays.binarySearch(cachedCumulative, offset);
+            if (i < 0) i = -i - 2;
+            while (cachedCumulative[i + 1] == offset) i++; // skip empty documents at this offset
+            int doc = cachedOrder[i];
+            long inDoc = offset - cachedCumulative[i];
+            int n = (int) Math.min(len - done, (docStart[doc + 1] - docStart[doc]) - inDoc);
+            System.arraycopy(tokens, (int) (docStart[doc] + inDoc), out, done, n);
+            done += n;
+            p += n;
+        }
+    }
+
+    /** The document order of epoch k, from the stored index. */
+    public int[] epochOrder(int k) {
+        loadEpoch(k);
+        return cachedOrder.clone();
+    }
+
+    private void loadEpoch(int k) {
+        if (k == cachedEpoch) return;
+        int[] order = null;
+        try {
+            FileSystem fs = indexDir.getFileSystem(conf);
+            for (var f : fs.listStatus(indexDir, path -> path.getName().endsWith(".parquet"))) {
+                try (ParquetReader<Group> r = ParquetReader.builder(new GroupReadSupport(), f.getPath()).withConf(conf).build()) {
+                    for (Group g = r.read(); g != null && order == null; g = r.read()) {
+                        if (g.getInteger("epoch", 0) != k) continue;
+                        Group list = g.getGroup("order", 0);
+                        order = new int[list.getFieldRepetitionCount("list")];
+                        for (int i = 0; i < order.length; i++) order[i] = list.getGroup("list", i).getInteger("element", 0);
+                    }
+                }
+                if (order != null) break;
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        if (order == null) throw new IllegalStateException(indexDir + " has no order for epoch " + k);
+        long[] cumulative = new long[order.length + 1];
+        for (int i = 0; i < order.length; i++) cumulative[i + 1] = cumulative[i] + docStart[order[i] + 1] - docStart[order[i]];
+        cachedOrder = order;
+        cachedCumulative = cumulative;
+        cachedEpoch = k;
+    }
+
+    /** The held-out documents, each ending with end-of-document, in document-id order. */
+    public static List<int[]> validation(String study, Configuration conf) throws IOException {
+        Path dir = new Path(study, "validation");
+        List<int[]> docs = new ArrayList<>();
+        var files = dir.getFileSystem(conf).listStatus(dir, p -> p.getName().endsWith(".parquet"));
+        Arrays.sort(files);
+        for (var f : files) {
+            for (Group g : rows(f.getPath(), conf)) {
+                Group list = g.getGroup("tokens", 0);
+                int[] t = new int[list.getFieldRepetitionCount("list")];
+                for (int i = 0; i < t.length; i++) t[i] = list.getGroup("list", i).getInteger("element", 0);
+                docs.add(t);
+            }
+        }
+        return docs;
+    }
+}
