@@ -115,6 +115,7 @@ public final class ShardJob {
             m.set("tokenizer", docsManifest.get("tokenizer"));
 
             long[] valStats = tokenStats(validation);
+            validation = withChecksum(spark, validation);
             validation.repartition((int) Math.max(1, valStats[1] / TOKENS_PER_FILE + 1), col("doc_id")).sortWithinPartitions("doc_id")
                     .write().option("compression", "zstd").parquet(out.staging() + "/validation");
             out.normalizePartFiles("validation");
@@ -124,6 +125,7 @@ public final class ShardJob {
             val.put("documents", valStats[0]);
             val.put("tokens", valStats[1]);
             val.put("checksum", Multiset.hex(valStats[2]));
+            val.set("files", files(out, "validation"));
 
             long available = tokenStats(train)[1];
             if (available < U) {
@@ -237,19 +239,19 @@ public final class ShardJob {
             e.put("sequences", Math.max(0, end - first));
             // A full epoch is a permutation of the unique documents (checked as the index was written), so it holds
             // exactly their multiset; a partial last epoch is summed from its documents.
-            e.put("checksum", tokens == U ? uniqueChecksum : Multiset.hex(partialEpochChecksum(out, seed, k, n, tokens)));
+            e.put("checksum", tokens == U ? uniqueChecksum : Multiset.hex(partialEpochChecksum(out.staging(), seed, k, n, tokens)));
         }
     }
 
     /** The multiset checksum of the first {@code tokens} tokens of epoch k's document order. */
-    private static long partialEpochChecksum(AtomicOutput out, long seed, int k, int n, long tokens) {
+    static long partialEpochChecksum(String study, long seed, int k, int n, long tokens) {
         SparkSession spark = SparkSession.active();
         int[] order = Permutations.documents(seed, k, n);
         int[] position = new int[n];
         for (int i = 0; i < n; i++) position[order[i]] = i;
         // position[] is per document, like the index row itself; it goes to the executors as a broadcast.
         var pos = JavaSparkContexts.of(spark).broadcast(position);
-        Dataset<Row> unique = spark.read().parquet(out.staging() + "/unique").select("rank", "n_tokens", "tokens");
+        Dataset<Row> unique = spark.read().parquet(study + "/unique").select("rank", "n_tokens", "tokens");
         StructType schema = new StructType().add("pos", DataTypes.IntegerType, false).add("n_tokens", DataTypes.IntegerType, false)
                 .add("tokens", DataTypes.createArrayType(DataTypes.IntegerType, false), false);
         Dataset<Row> inEpoch = spark.createDataFrame(unique.javaRDD().map(r ->
@@ -264,6 +266,21 @@ public final class ShardJob {
         }).fold(0L, Long::sum);
     }
 
+    /** Adds each row's multiset checksum, so that verify can say which document is damaged. */
+    private static Dataset<Row> withChecksum(SparkSession spark, Dataset<Row> docs) {
+        StructType schema = docs.schema().add("checksum", DataTypes.LongType, false);
+        int t = docs.schema().fieldIndex("tokens");
+        int width = docs.schema().size();
+        return spark.createDataFrame(docs.javaRDD().map(r -> {
+            Object[] v = new Object[width + 1];
+            for (int c = 0; c < width; c++) v[c] = r.get(c);
+            long h = 0;
+            for (Object x : r.getList(t)) h += Multiset.of((Integer) x);
+            v[width] = h;
+            return RowFactory.create(v);
+        }), schema);
+    }
+
     /** Documents, tokens and the multiset checksum of a dataset with n_tokens and tokens. */
     private static long[] tokenStats(Dataset<Row> df) {
         return df.select("n_tokens", "tokens").javaRDD().map(r -> {
@@ -274,7 +291,7 @@ public final class ShardJob {
         }).fold(new long[3], (a, b) -> new long[] {a[0] + b[0], a[1] + b[1], a[2] + b[2]});
     }
 
-    private static ArrayNode files(AtomicOutput out, String subdir) throws IOException {
+    static ArrayNode files(AtomicOutput out, String subdir) throws IOException {
         ArrayNode files = JsonNodeFactory.instance.arrayNode();
         FileStatus[] list = out.fileSystem().listStatus(new Path(out.stagingPath(), subdir), p -> p.getName().endsWith(".parquet"));
         Arrays.sort(list);

@@ -1,0 +1,194 @@
+package dev.quokka.dataprep;
+
+import static org.apache.spark.sql.functions.col;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code quokka verify}: re-reads a study and checks its accounting against the manifest. Every file is there with
+ * its size; every document's tokens match its checksum; the unique subset holds exactly U tokens in contiguous
+ * documents; every epoch's order is the seeded permutation of all of them, so each full epoch holds exactly the
+ * unique multiset; the partial epoch sums to its checksum; and no validation document is in training, by id or by
+ * the selection rule. Each problem names the file, the document or the epoch.
+ */
+public final class VerifyJob {
+    private static final int SHOWN = 20;
+
+    /** What verify found: nothing, or the problems with their locations. */
+    public record Report(List<String> problems, long checkedTokens) {
+        public boolean ok() {
+            return problems.isEmpty();
+        }
+    }
+
+    private VerifyJob() {}
+
+    public static Report run(SparkSession spark, String study) throws IOException {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Path dir = new Path(study);
+        FileSystem fs = dir.getFileSystem(conf);
+        List<String> problems = new ArrayList<>();
+        if (!fs.exists(new Path(dir, AtomicOutput.MANIFEST))) {
+            return new Report(List.of(study + ": no " + AtomicOutput.MANIFEST), 0);
+        }
+        if (!fs.exists(new Path(dir, AtomicOutput.SUCCESS))) problems.add(study + ": no " + AtomicOutput.SUCCESS + " (an unfinished write)");
+        JsonNode m = AtomicOutput.readManifest(fs, dir);
+        String root = fs.makeQualified(dir).toString();
+
+        boolean filesOk = checkFiles(fs, dir, m.get("unique").get("files"), problems)
+                & checkFiles(fs, dir, m.get("validation").get("files"), problems)
+                & checkFiles(fs, dir, m.get("index").get("files"), problems);
+
+        long u = m.get("unique").get("tokens").asLong();
+        long n = m.get("unique").get("documents").asLong();
+        Dataset<Row> unique = readListed(spark, root, m.get("unique").get("files"));
+        if (unique == null) {
+            problems.add("unique: no data file is left to check");
+            return new Report(problems, 0);
+        }
+        long uniqueChecksum = checkRows(unique, "unique", problems);
+        Row totals = unique.agg(org.apache.spark.sql.functions.count(col("rank")), org.apache.spark.sql.functions.sum(col("n_tokens")),
+                org.apache.spark.sql.functions.countDistinct(col("rank")), org.apache.spark.sql.functions.max(col("rank"))).first();
+        expect(problems, "unique: documents", n, totals.getLong(0));
+        expect(problems, "unique: distinct ranks", n, totals.getLong(2));
+        expect(problems, "unique: tokens", u, totals.isNullAt(1) ? 0 : totals.getLong(1));
+        expect(problems, "unique: multiset checksum", m.get("unique").get("checksum").asText(), Multiset.hex(uniqueChecksum));
+        List<Row> gaps = PrefixSums.withRankAndStart(spark, unique.select("rank", "offset", "n_tokens"), "rank", "rank", "n_tokens", 8)
+                .filter(col("start").notEqual(col("offset"))).limit(SHOWN).collectAsList();
+        for (Row r : gaps) problems.add("unique: document of rank " + r.getInt(0) + " starts at offset " + r.getLong(1) + ", not " + r.getLong(r.fieldIndex("start")));
+
+        Dataset<Row> validation = readListed(spark, root, m.get("validation").get("files"));
+        if (validation == null) {
+            problems.add("validation: no data file is left to check");
+        } else {
+            long valChecksum = checkRows(validation, "validation", problems);
+            expect(problems, "validation: documents", m.get("validation").get("documents").asLong(), validation.count());
+            expect(problems, "validation: multiset checksum", m.get("validation").get("checksum").asText(), Multiset.hex(valChecksum));
+            // No leak by id.
+            for (Row r : unique.select("doc_id").join(validation.select("doc_id"), "doc_id").limit(SHOWN).collectAsList()) {
+                problems.add("leak: validation document " + r.getLong(0) + " is in the training subset");
+            }
+        }
+        // No leak by rule: no training document may be one that the validation rule selects.
+        JsonNode config = m.get("config");
+        if (config.has("validation_fraction")) {
+            long threshold = (long) (config.get("validation_fraction").asDouble() * (1L << 53));
+            for (Row r : unique.select("doc_id").javaRDD().filter(r -> (DocIds.mix(r.getLong(0), ShardJob.VALIDATION_SALT) >>> 11) < threshold)
+                    .take(SHOWN)) {
+                problems.add("leak: training document " + r.getLong(0) + " meets the validation rule");
+            }
+        }
+
+        checkEpochs(spark, study, root, m, n, uniqueChecksum, problems);
+        if (!filesOk) problems.add(0, "files are missing or changed: the checks below see only what is left");
+        return new Report(problems, u + m.get("validation").get("tokens").asLong());
+    }
+
+    private static void checkEpochs(SparkSession spark, String study, String root, JsonNode m, long n, long uniqueChecksum,
+                                    List<String> problems) {
+        long seed = m.get("index").get("seed").asLong();
+        int epochs = m.get("index").get("epochs").asInt();
+        Dataset<Row> indexFiles = readListed(spark, root, m.get("index").get("files"));
+        if (indexFiles == null) {
+            problems.add("index: no data file is left to check");
+            return;
+        }
+        JavaRDD<Row> index = indexFiles.select(col("epoch"), col("order"), col("_metadata.file_path")).javaRDD();
+        List<String> bad = index.flatMap(r -> {
+            List<String> out = new ArrayList<>();
+            int k = r.getInt(0);
+            int[] order = r.getList(1).stream().mapToInt(x -> (Integer) x).toArray();
+            if (order.length != n || !Permutations.isPermutation(order)) {
+                out.add(r.getString(2) + ": epoch " + k + " is not a permutation of the " + n + " unique documents");
+            } else if (!java.util.Arrays.equals(order, Permutations.documents(seed, k, (int) n))) {
+                out.add(r.getString(2) + ": epoch " + k + " is not the order the seed gives");
+            }
+            return out.iterator();
+        }).take(SHOWN);
+        problems.addAll(bad);
+        Set<Integer> present = new HashSet<>(index.map(r -> r.getInt(0)).collect());
+        for (int k = 0; k < epochs; k++) if (!present.contains(k)) problems.add("index: epoch " + k + " is missing");
+        long u = m.get("unique").get("tokens").asLong();
+        for (JsonNode e : m.get("epochs")) {
+            int k = e.get("epoch").asInt();
+            long tokens = e.get("tokens").asLong();
+            long sum = tokens == u ? uniqueChecksum : ShardJob.partialEpochChecksum(study, seed, k, (int) n, tokens);
+            expect(problems, "epoch " + k + ": multiset checksum", e.get("checksum").asText(), Multiset.hex(sum));
+        }
+        long d = m.get("stream").get("tokens").asLong();
+        int seqLen = m.get("stream").get("seq_len").asInt();
+        expect(problems, "stream: tokens", Math.round(u * m.get("config").get("epochs").asDouble()), d);
+        expect(problems, "stream: sequences", (d - 1) / seqLen, m.get("stream").get("sequences").asLong());
+    }
+
+    /** Recomputes every row's checksum; reports the damaged rows with their file; returns the sum. */
+    private static long checkRows(Dataset<Row> docs, String what, List<String> problems) {
+        JavaRDD<Row> rows = docs.select(col("doc_id"), col("n_tokens"), col("tokens"), col("checksum"), col("_metadata.file_path")).javaRDD();
+        List<String> bad = rows.flatMap(r -> {
+            List<String> out = new ArrayList<>();
+            List<Integer> t = r.getList(2);
+            long h = 0;
+            for (int x : t) h += Multiset.of(x);
+            if (t.size() != r.getInt(1)) out.add(r.getString(4) + ": document " + r.getLong(0) + " has " + t.size() + " tokens, not " + r.getInt(1));
+            if (h != r.getLong(3)) out.add(r.getString(4) + ": document " + r.getLong(0) + " does not match its checksum (a changed token)");
+            return out.iterator();
+        }).take(SHOWN);
+        for (String b : bad) problems.add(what + ": " + b);
+        return rows.map(r -> {
+            long h = 0;
+            for (Object x : r.getList(2)) h += Multiset.of((Integer) x);
+            return h;
+        }).fold(0L, Long::sum);
+    }
+
+    private static boolean checkFiles(FileSystem fs, Path dir, JsonNode files, List<String> problems) throws IOException {
+        boolean ok = true;
+        for (JsonNode f : files) {
+            Path p = new Path(dir, f.get("name").asText());
+            if (!fs.exists(p)) {
+                problems.add(p + ": missing");
+                ok = false;
+                continue;
+            }
+            FileStatus s = fs.getFileStatus(p);
+            if (s.getLen() != f.get("bytes").asLong()) {
+                problems.add(p + ": " + s.getLen() + " bytes, the manifest says " + f.get("bytes").asLong());
+                ok = false;
+            }
+        }
+        return ok;
+    }
+
+    /** The files the manifest lists that are still there, or null if none is. */
+    private static Dataset<Row> readListed(SparkSession spark, String root, JsonNode files) {
+        List<String> paths = new ArrayList<>();
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        for (JsonNode f : files) {
+            Path p = new Path(root, f.get("name").asText());
+            try {
+                if (p.getFileSystem(conf).exists(p)) paths.add(p.toString());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        if (paths.isEmpty()) return null;
+        return spark.read().parquet(paths.toArray(String[]::new));
+    }
+
+    private static void expect(List<String> problems, String what, Object expected, Object actual) {
+        if (!expected.equals(actual)) problems.add(what + " is " + actual + ", the manifest says " + expected);
+    }
+}
