@@ -12,8 +12,11 @@ import java.security.NoSuchAlgorithmException;
 public final class DocIds {
     private DocIds() {}
 
+    private static final ThreadLocal<MessageDigest> SHA = ThreadLocal.withInitial(DocIds::sha256);
+
     public static long of(String source, long position) {
-        MessageDigest sha = sha256();
+        MessageDigest sha = SHA.get();
+        sha.reset();
         sha.update(source.getBytes(StandardCharsets.UTF_8));
         sha.update((byte) 0);
         sha.update(ByteBuffer.allocate(8).putLong(position).array());

@@ -31,19 +31,6 @@ public final class Schemas {
             createStructField("detail", StringType, true),
             createStructField("excerpt", StringType, true)));
 
-    /** A record after tokenization, whatever became of it. */
-    static final StructType TOKENIZED = createStructType(List.of(
-            createStructField("doc_id", LongType, false),
-            createStructField("source", StringType, false),
-            createStructField("position", LongType, false),
-            createStructField("n_tokens", IntegerType, false),
-            createStructField("tokens", createArrayType(IntegerType, false), true),
-            createStructField("status", StringType, false),
-            createStructField("reason", StringType, true),
-            createStructField("detail", StringType, true),
-            createStructField("excerpt", StringType, true),
-            createStructField("replaced_surrogates", IntegerType, false)));
-
     /** A rejected record in {@code _rejected/}. */
     static final List<String> REJECTED_COLUMNS = List.of("source", "position", "reason", "detail", "excerpt");
 }

@@ -26,7 +26,12 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,13 +40,19 @@ import org.slf4j.LoggerFactory;
  * {@code quokka tokenize}: corpora to a Parquet dataset of tokenized documents ({@link Schemas#DOCS}), with a
  * manifest whose counts add up: every record read is a document, an empty document or a rejected record.
  *
- * <p>The output does not depend on the parallelism: documents are hash-partitioned by id into a number of files set by
- * the input size, sorted by id within each file, and the files get fixed names.
+ * <p>The output does not depend on the parallelism: each Hadoop input split (set by the files and their block size,
+ * not by the cores) becomes one file with a fixed name, its documents in input order. Parquet input, which Spark
+ * splits by cores, is hash-partitioned by document id instead.
  */
 public final class TokenizeJob {
     public static final String FORMAT = "quokka.docs/1";
     private static final Logger LOG = LoggerFactory.getLogger(TokenizeJob.class);
     private static final long BYTES_PER_PARTITION = 64L << 20;
+    static final String OK = "ok", EMPTY = "empty", REJECTED = "rejected";
+    private static final StructType FATES = new StructType().add("status", DataTypes.StringType, false)
+            .add("reason", DataTypes.StringType, true).add("replaced_surrogates", DataTypes.IntegerType, false)
+            .add("source", DataTypes.StringType, false).add("position", DataTypes.LongType, false)
+            .add("detail", DataTypes.StringType, true).add("excerpt", DataTypes.StringType, true);
 
     /** The manifest of the output, and whether this run found it already complete and left it alone. */
     public record Result(JsonNode manifest, boolean upToDate) {}
@@ -59,7 +70,9 @@ public final class TokenizeJob {
         }
         String tokenizerSha = TokenizerJson.sha256(tokenizer);
         LOG.info("tokenize: {} input files, {} bytes; checksumming", files.size(), files.stream().mapToLong(InputFile::bytes).sum());
+        long t0 = System.nanoTime();
         Map<String, String> checksums = InputFiles.checksums(sc, files);
+        LOG.info("tokenize: checksummed the inputs in {} s", seconds(t0));
 
         ObjectNode request = JsonNodeFactory.instance.objectNode();
         request.set("config", cfg.toJson());
@@ -96,24 +109,39 @@ public final class TokenizeJob {
                                   byte[] tokenizerJson, String tokenizerSha, Tokenizer tokenizer, AtomicOutput out,
                                   ObjectNode request, String requestSha) throws IOException, SparkException {
         Broadcast<byte[]> tokenizerBroadcast = sc.broadcast(tokenizerJson);
-        Dataset<Row> tokenized = spark.createDataFrame(
-                SourceReader.read(spark, files, cfg).mapPartitions(new TokenizeRecords(tokenizerBroadcast, tokenizerSha, cfg.lenient())),
-                Schemas.TOKENIZED).persist(StorageLevel.DISK_ONLY());
+        JavaRDD<Row> raw = SourceReader.read(spark, files, cfg);
+
+        // Pass 1: documents stream from input split to file. Hadoop's splits of a file do not depend on the number of
+        // cores, so neither do the files; Spark's Parquet reader does split by cores, so Parquet input is shuffled
+        // into partitions by document id instead.
+        Dataset<Row> docs = spark.createDataset(raw.mapPartitions(new TokenizeRecords(tokenizerBroadcast, tokenizerSha, cfg.lenient())).rdd(),
+                Encoders.bean(Doc.class)).select(col("docId").as("doc_id"), col("source"), col("position"),
+                col("tokenCount").as("n_tokens"), col("tokens"));
+        if (cfg.format() == TokenizeConfig.Format.PARQUET) {
+            docs = docs.repartition(partitions(files), col("doc_id")).sortWithinPartitions("doc_id");
+        }
+        long t1 = System.nanoTime();
+        docs.write().option("compression", "zstd").parquet(out.staging());
+        out.normalizePartFiles("");
+        LOG.info("tokenize: tokenized and wrote the documents in {} s", seconds(t1));
+        long t2 = System.nanoTime();
+
+        // Pass 2, without tokenizing: what became of every record. Counts come from the data, not from accumulators,
+        // which retried tasks can count twice.
+        Dataset<Row> fates = spark.createDataFrame(raw.map(r -> {
+            String status = r.isNullAt(2) ? REJECTED : r.getString(2).isEmpty() ? EMPTY : OK;
+            int surrogates = r.isNullAt(2) ? 0 : TokenizeRecords.loneSurrogates(r.getString(2));
+            return RowFactory.create(status, r.get(3), surrogates, r.get(0), r.get(1), r.get(4), r.get(5));
+        }), FATES).persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            // Counts come from the data, not from accumulators, which retried tasks can count twice.
-            List<Row> byStatus = tokenized.groupBy("status", "reason")
-                    .agg(count(lit(1)), sum(col("n_tokens")), sum(col("replaced_surrogates"))).collectAsList();
-            int partitions = partitions(files);
-            tokenized.filter(col("status").equalTo(TokenizeRecords.OK))
-                    .select("doc_id", "source", "position", "n_tokens", "tokens")
-                    .repartition(partitions, col("doc_id")).sortWithinPartitions("doc_id")
-                    .write().option("compression", "zstd").parquet(out.staging());
-            out.normalizePartFiles("");
-            ObjectNode counts = counts(byStatus);
+            List<Row> byStatus = fates.groupBy("status", "reason").agg(count(lit(1)), sum(col("replaced_surrogates"))).collectAsList();
+            Row written = spark.read().parquet(out.staging()).agg(count(lit(1)), sum(col("n_tokens"))).first();
+            ObjectNode counts = counts(byStatus, written.getLong(0), written.isNullAt(1) ? 0 : written.getLong(1));
+            LOG.info("tokenize: counted every record's fate in {} s", seconds(t2));
             if (counts.get("rejected").asLong() > 0) {
-                tokenized.filter(col("status").equalTo(TokenizeRecords.REJECTED))
+                fates.filter(col("status").equalTo(REJECTED))
                         .select(Schemas.REJECTED_COLUMNS.stream().map(c -> col(c)).toArray(org.apache.spark.sql.Column[]::new))
-                        .repartition(Math.max(1, partitions / 8), col("source")).sortWithinPartitions("source", "position")
+                        .repartition(1).sortWithinPartitions("source", "position")
                         .write().json(out.staging() + "/_rejected");
                 out.normalizePartFiles("_rejected");
             }
@@ -128,7 +156,6 @@ public final class TokenizeJob {
             tok.put("vocab_size", tokenizer.vocabSize());
             tok.put("end_of_document", tokenizer.specialTokens().endOfDocument());
             m.set("counts", counts);
-            m.put("partitions", partitions);
             ArrayNode outFiles = m.putArray("files");
             for (FileStatus f : out.fileSystem().listStatus(out.stagingPath(), p -> p.getName().endsWith(".parquet"))) {
                 outFiles.addObject().put("name", f.getPath().getName()).put("bytes", f.getLen());
@@ -137,35 +164,37 @@ public final class TokenizeJob {
             m.put("spark_version", spark.version());
             return m;
         } finally {
-            tokenized.unpersist();
+            fates.unpersist();
         }
     }
 
-    /** records = documents + empty + rejected, or the job fails: nothing may go uncounted. */
-    private static ObjectNode counts(List<Row> byStatus) {
-        long documents = 0, tokens = 0, empty = 0, rejected = 0, surrogates = 0;
+    /**
+     * records = documents + empty + rejected, or the job fails: nothing may go uncounted. The documents and tokens are
+     * those in the written files; they must be the records that had text.
+     */
+    private static ObjectNode counts(List<Row> byStatus, long writtenDocs, long writtenTokens) {
+        long withText = 0, empty = 0, rejected = 0, surrogates = 0;
         Map<String, Long> reasons = new TreeMap<>();
         for (Row r : byStatus) {
-            String status = r.getString(0);
             long n = r.getLong(2);
-            switch (status) {
-                case TokenizeRecords.OK -> {
-                    documents += n;
-                    tokens += r.isNullAt(3) ? 0 : r.getLong(3);
-                }
-                case TokenizeRecords.EMPTY -> empty += n;
-                case TokenizeRecords.REJECTED -> {
+            switch (r.getString(0)) {
+                case OK -> withText += n;
+                case EMPTY -> empty += n;
+                case REJECTED -> {
                     rejected += n;
                     reasons.merge(r.getString(1), n, Long::sum);
                 }
-                default -> throw new IllegalStateException("unknown status " + status);
+                default -> throw new IllegalStateException("unknown status " + r.getString(0));
             }
-            surrogates += r.isNullAt(4) ? 0 : r.getLong(4);
+            surrogates += r.isNullAt(3) ? 0 : r.getLong(3);
+        }
+        if (withText != writtenDocs) {
+            throw new IllegalStateException(withText + " records had text but " + writtenDocs + " documents were written");
         }
         ObjectNode c = JsonNodeFactory.instance.objectNode();
-        c.put("records", documents + empty + rejected);
-        c.put("documents", documents);
-        c.put("tokens", tokens);
+        c.put("records", withText + empty + rejected);
+        c.put("documents", writtenDocs);
+        c.put("tokens", writtenTokens);
         c.put("empty", empty);
         c.put("rejected", rejected);
         ObjectNode rr = c.putObject("rejected_by_reason");
@@ -191,6 +220,10 @@ public final class TokenizeJob {
         } catch (java.io.FileNotFoundException e) {
             throw new IllegalArgumentException(uri + ": no such file");
         }
+    }
+
+    private static String seconds(long since) {
+        return String.format("%.1f", (System.nanoTime() - since) / 1e9);
     }
 
     /** The bad record behind a failed Spark job, as a plain error that names it. */

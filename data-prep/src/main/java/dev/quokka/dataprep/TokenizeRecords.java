@@ -6,15 +6,12 @@ import java.util.Iterator;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 
 /**
- * Raw records ({@link Schemas#RAW}) to tokenized records ({@link Schemas#TOKENIZED}): tokens with end-of-document
- * appended, or the status of a record that is empty or bad. Strict mode fails on the first bad record instead.
+ * Raw records ({@link Schemas#RAW}) with text to tokenized documents, end-of-document appended. Strict mode fails on
+ * the first bad record; otherwise bad and empty records are skipped here and counted by {@link TokenizeJob}.
  */
-final class TokenizeRecords implements FlatMapFunction<Iterator<Row>, Row> {
-    static final String OK = "ok", EMPTY = "empty", REJECTED = "rejected";
-
+final class TokenizeRecords implements FlatMapFunction<Iterator<Row>, Doc> {
     private final Broadcast<byte[]> tokenizerJson;
     private final String tokenizerSha;
     private final boolean lenient;
@@ -26,24 +23,43 @@ final class TokenizeRecords implements FlatMapFunction<Iterator<Row>, Row> {
     }
 
     @Override
-    public Iterator<Row> call(Iterator<Row> raw) {
+    public Iterator<Doc> call(Iterator<Row> raw) {
         Tokenizer tokenizer = ExecutorTokenizers.get(tokenizerSha, tokenizerJson.value());
         int eod = tokenizer.specialTokens().endOfDocument();
-        return new SourceReader.MappingIterator<>(raw, r -> {
-            String source = r.getString(0);
-            long position = r.getLong(1);
-            long id = DocIds.of(source, position);
-            if (r.isNullAt(2)) {
-                if (!lenient) throw new BadRecordException(r.getString(4) + " (use --lenient to quarantine bad records)");
-                return RowFactory.create(id, source, position, 0, null, REJECTED, r.getString(3), r.getString(4), r.getString(5), 0);
+        return new Iterator<>() {
+            Doc next = advance();
+
+            private Doc advance() {
+                while (raw.hasNext()) {
+                    Row r = raw.next();
+                    if (r.isNullAt(2)) {
+                        if (!lenient) throw new BadRecordException(r.getString(4) + " (use --lenient to quarantine bad records)");
+                        continue;
+                    }
+                    String text = r.getString(2);
+                    if (text.isEmpty()) continue;
+                    int[] ids = tokenizer.encode(text);
+                    int[] tokens = Arrays.copyOf(ids, ids.length + 1);
+                    tokens[ids.length] = eod;
+                    String source = r.getString(0);
+                    long position = r.getLong(1);
+                    return new Doc(DocIds.of(source, position), source, position, tokens);
+                }
+                return null;
             }
-            String text = r.getString(2);
-            if (text.isEmpty()) return RowFactory.create(id, source, position, 0, null, EMPTY, null, null, null, 0);
-            int[] ids = tokenizer.encode(text);
-            int[] tokens = Arrays.copyOf(ids, ids.length + 1);
-            tokens[ids.length] = eod;
-            return RowFactory.create(id, source, position, tokens.length, tokens, OK, null, null, null, loneSurrogates(text));
-        });
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public Doc next() {
+                Doc d = next;
+                next = advance();
+                return d;
+            }
+        };
     }
 
     /** The tokenizer replaces these with U+FFFD; the manifest counts them. */
