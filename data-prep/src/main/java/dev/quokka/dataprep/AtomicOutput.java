@@ -88,7 +88,7 @@ public final class AtomicOutput {
 
     /**
      * Renames Spark's part files in a staging subdirectory to {@code part-NNNNN.<ext>}, so that the same data gives the
-     * same names, and removes Spark's own {@code _SUCCESS}.
+     * same names, canonicalizes Parquet footers ({@link ParquetFooters}), and removes Spark's own {@code _SUCCESS}.
      */
     public void normalizePartFiles(String subdir) throws IOException {
         Path dir = subdir.isEmpty() ? staging : new Path(staging, subdir);
@@ -99,6 +99,7 @@ public final class AtomicOutput {
             if (m.matches()) {
                 Path to = new Path(dir, "part-" + m.group(1) + "." + m.group(3));
                 if (!fs.rename(f.getPath(), to)) throw new IOException("could not rename " + f.getPath() + " to " + to);
+                if (to.getName().endsWith(".parquet")) ParquetFooters.canonicalize(fs, to);
             }
         }
     }
