@@ -22,8 +22,8 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("quokka demo will run these stages on the bundled corpus in Spark local mode:");
         for (int i = 0; i < STAGES.length; i++) System.out.printf("  %d. %s%n", i + 1, STAGES[i]);
         System.out.println();
-        System.out.println("None of the stages is implemented yet: this build has the tokenizer only.");
-        System.out.println("Try `./quokka tokenizer --help` and `./quokka bench tokenizer --help`.");
+        System.out.println("The demo itself is not implemented yet. Stages 2 and 3 exist as their own commands:");
+        System.out.println("`./quokka tokenize --help`, `./quokka shard --help` and `./quokka verify --help`.");
         return 0;
     }
 }
