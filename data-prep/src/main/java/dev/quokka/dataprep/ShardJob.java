@@ -142,6 +142,7 @@ public final class ShardJob {
             m.putObject("disjoint").put("validation_documents_in_training", leaked);
 
             writeIndex(sc, cfg, (int) n, out, m);
+            if (cfg.materialize()) materialize(spark, out, m);
             m.put("code_version", BuildInfo.codeVersion());
             m.put("spark_version", spark.version());
             return m;
@@ -243,6 +244,43 @@ public final class ShardJob {
         }
     }
 
+    /**
+     * Writes every sequence, in training order, under {@code sequences/epoch=k/}. The executors read the study they
+     * are writing through {@link StudyReader}, so both forms give the same stream by construction (and a test checks).
+     */
+    private static void materialize(SparkSession spark, AtomicOutput out, ObjectNode m) throws IOException {
+        int epochs = m.get("epochs").size();
+        SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
+        String staging = out.staging();
+        String manifest = m.toString();
+        List<Integer> ks = new ArrayList<>();
+        for (int k = 0; k < epochs; k++) ks.add(k);
+        JavaRDD<Row> rows = JavaSparkContexts.of(spark).parallelize(ks, Math.max(1, Math.min(epochs, 64))).mapPartitions(it -> {
+            StudyReader reader = StudyReader.open(new Path(staging), new com.fasterxml.jackson.databind.ObjectMapper().readTree(manifest), conf.get());
+            List<Integer> mine = new ArrayList<>();
+            it.forEachRemaining(mine::add);
+            return mine.stream().flatMap(k -> {
+                long first = reader.firstSequence(k);
+                return java.util.stream.LongStream.range(first, first + reader.sequencesIn(k)).mapToObj(j -> {
+                    int[] t = new int[reader.window()];
+                    reader.read(j, t);
+                    return RowFactory.create(k, j, t);
+                });
+            }).iterator();
+        });
+        StructType schema = new StructType().add("epoch", DataTypes.IntegerType, false).add("sequence", DataTypes.LongType, false)
+                .add("tokens", DataTypes.createArrayType(DataTypes.IntegerType, false), false);
+        spark.createDataFrame(rows, schema).write().partitionBy("epoch").option("compression", "zstd")
+                .parquet(staging + "/" + MaterializedReader.DIR);
+        out.normalizePartFiles(MaterializedReader.DIR);
+        ArrayNode files = m.putObject("materialized").putArray("files");
+        for (int k = 0; k < epochs; k++) {
+            String sub = MaterializedReader.DIR + "/epoch=" + k;
+            out.normalizePartFiles(sub);
+            files.addAll(files(out, sub));
+        }
+    }
+
     /** The multiset checksum of the first {@code tokens} tokens of epoch k's document order. */
     static long partialEpochChecksum(String study, long seed, int k, int n, long tokens) {
         SparkSession spark = SparkSession.active();
@@ -293,7 +331,9 @@ public final class ShardJob {
 
     static ArrayNode files(AtomicOutput out, String subdir) throws IOException {
         ArrayNode files = JsonNodeFactory.instance.arrayNode();
-        FileStatus[] list = out.fileSystem().listStatus(new Path(out.stagingPath(), subdir), p -> p.getName().endsWith(".parquet"));
+        Path where = new Path(out.stagingPath(), subdir);
+        if (!out.fileSystem().exists(where)) return files;
+        FileStatus[] list = out.fileSystem().listStatus(where, p -> p.getName().endsWith(".parquet"));
         Arrays.sort(list);
         for (FileStatus f : list) files.addObject().put("name", subdir + "/" + f.getPath().getName()).put("bytes", f.getLen());
         return files;

@@ -15,9 +15,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param valFraction   the share of documents held out (used when {@code valTokens} is 0)
  * @param valTokens     hold out whole documents, in hash order, until this many tokens
  * @param overwrite     replace an existing study made with other settings
+ * @param materialize   also write every epoch's sequences, in training order, for consumers outside quokka
  */
 public record StudyConfig(String docs, String output, long uniqueTokens, double epochs, int seqLen, long seed,
-                          double valFraction, long valTokens, boolean overwrite) {
+                          double valFraction, long valTokens, boolean overwrite, boolean materialize) {
     public StudyConfig {
         if (uniqueTokens <= 0) throw new IllegalArgumentException("--unique-tokens must be positive");
         if (!(epochs > 0) || epochs > 100_000) throw new IllegalArgumentException("--epochs must be in (0, 100000], not " + epochs);
@@ -39,6 +40,7 @@ public record StudyConfig(String docs, String output, long uniqueTokens, double 
         n.put("epochs", epochs);
         n.put("seq_len", seqLen);
         n.put("seed", seed);
+        n.put("materialize", materialize);
         if (valTokens > 0) n.put("validation_tokens", valTokens);
         else n.put("validation_fraction", valFraction);
         return n;

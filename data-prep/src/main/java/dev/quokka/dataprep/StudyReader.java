@@ -21,7 +21,7 @@ import org.apache.parquet.hadoop.example.GroupReadSupport;
  * the seeded order {@link Permutations#sequences}. Sequence j of the training order is therefore
  * {@code first(k) + sigma_k(j - first(k))} of the stream, where k is the epoch j falls in.
  */
-public final class StudyReader {
+public final class StudyReader implements SequenceSource {
     private final JsonNode manifest;
     private final int[] tokens;       // the unique tokens, documents in rank order
     private final long[] docStart;    // by rank, with a final entry U
@@ -62,7 +62,12 @@ public final class StudyReader {
         Path dir = new Path(study);
         FileSystem fs = dir.getFileSystem(conf);
         if (!AtomicOutput.isComplete(fs, dir)) throw new IllegalArgumentException(study + " is not a complete study (no _SUCCESS)");
-        JsonNode m = AtomicOutput.readManifest(fs, dir);
+        return open(dir, AtomicOutput.readManifest(fs, dir), conf);
+    }
+
+    /** Opens a study directory with a given manifest; {@code shard --materialize} reads its own staging directory. */
+    static StudyReader open(Path dir, JsonNode m, Configuration conf) throws IOException {
+        String study = dir.toString();
         if (!ShardJob.FORMAT.equals(m.path("format").asText())) throw new IllegalArgumentException(study + ": not a " + ShardJob.FORMAT + " manifest");
         long u = m.get("unique").get("tokens").asLong();
         int n = m.get("unique").get("documents").asInt();
@@ -101,11 +106,13 @@ public final class StudyReader {
     }
 
     /** Number of sequences in the whole run. */
+    @Override
     public long sequences() {
         return firstSequence[epochs];
     }
 
     /** Tokens per sequence: L + 1. */
+    @Override
     public int window() {
         return seqLen + 1;
     }
@@ -131,6 +138,7 @@ public final class StudyReader {
     }
 
     /** The epoch that training-order sequence j belongs to. */
+    @Override
     public int epochOf(long j) {
         if (j < 0 || j >= sequences()) throw new IndexOutOfBoundsException("sequence " + j + " of " + sequences());
         int k = Arrays.binarySearch(firstSequence, 0, epochs, j);
@@ -146,6 +154,7 @@ public final class StudyReader {
     }
 
     /** Fills {@code out} with the L+1 tokens of training-order sequence j. */
+    @Override
     public void read(long j, int[] out) {
         int k = epochOf(j);
         if (cachedShuffleEpoch != k) {

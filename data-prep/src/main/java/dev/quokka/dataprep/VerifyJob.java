@@ -50,7 +50,8 @@ public final class VerifyJob {
 
         boolean filesOk = checkFiles(fs, dir, m.get("unique").get("files"), problems)
                 & checkFiles(fs, dir, m.get("validation").get("files"), problems)
-                & checkFiles(fs, dir, m.get("index").get("files"), problems);
+                & checkFiles(fs, dir, m.get("index").get("files"), problems)
+                & (!m.has("materialized") || checkFiles(fs, dir, m.get("materialized").get("files"), problems));
 
         long u = m.get("unique").get("tokens").asLong();
         long n = m.get("unique").get("documents").asLong();

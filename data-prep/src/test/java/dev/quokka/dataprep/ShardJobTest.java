@@ -37,7 +37,7 @@ class ShardJobTest {
     }
 
     static StudyConfig study(String name, long u, double e, long seed) {
-        return new StudyConfig(docs, dir.resolve(name).toString(), u, e, 64, seed, 0.1, 0, false);
+        return new StudyConfig(docs, dir.resolve(name).toString(), u, e, 64, seed, 0.1, 0, false, false);
     }
 
     static JsonNode shard(StudyConfig cfg) throws Exception {
@@ -101,7 +101,7 @@ class ShardJobTest {
 
     @Test
     void validationByTokenCountTakesWholeDocumentsInHashOrder() throws Exception {
-        JsonNode m = ShardJob.run(SparkTest.spark(), new StudyConfig(docs, dir.resolve("vt").toString(), 10_000, 1, 64, 1, 0, 5_000, false)).manifest();
+        JsonNode m = ShardJob.run(SparkTest.spark(), new StudyConfig(docs, dir.resolve("vt").toString(), 10_000, 1, 64, 1, 0, 5_000, false, false)).manifest();
         long tokens = m.get("validation").get("tokens").asLong();
         assertTrue(tokens >= 5_000 && tokens < 5_000 + 2_000, "validation tokens " + tokens);
     }

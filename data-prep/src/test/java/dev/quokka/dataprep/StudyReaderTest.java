@@ -77,6 +77,24 @@ class StudyReaderTest {
     }
 
     @Test
+    void theMaterializedFormGivesTheSameStream() throws Exception {
+        StudyConfig cfg = new StudyConfig(ShardJobTest.docs, study + "-materialized", 12_345, 3.4, 64, 5, 0.1, 0, false, true);
+        JsonNode m = ShardJob.run(SparkTest.spark(), cfg).manifest();
+        assertEquals(manifest.get("unique"), m.get("unique"));
+        SequenceSource materialized = SequenceSource.open(cfg.output(), new Configuration());
+        assertTrue(materialized instanceof MaterializedReader);
+        assertEquals(reader.sequences(), materialized.sequences());
+        int[] a = new int[reader.window()], b = new int[reader.window()];
+        for (long j = 0; j < reader.sequences(); j++) {
+            reader.read(j, a);
+            materialized.read(j, b);
+            assertArrayEquals(a, b, "sequence " + j);
+            assertEquals(reader.epochOf(j), materialized.epochOf(j));
+        }
+        assertTrue(SequenceSource.open(study, new Configuration()) instanceof StudyReader);
+    }
+
+    @Test
     void validationDocumentsEndWithEndOfDocument() throws Exception {
         List<int[]> val = StudyReader.validation(study, new Configuration());
         assertEquals(manifest.get("validation").get("documents").asLong(), val.size());

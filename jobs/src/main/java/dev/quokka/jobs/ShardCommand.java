@@ -24,6 +24,8 @@ final class ShardCommand implements Callable<Integer> {
     Validation validation = new Validation();
     @Option(names = "--output", required = true, description = "The study directory") String output;
     @Option(names = "--overwrite", description = "Replace an existing study made with other settings") boolean overwrite;
+    @Option(names = "--materialize", description = "Also write every epoch's sequences as Parquet (sequences/epoch=k/, in "
+            + "training order) for consumers outside quokka; this costs e times the disk") boolean materialize;
 
     static final class Validation {
         @Option(names = "--val-fraction", description = "Hold out this share of documents, by id hash (default: 0.01)") double fraction;
@@ -33,7 +35,7 @@ final class ShardCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         double fraction = validation.tokens > 0 ? 0 : (validation.fraction > 0 ? validation.fraction : 0.01);
-        StudyConfig cfg = new StudyConfig(docs, output, uniqueTokens, epochs, seqLen, seed, fraction, validation.tokens, overwrite);
+        StudyConfig cfg = new StudyConfig(docs, output, uniqueTokens, epochs, seqLen, seed, fraction, validation.tokens, overwrite, materialize);
         ShardJob.Result r = ShardJob.run(SparkSessions.get("quokka shard"), cfg);
         JsonNode m = r.manifest();
         System.out.printf("%s %s: U = %,d tokens in %,d documents, %s epochs -> %,d tokens in %,d sequences of %d; validation %,d tokens in %,d documents%n",
