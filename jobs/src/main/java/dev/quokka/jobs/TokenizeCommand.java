@@ -27,14 +27,17 @@ final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--max-document-bytes", defaultValue = "67108864",
             description = "Larger documents are bad records (default: ${DEFAULT-VALUE})") long maxDocumentBytes;
 
+    static TokenizeConfig.Format format(String name) {
+        try {
+            return TokenizeConfig.Format.valueOf(name.toUpperCase());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--format must be text, lines, jsonl or parquet, not '" + name + "'");
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
-        TokenizeConfig.Format f;
-        try {
-            f = TokenizeConfig.Format.valueOf(format.toUpperCase());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--format must be text, lines, jsonl or parquet, not '" + format + "'");
-        }
+        TokenizeConfig.Format f = format(format);
         TokenizeConfig cfg = new TokenizeConfig(inputs, f, textField, paragraphs, tokenizer, output, lenient, overwrite, maxDocumentBytes);
         TokenizeJob.Result result = TokenizeJob.run(SparkSessions.get("quokka tokenize"), cfg);
         JsonNode c = result.manifest().get("counts");

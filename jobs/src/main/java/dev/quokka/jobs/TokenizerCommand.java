@@ -1,15 +1,13 @@
 package dev.quokka.jobs;
 
+import dev.quokka.dataprep.TokenizeConfig;
+import dev.quokka.dataprep.TrainTokenizerJob;
 import dev.quokka.tokenizer.BpeTrainer;
-import dev.quokka.tokenizer.PreTokenizer;
 import dev.quokka.tokenizer.SpecialTokens;
 import dev.quokka.tokenizer.Tokenizer;
 import dev.quokka.tokenizer.TokenizerJson;
-import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -97,53 +95,37 @@ final class TokenizerCommand {
     }
 
     @Command(name = "train", mixinStandardHelpOptions = true,
-            description = "Train a byte-level BPE vocabulary on text files and write it as tokenizer.json. "
-                    + "Runs in this process; the Spark job that counts words on executors belongs to data-prep.")
+            description = "Train a byte-level BPE vocabulary with Spark: executors count the pre-tokenized words, the driver "
+                    + "trains the merges and writes tokenizer.json (and tokenizer.json.manifest.json beside it). Inputs and "
+                    + "formats are those of `quokka tokenize`.")
     static final class Train implements Callable<Integer> {
-        /** Text is counted in chunks of about this many characters, cut at line ends, to bound memory. */
-        private static final int CHUNK = 4 << 20;
-
-        @Option(names = "--input", required = true, arity = "1..*", description = "UTF-8 text files (.gz allowed)") List<Path> inputs;
+        @Option(names = "--input", required = true, arity = "1..*", description = "Input paths, globs or directories") List<String> inputs;
+        @Option(names = "--format", defaultValue = "text",
+                description = "text (a document per file, or per paragraph with --paragraphs), lines, jsonl or parquet (default: ${DEFAULT-VALUE})") String format;
+        @Option(names = "--text-field", defaultValue = "text", description = "JSONL field or Parquet column (default: ${DEFAULT-VALUE})") String textField;
+        @Option(names = "--paragraphs", description = "text format: one document per paragraph") boolean paragraphs;
+        @Option(names = "--lenient", description = "Skip bad records instead of failing") boolean lenient;
         @Option(names = "--vocab-size", required = true, description = "256 bytes + merges + special tokens") int vocabSize;
-        @Option(names = "--output", required = true, description = "tokenizer.json to write") Path output;
+        @Option(names = "--output", required = true, description = "tokenizer.json to write (any Hadoop FileSystem URI)") String output;
         @Option(names = "--pattern", defaultValue = "gpt2",
                 description = "Pre-tokenizer: gpt2, cl100k, qwen, or a regex (default: ${DEFAULT-VALUE})") String pattern;
         @Option(names = "--special", split = ",", description = "Special tokens to reserve (default: "
                 + SpecialTokens.END_OF_TEXT + "," + SpecialTokens.MASK + "," + SpecialTokens.PAD + ")") List<String> specials;
         @Option(names = "--min-frequency", defaultValue = "2", description = "Never merge rarer pairs (default: ${DEFAULT-VALUE})") long minFrequency;
+        @Option(names = "--max-words", defaultValue = "20000000",
+                description = "Fail if the corpus has more distinct words than this, to bound the driver (default: ${DEFAULT-VALUE})") long maxWords;
 
         @Override
         public Integer call() throws Exception {
-            BpeTrainer trainer = new BpeTrainer(vocabSize, specials == null ? BpeTrainer.DEFAULT_SPECIALS : specials,
-                    PreTokenizer.named(pattern), minFrequency);
-            PrintStream log = System.err;
-            long start = System.nanoTime();
-            Map<String, Long> counts = new HashMap<>();
-            long[] chars = {0};
-            for (Path input : inputs) {
-                StringBuilder chunk = new StringBuilder(CHUNK + 4096);
-                TextFiles.forEachLine(input, (line, n) -> {
-                    chunk.append(line).append('\n');
-                    if (chunk.length() >= CHUNK) {
-                        trainer.countWords(chunk.toString(), counts);
-                        chars[0] += chunk.length();
-                        chunk.setLength(0);
-                    }
-                });
-                trainer.countWords(chunk.toString(), counts);
-                chars[0] += chunk.length();
-            }
-            double countSeconds = (System.nanoTime() - start) / 1e9;
-            log.printf("counted %,d distinct words in %,d characters in %.1f s%n", counts.size(), chars[0], countSeconds);
-            long trainStart = System.nanoTime();
-            Tokenizer t = trainer.train(counts);
-            double trainSeconds = (System.nanoTime() - trainStart) / 1e9;
-            TokenizerJson.save(t, output);
-            log.printf("trained %,d tokens (%,d requested) in %.1f s; wrote %s (sha256 %s)%n", t.vocabSize(), vocabSize,
-                    trainSeconds, output, TokenizerJson.sha256(t));
+            TokenizeConfig.Format f = TokenizeCommand.format(format);
+            TokenizeConfig input = new TokenizeConfig(inputs, f, textField, paragraphs, "", output, lenient, true,
+                    TokenizeConfig.DEFAULT_MAX_DOCUMENT_BYTES);
+            TrainTokenizerJob.Config cfg = new TrainTokenizerJob.Config(input, vocabSize,
+                    pattern, specials == null ? BpeTrainer.DEFAULT_SPECIALS : specials, minFrequency, maxWords);
+            Tokenizer t = TrainTokenizerJob.run(SparkSessions.get("quokka tokenizer train"), cfg);
+            System.out.printf("wrote %s: %,d tokens (%,d requested), sha256 %s%n", output, t.vocabSize(), vocabSize, TokenizerJson.sha256(t));
             if (t.vocabSize() < vocabSize) {
-                log.printf("note: no pair occurred %d or more times after %,d merges, so the vocabulary is smaller%n",
-                        minFrequency, t.vocabSize() - 256 - trainer.specialCount());
+                System.out.printf("note: no pair occurred %d or more times before the target, so the vocabulary is smaller%n", minFrequency);
             }
             return 0;
         }

@@ -36,7 +36,7 @@ class CliTest {
         for (int i = 0; i < 30; i++) lines.addAll(DOCS);
         Files.write(text, lines, StandardCharsets.UTF_8);
         tokenizer = dir.resolve("tok/tokenizer.json");
-        Result r = run("tokenizer", "train", "--input", text.toString(), "--vocab-size", "400", "--output", tokenizer.toString());
+        Result r = run("tokenizer", "train", "--master", "local[2]", "--input", text.toString(), "--vocab-size", "400", "--output", tokenizer.toString());
         assertEquals(0, r.code, r.err);
         assertTrue(Files.exists(tokenizer));
     }
