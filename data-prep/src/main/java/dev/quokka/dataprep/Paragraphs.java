@@ -4,10 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Splits text into blank-line separated blocks; lines keep their newlines inside a block. */
-final class Paragraphs {
+public final class Paragraphs {
     private Paragraphs() {}
 
-    static List<String> split(String text) {
+    public static List<String> split(String text) {
         List<String> out = new ArrayList<>();
         StringBuilder cur = new StringBuilder();
         for (String line : text.split("\r?\n", -1)) {

@@ -1,5 +1,6 @@
 package dev.quokka.jobs;
 
+import dev.quokka.dataprep.Paragraphs;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -81,21 +82,9 @@ final class TextFiles {
         return out;
     }
 
-    /** Blank-line separated blocks, with their inner newlines. */
+    /** Blank-line separated blocks, with their inner newlines, as `quokka tokenize --paragraphs` cuts them. */
     static List<String> paragraphs(Path file) throws IOException {
-        List<String> out = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        forEachLine(file, (line, n) -> {
-            if (line.isBlank()) {
-                if (cur.length() > 0) out.add(cur.toString());
-                cur.setLength(0);
-            } else {
-                if (cur.length() > 0) cur.append('\n');
-                cur.append(line);
-            }
-        });
-        if (cur.length() > 0) out.add(cur.toString());
-        return out;
+        return Paragraphs.split(String.join("\n", lines(file)));
     }
 
     static BufferedReader open(Path file) throws IOException {
