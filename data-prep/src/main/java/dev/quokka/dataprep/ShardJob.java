@@ -113,6 +113,7 @@ public final class ShardJob {
             ObjectNode m = JsonNodeFactory.instance.objectNode();
             m.put("format", FORMAT);
             m.set("tokenizer", docsManifest.get("tokenizer"));
+            m.set("inputs", docsManifest.get("inputs"));
 
             long[] valStats = tokenStats(validation);
             validation = withChecksum(spark, validation);
