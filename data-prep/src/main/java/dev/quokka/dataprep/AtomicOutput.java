@@ -79,6 +79,11 @@ public final class AtomicOutput {
         return staging.toString();
     }
 
+    /** A hidden directory beside the staging one, for side outputs of tasks; removed like it. */
+    public Path side() {
+        return new Path(staging.getParent(), staging.getName() + ".side");
+    }
+
     /** Removes what killed runs left behind for this output; the first write creates the staging directory. */
     public void begin() throws IOException {
         FileStatus[] stale = fs.globStatus(new Path(target.getParent(), "." + target.getName() + ".staging-*"));
@@ -116,6 +121,7 @@ public final class AtomicOutput {
 
     public void abort() {
         try {
+            fs.delete(side(), true);
             fs.delete(staging, true);
         } catch (IOException ignored) {
             // The next run removes it.

@@ -48,11 +48,7 @@ public final class TokenizeJob {
     public static final String FORMAT = "quokka.docs/1";
     private static final Logger LOG = LoggerFactory.getLogger(TokenizeJob.class);
     private static final long BYTES_PER_PARTITION = 64L << 20;
-    static final String OK = "ok", EMPTY = "empty", REJECTED = "rejected";
-    private static final StructType FATES = new StructType().add("status", DataTypes.StringType, false)
-            .add("reason", DataTypes.StringType, true).add("replaced_surrogates", DataTypes.IntegerType, false)
-            .add("source", DataTypes.StringType, false).add("position", DataTypes.LongType, false)
-            .add("detail", DataTypes.StringType, true).add("excerpt", DataTypes.StringType, true);
+
 
     /** The manifest of the output, and whether this run found it already complete and left it alone. */
     public record Result(JsonNode manifest, boolean upToDate) {}
@@ -111,12 +107,13 @@ public final class TokenizeJob {
         Broadcast<byte[]> tokenizerBroadcast = sc.broadcast(tokenizerJson);
         JavaRDD<Row> raw = SourceReader.read(spark, files, cfg);
 
-        // Pass 1: documents stream from input split to file. Hadoop's splits of a file do not depend on the number of
-        // cores, so neither do the files; Spark's Parquet reader does split by cores, so Parquet input is shuffled
-        // into partitions by document id instead.
-        Dataset<Row> docs = spark.createDataset(raw.mapPartitions(new TokenizeRecords(tokenizerBroadcast, tokenizerSha, cfg.lenient())).rdd(),
-                Encoders.bean(Doc.class)).select(col("docId").as("doc_id"), col("source"), col("position"),
-                col("tokenCount").as("n_tokens"), col("tokens"));
+        // One pass: documents stream from input split to file. Hadoop's splits of a file do not depend on the number
+        // of cores, so neither do the files; Spark's Parquet reader does split by cores, so Parquet input is shuffled
+        // into partitions by document id instead. Each input partition also writes what became of its records.
+        SerializableConfiguration hadoop = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
+        TokenizeRecords tokenize = new TokenizeRecords(tokenizerBroadcast, tokenizerSha, cfg.lenient(), out.side().toString(), hadoop);
+        Dataset<Row> docs = spark.createDataset(raw.mapPartitions(tokenize).rdd(), Encoders.bean(Doc.class))
+                .select(col("docId").as("doc_id"), col("source"), col("position"), col("tokenCount").as("n_tokens"), col("tokens"));
         if (cfg.format() == TokenizeConfig.Format.PARQUET) {
             docs = docs.repartition(partitions(files), col("doc_id")).sortWithinPartitions("doc_id");
         }
@@ -124,75 +121,66 @@ public final class TokenizeJob {
         docs.write().option("compression", "zstd").parquet(out.staging());
         out.normalizePartFiles("");
         LOG.info("tokenize: tokenized and wrote the documents in {} s", seconds(t1));
-        long t2 = System.nanoTime();
+        Row written = spark.read().parquet(out.staging()).agg(count(lit(1)), sum(col("n_tokens"))).first();
+        ObjectNode counts = counts(out, raw.getNumPartitions(), written.getLong(0), written.isNullAt(1) ? 0 : written.getLong(1));
 
-        // Pass 2, without tokenizing: what became of every record. Counts come from the data, not from accumulators,
-        // which retried tasks can count twice.
-        Dataset<Row> fates = spark.createDataFrame(raw.map(r -> {
-            String status = r.isNullAt(2) ? REJECTED : r.getString(2).isEmpty() ? EMPTY : OK;
-            int surrogates = r.isNullAt(2) ? 0 : TokenizeRecords.loneSurrogates(r.getString(2));
-            return RowFactory.create(status, r.get(3), surrogates, r.get(0), r.get(1), r.get(4), r.get(5));
-        }), FATES).persist(StorageLevel.MEMORY_AND_DISK());
-        try {
-            List<Row> byStatus = fates.groupBy("status", "reason").agg(count(lit(1)), sum(col("replaced_surrogates"))).collectAsList();
-            Row written = spark.read().parquet(out.staging()).agg(count(lit(1)), sum(col("n_tokens"))).first();
-            ObjectNode counts = counts(byStatus, written.getLong(0), written.isNullAt(1) ? 0 : written.getLong(1));
-            LOG.info("tokenize: counted every record's fate in {} s", seconds(t2));
-            if (counts.get("rejected").asLong() > 0) {
-                fates.filter(col("status").equalTo(REJECTED))
-                        .select(Schemas.REJECTED_COLUMNS.stream().map(c -> col(c)).toArray(org.apache.spark.sql.Column[]::new))
-                        .repartition(1).sortWithinPartitions("source", "position")
-                        .write().json(out.staging() + "/_rejected");
-                out.normalizePartFiles("_rejected");
-            }
-
-            ObjectNode m = JsonNodeFactory.instance.objectNode();
-            m.put("format", FORMAT);
-            m.put("request_sha256", requestSha);
-            m.setAll(request);
-            ObjectNode tok = m.putObject("tokenizer");
-            tok.put("uri", cfg.tokenizer());
-            tok.put("sha256", tokenizerSha);
-            tok.put("vocab_size", tokenizer.vocabSize());
-            tok.put("end_of_document", tokenizer.specialTokens().endOfDocument());
-            m.set("counts", counts);
-            ArrayNode outFiles = m.putArray("files");
-            for (FileStatus f : out.fileSystem().listStatus(out.stagingPath(), p -> p.getName().endsWith(".parquet"))) {
-                outFiles.addObject().put("name", f.getPath().getName()).put("bytes", f.getLen());
-            }
-            m.put("code_version", BuildInfo.codeVersion());
-            m.put("spark_version", spark.version());
-            return m;
-        } finally {
-            fates.unpersist();
+        ObjectNode m = JsonNodeFactory.instance.objectNode();
+        m.put("format", FORMAT);
+        m.put("request_sha256", requestSha);
+        m.setAll(request);
+        ObjectNode tok = m.putObject("tokenizer");
+        tok.put("uri", cfg.tokenizer());
+        tok.put("sha256", tokenizerSha);
+        tok.put("vocab_size", tokenizer.vocabSize());
+        tok.put("end_of_document", tokenizer.specialTokens().endOfDocument());
+        m.set("counts", counts);
+        ArrayNode outFiles = m.putArray("files");
+        for (FileStatus f : out.fileSystem().listStatus(out.stagingPath(), p -> p.getName().endsWith(".parquet"))) {
+            outFiles.addObject().put("name", f.getPath().getName()).put("bytes", f.getLen());
         }
+        m.put("code_version", BuildInfo.codeVersion());
+        m.put("spark_version", spark.version());
+        return m;
     }
 
     /**
-     * records = documents + empty + rejected, or the job fails: nothing may go uncounted. The documents and tokens are
-     * those in the written files; they must be the records that had text.
+     * Sums the partitions' fates: records = documents + empty + rejected, or the job fails, since nothing may go
+     * uncounted. The documents and tokens are those in the written files; they must be the records that had text.
      */
-    private static ObjectNode counts(List<Row> byStatus, long writtenDocs, long writtenTokens) {
-        long withText = 0, empty = 0, rejected = 0, surrogates = 0;
+    private static ObjectNode counts(AtomicOutput out, int partitions, long writtenDocs, long writtenTokens) throws IOException {
+        Path dir = new Path(out.side(), TokenizeRecords.FATES);
+        FileStatus[] parts = out.fileSystem().listStatus(dir, p -> p.getName().endsWith(".json"));
+        if (parts.length != partitions) throw new IllegalStateException(parts.length + " of " + partitions + " partitions reported their records");
+        long records = 0, withText = 0, empty = 0, rejected = 0, surrogates = 0;
         Map<String, Long> reasons = new TreeMap<>();
-        for (Row r : byStatus) {
-            long n = r.getLong(2);
-            switch (r.getString(0)) {
-                case OK -> withText += n;
-                case EMPTY -> empty += n;
-                case REJECTED -> {
-                    rejected += n;
-                    reasons.merge(r.getString(1), n, Long::sum);
-                }
-                default -> throw new IllegalStateException("unknown status " + r.getString(0));
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (FileStatus f : parts) {
+            JsonNode n;
+            try (var in = out.fileSystem().open(f.getPath())) {
+                n = json.readTree(in);
             }
-            surrogates += r.isNullAt(3) ? 0 : r.getLong(3);
+            records += n.get("records").asLong();
+            withText += n.get("with_text").asLong();
+            empty += n.get("empty").asLong();
+            surrogates += n.get("replaced_lone_surrogates").asLong();
+            var it = n.path("rejected_by_reason").fields();
+            while (it.hasNext()) {
+                var e = it.next();
+                reasons.merge(e.getKey(), e.getValue().asLong(), Long::sum);
+                rejected += e.getValue().asLong();
+            }
         }
+        Path rejectedDir = new Path(out.side(), TokenizeRecords.REJECTED);
+        if (out.fileSystem().exists(rejectedDir) && !out.fileSystem().rename(rejectedDir, new Path(out.stagingPath(), TokenizeRecords.REJECTED))) {
+            throw new IOException("could not move " + rejectedDir + " into " + out.stagingPath());
+        }
+        out.fileSystem().delete(out.side(), true);
         if (withText != writtenDocs) {
             throw new IllegalStateException(withText + " records had text but " + writtenDocs + " documents were written");
         }
+        if (records != withText + empty + rejected) throw new IllegalStateException("records do not add up: " + records);
         ObjectNode c = JsonNodeFactory.instance.objectNode();
-        c.put("records", withText + empty + rejected);
+        c.put("records", records);
         c.put("documents", writtenDocs);
         c.put("tokens", writtenTokens);
         c.put("empty", empty);
