@@ -7,7 +7,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.parquet.example.data.Group;
 
 /** Reads the sequences that {@code shard --materialize} wrote, one epoch in memory at a time. */
 public final class MaterializedReader implements SequenceSource {
@@ -72,13 +71,8 @@ public final class MaterializedReader implements SequenceSource {
             FileSystem fs = epochDir.getFileSystem(conf);
             if (fs.exists(epochDir)) {
                 for (FileStatus f : fs.listStatus(epochDir, p -> p.getName().endsWith(".parquet"))) {
-                    for (Group g : StudyReader.rows(f.getPath(), conf)) {
-                        long j = g.getLong("sequence", 0);
-                        Group list = g.getGroup("tokens", 0);
-                        int[] t = new int[list.getFieldRepetitionCount("list")];
-                        for (int i = 0; i < t.length; i++) t[i] = list.getGroup("list", i).getInteger("element", 0);
-                        seqs[(int) (j - firstSequence[k])] = t;
-                    }
+                    TokenColumns.read(f.getPath(), conf, "sequence", "sequence", "tokens",
+                            (j, same, t) -> seqs[(int) (j - firstSequence[k])] = t);
                 }
             }
         } catch (IOException e) {

@@ -8,9 +8,6 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.parquet.example.data.Group;
-import org.apache.parquet.hadoop.ParquetReader;
-import org.apache.parquet.hadoop.example.GroupReadSupport;
 
 /**
  * Reads a study as training consumes it, in one JVM and without Spark.
@@ -25,7 +22,6 @@ public final class StudyReader implements SequenceSource {
     private final JsonNode manifest;
     private final int[] tokens;       // the unique tokens, documents in rank order
     private final long[] docStart;    // by rank, with a final entry U
-    private final Path indexDir;
     private final Configuration conf;
     private final long uniqueTokens;
     private final long streamTokens;
@@ -40,11 +36,10 @@ public final class StudyReader implements SequenceSource {
     private int cachedShuffleEpoch = -1;
     private int[] cachedShuffle;
 
-    private StudyReader(JsonNode manifest, int[] tokens, long[] docStart, Path indexDir, Configuration conf) {
+    private StudyReader(JsonNode manifest, int[] tokens, long[] docStart, Configuration conf) {
         this.manifest = manifest;
         this.tokens = tokens;
         this.docStart = docStart;
-        this.indexDir = indexDir;
         this.conf = conf;
         this.uniqueTokens = manifest.get("unique").get("tokens").asLong();
         this.streamTokens = manifest.get("stream").get("tokens").asLong();
@@ -76,29 +71,21 @@ public final class StudyReader implements SequenceSource {
         long[] start = new long[n + 1];
         int[] lengths = new int[n];
         for (JsonNode f : m.get("unique").get("files")) {
-            for (Group g : rows(new Path(dir, f.get("name").asText()), conf)) {
-                int rank = g.getInteger("rank", 0);
-                long offset = g.getLong("offset", 0);
-                Group list = g.getGroup("tokens", 0);
-                int len = list.getFieldRepetitionCount("list");
-                for (int i = 0; i < len; i++) tokens[(int) offset + i] = list.getGroup("list", i).getInteger("element", 0);
-                start[rank] = offset;
-                lengths[rank] = len;
-            }
+            TokenColumns.read(new Path(dir, f.get("name").asText()), conf, "rank", "offset", "tokens", (rank, offset, t) -> {
+                System.arraycopy(t, 0, tokens, (int) offset, t.length);
+                start[(int) rank] = offset;
+                lengths[(int) rank] = t.length;
+            });
         }
         start[n] = u;
         for (int r = 0; r < n; r++) {
             if (start[r] + lengths[r] != start[r + 1]) throw new IllegalStateException(study + ": unique document " + r + " does not end where " + (r + 1) + " starts");
         }
-        return new StudyReader(m, tokens, start, new Path(dir, "index"), conf);
-    }
-
-    static List<Group> rows(Path file, Configuration conf) throws IOException {
-        List<Group> out = new ArrayList<>();
-        try (ParquetReader<Group> r = ParquetReader.builder(new GroupReadSupport(), file).withConf(conf).build()) {
-            for (Group g = r.read(); g != null; g = r.read()) out.add(g);
+        String algorithm = m.get("index").get("algorithm").asText();
+        if (!Permutations.ALGORITHM.equals(algorithm)) {
+            throw new IllegalArgumentException(study + ": epoch orders made with " + algorithm + ", this reader knows " + Permutations.ALGORITHM);
         }
-        return out;
+        return new StudyReader(m, tokens, start, conf);
     }
 
     public JsonNode manifest() {
@@ -189,7 +176,7 @@ public final class StudyReader implements SequenceSource {
         }
     }
 
-    /** The document order of epoch k, from the stored index. */
+    /** The document order of epoch k: the row of the stored index. */
     public int[] epochOrder(int k) {
         loadEpoch(k);
         return cachedOrder.clone();
@@ -197,24 +184,9 @@ public final class StudyReader implements SequenceSource {
 
     private void loadEpoch(int k) {
         if (k == cachedEpoch) return;
-        int[] order = null;
-        try {
-            FileSystem fs = indexDir.getFileSystem(conf);
-            for (var f : fs.listStatus(indexDir, path -> path.getName().endsWith(".parquet"))) {
-                try (ParquetReader<Group> r = ParquetReader.builder(new GroupReadSupport(), f.getPath()).withConf(conf).build()) {
-                    for (Group g = r.read(); g != null && order == null; g = r.read()) {
-                        if (g.getInteger("epoch", 0) != k) continue;
-                        Group list = g.getGroup("order", 0);
-                        order = new int[list.getFieldRepetitionCount("list")];
-                        for (int i = 0; i < order.length; i++) order[i] = list.getGroup("list", i).getInteger("element", 0);
-                    }
-                }
-                if (order != null) break;
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        if (order == null) throw new IllegalStateException(indexDir + " has no order for epoch " + k);
+        // The stored index is this permutation (verify proves it); computing it costs O(n), finding its row in the
+        // index files costs a scan of every earlier epoch.
+        int[] order = Permutations.documents(seed, k, docStart.length - 1);
         long[] cumulative = new long[order.length + 1];
         for (int i = 0; i < order.length; i++) cumulative[i + 1] = cumulative[i] + docStart[order[i] + 1] - docStart[order[i]];
         cachedOrder = order;
@@ -228,14 +200,7 @@ public final class StudyReader implements SequenceSource {
         List<int[]> docs = new ArrayList<>();
         var files = dir.getFileSystem(conf).listStatus(dir, p -> p.getName().endsWith(".parquet"));
         Arrays.sort(files);
-        for (var f : files) {
-            for (Group g : rows(f.getPath(), conf)) {
-                Group list = g.getGroup("tokens", 0);
-                int[] t = new int[list.getFieldRepetitionCount("list")];
-                for (int i = 0; i < t.length; i++) t[i] = list.getGroup("list", i).getInteger("element", 0);
-                docs.add(t);
-            }
-        }
+        for (var f : files) TokenColumns.read(f.getPath(), conf, "doc_id", "n_tokens", "tokens", (id, n, t) -> docs.add(t));
         return docs;
     }
 }

@@ -39,7 +39,9 @@ class StudyReaderTest {
             int[] epoch = new int[u];
             reader.readTokens((long) k * u, epoch, u);
             assertArrayEquals(sorted(unique), sorted(epoch), "epoch " + k + " holds the unique multiset");
-            // It follows the stored order: the first document of the epoch comes first.
+            // It follows the stored index: that epoch's row, and its first document comes first.
+            Row stored = SparkTest.spark().read().parquet(study + "/index").filter("epoch = " + k).first();
+            assertArrayEquals(stored.getList(1).stream().mapToInt(x -> (Integer) x).toArray(), reader.epochOrder(k));
             int first = reader.epochOrder(k)[0];
             int[] firstDoc = documentTokens(first);
             assertArrayEquals(firstDoc, Arrays.copyOf(epoch, firstDoc.length));
