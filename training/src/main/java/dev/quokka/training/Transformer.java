@@ -1,0 +1,124 @@
+package dev.quokka.training;
+
+import dev.quokka.training.nd4j.ScatterAddGather;
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The pre-norm transformer as one SameDiff graph, for B sequences of T positions (flattened to N = B T):
+ * <pre>
+ *   x = E[ids]                                              embedding (a gather with a correct gradient)
+ *   per layer:  x += Wo attn(rope(qknorm(Wq h)), rope(qknorm(Wk h)), Wv h),   h = rmsnorm(x)
+ *               x += Wdown (silu(Wgate h) * Wup h),                            h = rmsnorm(x)
+ *   logits = rmsnorm(x) Wout                                 (untied, or E^T when tied)
+ *   loss = sum w (logsumexp(logits) - logits[y]) / N         {@link WeightedCrossEntropy}
+ * </pre>
+ * Attention is causal for the AR model and unmasked for the diffusion model; nothing else differs. No biases;
+ * init N(0, 0.02); norm gains start at 1.
+ */
+public final class Transformer {
+    static final double NORM_EPS = 1e-6;
+    static final double ROPE_BASE = 10_000;
+
+    /** The graph and its named inputs: placeholders "ids", "picks" (and "weights" unless fixed), output "logits". */
+    public record Graph(SameDiff sd, SDVariable logits, SDVariable loss) {}
+
+    private Transformer() {}
+
+    /**
+     * @param fixedWeights per-position loss weights baked in as a constant (gradient checks), or null for a
+     *                     "weights" placeholder
+     */
+    public static Graph build(ModelShape s, int batch, int length, boolean causal, long seed, DataType dtype, INDArray fixedWeights) {
+        SameDiff sd = SameDiff.create();
+        Nd4j.getRandom().setSeed(seed);
+        int n = batch * length, d = s.d(), hd = s.headDim(), heads = s.heads();
+        SDVariable ids = sd.placeHolder("ids", DataType.INT32, n);
+        SDVariable picks = sd.placeHolder("picks", DataType.INT32, n);
+        SDVariable weights = fixedWeights != null ? sd.constant("weights", fixedWeights.castTo(dtype))
+                : sd.placeHolder("weights", dtype, n);
+
+        SDVariable emb = param(sd, "embedding", dtype, s.vocab(), d);
+        SDVariable x = new ScatterAddGather(sd, emb, ids, 0).outputVariable(); // [N, d]
+        SDVariable[] rope = rope(sd, dtype, length, hd);
+        SDVariable mask = causal ? causalMask(sd, dtype, length) : null;
+
+        for (int l = 0; l < s.layers(); l++) {
+            String p = "l" + l + ".";
+            SDVariable h = rmsNorm(x, gain(sd, p + "attnNorm", dtype, d), 1);
+            SDVariable q = heads(h.mmul(param(sd, p + "wq", dtype, d, d)), batch, length, heads, hd);
+            SDVariable k = heads(h.mmul(param(sd, p + "wk", dtype, d, d)), batch, length, heads, hd);
+            SDVariable v = heads(h.mmul(param(sd, p + "wv", dtype, d, d)), batch, length, heads, hd);
+            q = rotate(sd, rmsNorm(q, gain(sd, p + "qNorm", dtype, hd), 2), rope, hd);
+            k = rotate(sd, rmsNorm(k, gain(sd, p + "kNorm", dtype, hd), 2), rope, hd);
+            SDVariable scores = sd.mmul(q, k, false, true, false).mul(1.0 / Math.sqrt(hd)); // [B H, T, T]
+            if (mask != null) scores = scores.add(mask);
+            SDVariable attended = sd.mmul(sd.nn().softmax(scores), v, false, false, false); // [B H, T, hd]
+            SDVariable merged = attended.reshape(batch, heads, length, hd).permute(0, 2, 1, 3).reshape(n, d);
+            x = x.add(merged.mmul(param(sd, p + "wo", dtype, d, d)));
+
+            h = rmsNorm(x, gain(sd, p + "mlpNorm", dtype, d), 1);
+            SDVariable gate = sd.nn().swish(h.mmul(param(sd, p + "wGate", dtype, d, s.mlpHidden())));
+            SDVariable up = h.mmul(param(sd, p + "wUp", dtype, d, s.mlpHidden()));
+            x = x.add(gate.mul(up).mmul(param(sd, p + "wDown", dtype, s.mlpHidden(), d)));
+        }
+        SDVariable out = rmsNorm(x, gain(sd, "finalNorm", dtype, d), 1);
+        SDVariable logits = (s.tied() ? sd.mmul(out, emb, false, true, false) : out.mmul(param(sd, "output", dtype, d, s.vocab())))
+                .rename("logits");
+        SDVariable loss = WeightedCrossEntropy.loss(sd, "loss", logits, picks, weights);
+        sd.setLossVariables(loss);
+        return new Graph(sd, logits, loss);
+    }
+
+    /** [N, d] to [B H, T, hd]. */
+    private static SDVariable heads(SDVariable x, int batch, int length, int heads, int hd) {
+        return x.reshape(batch, length, heads, hd).permute(0, 2, 1, 3).reshape(batch * heads, length, hd);
+    }
+
+    /** x / rms(x) * g over the last axis (given: computed variables have no static shape). */
+    private static SDVariable rmsNorm(SDVariable x, SDVariable gain, int last) {
+        SDVariable ms = x.mul(x).mean(true, last).add(NORM_EPS);
+        return x.mul(x.getSameDiff().math().rsqrt(ms)).mul(gain);
+    }
+
+    /** Rotary embedding, half-split layout: x cos + rotateHalf(x) sin, slicing only the last axis (trap 6). */
+    private static SDVariable rotate(SameDiff sd, SDVariable x, SDVariable[] cosSin, int hd) {
+        SDVariable x1 = x.get(SDIndex.all(), SDIndex.all(), SDIndex.interval(0, hd / 2));
+        SDVariable x2 = x.get(SDIndex.all(), SDIndex.all(), SDIndex.interval(hd / 2, hd));
+        SDVariable rotated = sd.concat(2, x2.neg(), x1);
+        return x.mul(cosSin[0]).add(rotated.mul(cosSin[1]));
+    }
+
+    /** cos and sin of position t times theta_i = base^(-2i/hd), [T, hd], both halves alike. */
+    private static SDVariable[] rope(SameDiff sd, DataType dtype, int length, int hd) {
+        double[][] cos = new double[length][hd], sin = new double[length][hd];
+        for (int t = 0; t < length; t++) {
+            for (int i = 0; i < hd / 2; i++) {
+                double angle = t * Math.pow(ROPE_BASE, -2.0 * i / hd);
+                cos[t][i] = cos[t][i + hd / 2] = Math.cos(angle);
+                sin[t][i] = sin[t][i + hd / 2] = Math.sin(angle);
+            }
+        }
+        return new SDVariable[] {sd.constant("ropeCos", Nd4j.createFromArray(cos).castTo(dtype)),
+                sd.constant("ropeSin", Nd4j.createFromArray(sin).castTo(dtype))};
+    }
+
+    /** 0 where a position may look (itself and earlier), -1e9 where it may not. */
+    private static SDVariable causalMask(SameDiff sd, DataType dtype, int length) {
+        double[][] m = new double[length][length];
+        for (int i = 0; i < length; i++) for (int j = i + 1; j < length; j++) m[i][j] = -1e9;
+        return sd.constant("causalMask", Nd4j.createFromArray(m).castTo(dtype));
+    }
+
+    private static SDVariable param(SameDiff sd, String name, DataType dtype, long... shape) {
+        return sd.var(name, Nd4j.randn(dtype, shape).muli(0.02));
+    }
+
+    private static SDVariable gain(SameDiff sd, String name, DataType dtype, int size) {
+        return sd.var(name, Nd4j.ones(dtype, size));
+    }
+}
