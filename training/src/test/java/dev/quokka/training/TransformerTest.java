@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.autodiff.validation.GradCheckUtil;
@@ -17,21 +16,10 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /** The whole model and loss against finite differences in double, and the causal mask against the future. */
 @Tag("slow")
+@ExtendWith(DoublePrecision.class)
 class TransformerTest {
     static final ModelShape SHAPE = new ModelShape(7, 8, 2, 2, 12, false);
     static final int B = 2, T = 4;
-    private static DataType saved;
-
-    @BeforeAll
-    static void doublePrecision() {
-        saved = Nd4j.dataType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restore() {
-        Nd4j.setDefaultDataTypes(saved, saved);
-    }
 
     static Map<String, INDArray> feed(int[] ids, int[] targets) {
         return Map.of("ids", Nd4j.createFromArray(ids), "picks", Nd4j.createFromArray(WeightedCrossEntropy.picks(targets, SHAPE.vocab())));
