@@ -22,6 +22,13 @@ public final class Multiset {
         return of(tokens, 0, tokens.length);
     }
 
+    /** The checksum of the first {@code count} tokens of a list, as Spark hands array columns over. */
+    public static long of(java.util.List<?> tokens, long count) {
+        long h = 0;
+        for (int i = 0; i < count; i++) h += of((Integer) tokens.get(i));
+        return h;
+    }
+
     public static String hex(long checksum) {
         return String.format("%016x", checksum);
     }

@@ -115,11 +115,12 @@ public final class ShardJob {
             m.set("tokenizer", docsManifest.get("tokenizer"));
             m.set("inputs", docsManifest.get("inputs"));
 
-            long[] valStats = tokenStats(validation);
-            validation = withChecksum(spark, validation);
-            validation.repartition((int) Math.max(1, valStats[1] / TOKENS_PER_FILE + 1), col("doc_id")).sortWithinPartitions("doc_id")
+            Row valTotal = validation.agg(org.apache.spark.sql.functions.sum(col("n_tokens"))).first();
+            int valFiles = (int) Math.max(1, (valTotal.isNullAt(0) ? 0 : valTotal.getLong(0)) / TOKENS_PER_FILE + 1);
+            withChecksum(spark, validation).repartition(valFiles, col("doc_id")).sortWithinPartitions("doc_id")
                     .write().option("compression", "zstd").parquet(out.staging() + "/validation");
             out.normalizePartFiles("validation");
+            long[] valStats = writtenStats(spark, out.staging() + "/validation");
             ObjectNode val = m.putObject("validation");
             val.put("selection", cfg.valTokens() > 0 ? "first documents in hash order up to a token count" : "hash below a fraction");
             val.put("salt", VALIDATION_SALT);
@@ -128,7 +129,8 @@ public final class ShardJob {
             val.put("checksum", Multiset.hex(valStats[2]));
             val.set("files", files(out, "validation"));
 
-            long available = tokenStats(train)[1];
+            Row trainTotal = train.agg(org.apache.spark.sql.functions.sum(col("n_tokens"))).first();
+            long available = trainTotal.isNullAt(0) ? 0 : trainTotal.getLong(0);
             if (available < U) {
                 throw new IllegalArgumentException("--unique-tokens " + U + " is more than the " + available
                         + " training tokens in " + cfg.docs() + " (after holding out " + valStats[1] + " validation tokens)");
@@ -298,10 +300,7 @@ public final class ShardJob {
         Dataset<Row> prefix = PrefixSums.withRankAndStart(spark, inEpoch, "pos", "pos", "n_tokens", 8).filter(col("start").lt(tokens));
         return prefix.javaRDD().map(r -> {
             List<Integer> t = r.getList(r.fieldIndex("tokens"));
-            long keep = Math.min(t.size(), tokens - r.getLong(r.fieldIndex("start")));
-            long h = 0;
-            for (int i = 0; i < keep; i++) h += Multiset.of(t.get(i));
-            return h;
+            return Multiset.of(t, Math.min(t.size(), tokens - r.getLong(r.fieldIndex("start"))));
         }).fold(0L, Long::sum);
     }
 
@@ -313,21 +312,17 @@ public final class ShardJob {
         return spark.createDataFrame(docs.javaRDD().map(r -> {
             Object[] v = new Object[width + 1];
             for (int c = 0; c < width; c++) v[c] = r.get(c);
-            long h = 0;
-            for (Object x : r.getList(t)) h += Multiset.of((Integer) x);
-            v[width] = h;
+            v[width] = Multiset.of(r.getList(t), r.getList(t).size());
             return RowFactory.create(v);
         }), schema);
     }
 
-    /** Documents, tokens and the multiset checksum of a dataset with n_tokens and tokens. */
-    private static long[] tokenStats(Dataset<Row> df) {
-        return df.select("n_tokens", "tokens").javaRDD().map(r -> {
-            List<Integer> t = r.getList(1);
-            long h = 0;
-            for (int x : t) h += Multiset.of(x);
-            return new long[] {1, r.getInt(0), h};
-        }).fold(new long[3], (a, b) -> new long[] {a[0] + b[0], a[1] + b[1], a[2] + b[2]});
+    /** Documents, tokens and the summed row checksums of written documents: columns only, no token arrays. */
+    private static long[] writtenStats(SparkSession spark, String dir) {
+        Dataset<Row> docs = spark.read().parquet(dir).select("n_tokens", "checksum");
+        Row totals = docs.agg(org.apache.spark.sql.functions.count(col("n_tokens")), org.apache.spark.sql.functions.sum(col("n_tokens"))).first();
+        long checksum = docs.javaRDD().map(r -> r.getLong(1)).fold(0L, Long::sum); // wraps mod 2^64, unlike SQL sum
+        return new long[] {totals.getLong(0), totals.isNullAt(1) ? 0 : totals.getLong(1), checksum};
     }
 
     static ArrayNode files(AtomicOutput out, String subdir) throws IOException {

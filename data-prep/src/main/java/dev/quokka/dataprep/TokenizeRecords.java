@@ -72,7 +72,7 @@ final class TokenizeRecords implements FlatMapFunction<Iterator<Row>, Doc> {
                         continue;
                     }
                     n[1]++;
-                    n[3] += loneSurrogates(text);
+                    n[3] += Tokenizer.countLoneSurrogates(text);
                     int[] ids = tokenizer.encode(text);
                     int[] tokens = Arrays.copyOf(ids, ids.length + 1);
                     tokens[ids.length] = eod;
@@ -114,16 +114,5 @@ final class TokenizeRecords implements FlatMapFunction<Iterator<Row>, Doc> {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** The tokenizer replaces these with U+FFFD; the manifest counts them. */
-    static int loneSurrogates(String s) {
-        int n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) i++;
-            else if (Character.isSurrogate(c)) n++;
-        }
-        return n;
     }
 }

@@ -135,24 +135,35 @@ public final class VerifyJob {
         expect(problems, "stream: sequences", (d - 1) / seqLen, m.get("stream").get("sequences").asLong());
     }
 
-    /** Recomputes every row's checksum; reports the damaged rows with their file; returns the sum. */
+    /** Recomputes every row's checksum in one pass; reports damaged rows with their file; returns the sum. */
     private static long checkRows(Dataset<Row> docs, String what, List<String> problems) {
-        JavaRDD<Row> rows = docs.select(col("doc_id"), col("n_tokens"), col("tokens"), col("checksum"), col("_metadata.file_path")).javaRDD();
-        List<String> bad = rows.flatMap(r -> {
-            List<String> out = new ArrayList<>();
-            List<Integer> t = r.getList(2);
-            long h = 0;
-            for (int x : t) h += Multiset.of(x);
-            if (t.size() != r.getInt(1)) out.add(r.getString(4) + ": document " + r.getLong(0) + " has " + t.size() + " tokens, not " + r.getInt(1));
-            if (h != r.getLong(3)) out.add(r.getString(4) + ": document " + r.getLong(0) + " does not match its checksum (a changed token)");
-            return out.iterator();
-        }).take(SHOWN);
-        for (String b : bad) problems.add(what + ": " + b);
-        return rows.map(r -> {
-            long h = 0;
-            for (Object x : r.getList(2)) h += Multiset.of((Integer) x);
-            return h;
-        }).fold(0L, Long::sum);
+        RowCheck total = docs.select(col("doc_id"), col("n_tokens"), col("tokens"), col("checksum"), col("_metadata.file_path"))
+                .javaRDD().aggregate(new RowCheck(), (acc, r) -> {
+                    List<Integer> t = r.getList(2);
+                    long h = Multiset.of(t, t.size());
+                    acc.sum += h;
+                    if (t.size() != r.getInt(1)) acc.note(r.getString(4) + ": document " + r.getLong(0) + " has " + t.size() + " tokens, not " + r.getInt(1));
+                    if (h != r.getLong(3)) acc.note(r.getString(4) + ": document " + r.getLong(0) + " does not match its checksum (a changed token)");
+                    return acc;
+                }, RowCheck::merge);
+        for (String b : total.problems) problems.add(what + ": " + b);
+        return total.sum;
+    }
+
+    /** A running checksum and the first problems found. */
+    private static final class RowCheck implements java.io.Serializable {
+        long sum;
+        final List<String> problems = new ArrayList<>();
+
+        void note(String problem) {
+            if (problems.size() < SHOWN) problems.add(problem);
+        }
+
+        RowCheck merge(RowCheck other) {
+            sum += other.sum;
+            other.problems.forEach(this::note);
+            return this;
+        }
     }
 
     private static boolean checkFiles(FileSystem fs, Path dir, JsonNode files, List<String> problems) throws IOException {

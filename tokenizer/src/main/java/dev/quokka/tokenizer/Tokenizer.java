@@ -163,6 +163,17 @@ public final class Tokenizer {
         return addedTokens;
     }
 
+    /** How many lone surrogates a text holds: encoding replaces each with U+FFFD. */
+    public static int countLoneSurrogates(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) i++;
+            else if (Character.isSurrogate(c)) n++;
+        }
+        return n;
+    }
+
     /** Lone surrogates replaced by U+FFFD so far, across all threads. */
     public long replacedSurrogates() {
         return replacedSurrogates.sum();
