@@ -1,6 +1,6 @@
 package dev.quokka.jobs;
 
-import dev.quokka.training.Backend;
+import dev.quokka.training.nd4j.Backend;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
-import dev.quokka.training.DoublePrecision;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -47,5 +46,22 @@ class ScatterAddGatherTest {
             }
         }
         assertTrue(GradCheckUtil.checkGradients(sd, feed));
+    }
+
+    /** At a real batch's size, where libnd4j would split the indices over threads: no update may be lost. */
+    @Test
+    void manyRepeatsOverThreadsLoseNothing() {
+        int vocab = 5, d = 64, n = 8192;
+        int[] ids = new int[n];
+        int[] count = new int[vocab];
+        for (int i = 0; i < n; i++) count[ids[i] = (i * 7) % vocab]++;
+        SameDiff sd = SameDiff.create();
+        SDVariable emb = sd.var("emb", Nd4j.zeros(DataType.DOUBLE, vocab, d));
+        SDVariable idx = sd.placeHolder("ids", DataType.INT32, n);
+        sd.setLossVariables(new ScatterAddGather(sd, emb, idx, 0).outputVariable().sum("loss"));
+        INDArray g = sd.calculateGradients(Map.of("ids", Nd4j.createFromArray(ids)), "emb").get("emb");
+        for (int v = 0; v < vocab; v++) {
+            for (int j = 0; j < d; j++) assertEquals(count[v], g.getDouble(v, j), 0, "occurrences of id " + v + " in column " + j);
+        }
     }
 }

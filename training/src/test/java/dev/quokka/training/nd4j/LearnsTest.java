@@ -1,5 +1,9 @@
-package dev.quokka.training;
+package dev.quokka.training.nd4j;
 
+import dev.quokka.training.Batch;
+import dev.quokka.training.MaskSchedule;
+import dev.quokka.training.ModelShape;
+import dev.quokka.training.Objective;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashMap;

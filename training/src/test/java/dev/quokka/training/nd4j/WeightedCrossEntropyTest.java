@@ -1,4 +1,4 @@
-package dev.quokka.training;
+package dev.quokka.training.nd4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

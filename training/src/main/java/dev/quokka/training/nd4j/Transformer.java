@@ -1,6 +1,6 @@
-package dev.quokka.training;
+package dev.quokka.training.nd4j;
 
-import dev.quokka.training.nd4j.ScatterAddGather;
+import dev.quokka.training.ModelShape;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;

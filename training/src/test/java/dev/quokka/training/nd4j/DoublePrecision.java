@@ -1,4 +1,4 @@
-package dev.quokka.training;
+package dev.quokka.training.nd4j;
 
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;

@@ -1,5 +1,6 @@
-package dev.quokka.training;
+package dev.quokka.training.nd4j;
 
+import dev.quokka.training.ModelShape;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,4 +1,4 @@
-package dev.quokka.training;
+package dev.quokka.training.nd4j;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,13 +1,11 @@
-package dev.quokka.training;
+package dev.quokka.training.nd4j;
 
-import dev.quokka.training.nd4j.OpFixes;
-import dev.quokka.training.nd4j.ScatterAddGather;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
 /**
  * The loss of every objective, in the graph: sum_i w_i (logsumexp(z_i) - z_i[y_i]) / N over the N = B L positions,
- * from logits z [N, V], sparse integer targets y and per-token weights w ({@link Batch}). No [N, V] one-hot is built.
+ * from logits z [N, V], sparse integer targets y and per-token weights w ({@link dev.quokka.training.Batch}). No [N, V] one-hot is built.
  *
  * <p>Not SameDiff's sparse softmax cross-entropy: its backward pass ignores the incoming gradient (dl4j-notes, trap 4)
  * and would drop the weights. Not {@code logSumExp}: its backward pass fails in M2.1 (reduce_sum_bp), so the

@@ -1,0 +1,45 @@
+package dev.quokka.training;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+
+/**
+ * The seam between training and the tensor library: one model, its loss and its optimiser state, for batches of a
+ * fixed shape [rows, length]. Everything above this interface is plain Java; everything library-specific (ND4J,
+ * SameDiff and their workarounds) lives in an implementation.
+ */
+public interface Engine {
+
+    /** The result of one optimiser step: the batch loss before the update and the gradient's global L2 norm. */
+    record Step(double loss, double gradNorm, boolean clipped) {}
+
+    ModelShape shape();
+
+    /** Rows per batch. */
+    int rows();
+
+    /** Positions per row. */
+    int length();
+
+    /**
+     * Forward, backward and one AdamW update at learning rate {@code lr}. If the loss or the gradient is not finite,
+     * nothing is updated and the step says so through its values.
+     */
+    Step step(Batch batch, double lr);
+
+    /** The batch's summed loss, sum(weights * CE), without updating anything. Batches may have fewer rows. */
+    double lossSum(Batch batch);
+
+    /** Logits [rows * length, vocab] for the given input ids (rows * length of them), row-major. */
+    float[] logits(int[] inputs);
+
+    /** Optimiser steps taken so far (Adam's bias correction depends on it). */
+    long updates();
+
+    /** Writes parameters and optimiser state, exactly. */
+    void save(DataOutputStream out) throws IOException;
+
+    /** Restores what {@link #save} wrote; fails if the shapes differ. */
+    void load(DataInputStream in) throws IOException;
+}
