@@ -1,0 +1,90 @@
+package dev.quokka.training;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A run directory, on any Hadoop FileSystem:
+ * <pre>
+ *   run.json                        the manifest: config, shape, both N conventions, FLOPs, study hash, versions, status
+ *   metrics/train.csv               per step:        step,tokens,epoch,lr,train_loss,grad_norm,tokens_per_s
+ *   metrics/eval.csv                per evaluation:  step,tokens,epoch,lr,val_loss,boundary
+ *   events.out.tfevents.quokka      the same scalars for TensorBoard (rewritten from the CSVs on resume)
+ *   checkpoints/step-NNNNNNNN/      state.bin and checkpoint.json, each made whole by a rename
+ * </pre>
+ */
+final class RunFiles {
+    static final String MANIFEST = "run.json", TRAIN = "metrics/train.csv", EVAL = "metrics/eval.csv", EVENTS = "events.out.tfevents.quokka";
+    static final String TRAIN_HEADER = "step,tokens,epoch,lr,train_loss,grad_norm,tokens_per_s";
+    static final String EVAL_HEADER = "step,tokens,epoch,lr,val_loss,boundary";
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    final Path dir;
+    final FileSystem fs;
+
+    RunFiles(String dir, Configuration conf) throws IOException {
+        this.dir = new Path(dir);
+        this.fs = this.dir.getFileSystem(conf);
+    }
+
+    Path path(String name) {
+        return new Path(dir, name);
+    }
+
+    boolean hasManifest() throws IOException {
+        return fs.exists(path(MANIFEST));
+    }
+
+    JsonNode manifest() throws IOException {
+        try (var in = fs.open(path(MANIFEST))) {
+            return JSON.readTree(in);
+        }
+    }
+
+    /** Replaces the manifest whole: written beside it, then renamed over it. */
+    void writeManifest(JsonNode m) throws IOException {
+        writeAtomically(path(MANIFEST), JSON.writeValueAsBytes(m));
+    }
+
+    void writeAtomically(Path target, byte[] bytes) throws IOException {
+        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
+        try (FSDataOutputStream out = fs.create(tmp, true)) {
+            out.write(bytes);
+        }
+        fs.delete(target, false);
+        if (!fs.rename(tmp, target)) throw new IOException("could not rename " + tmp + " to " + target);
+    }
+
+    /** The CSV's data rows whose step is at most {@code lastStep}; none if the file does not exist. */
+    List<String> rows(String name, long lastStep) throws IOException {
+        List<String> rows = new ArrayList<>();
+        if (!fs.exists(path(name))) return rows;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(fs.open(path(name)), StandardCharsets.UTF_8))) {
+            r.readLine();
+            for (String line; (line = r.readLine()) != null; ) {
+                if (!line.isEmpty() && Long.parseLong(line.substring(0, line.indexOf(','))) <= lastStep) rows.add(line);
+            }
+        }
+        return rows;
+    }
+
+    /** Opens a CSV for appending, starting over with its header and the given rows. */
+    OutputStream csv(String name, String header, List<String> rows) throws IOException {
+        FSDataOutputStream out = fs.create(path(name), true);
+        out.write((header + "\n").getBytes(StandardCharsets.UTF_8));
+        for (String row : rows) out.write((row + "\n").getBytes(StandardCharsets.UTF_8));
+        return out;
+    }
+}

@@ -1,0 +1,88 @@
+package dev.quokka.training;
+
+/**
+ * Everything that defines a training run; the run manifest records it whole. A resumed run continues under the
+ * config it was started with.
+ *
+ * @param model        a preset name ({@link ModelShape#PRESETS}) or "d,layers,heads"
+ * @param batchTokens  tokens per optimiser step: batchTokens / L sequences, the same for every run of a study
+ * @param schedule     "cosine" (over the whole run) or "wsd" (warmup, stable, then a decay over the last
+ *                     {@code decayFraction} of the steps)
+ * @param warmup       the share of steps spent warming up linearly
+ * @param epochs       train on this many epochs of the study (0: all it has)
+ * @param evalEvery    evaluate every this many steps, besides every epoch boundary and the end (0: only those)
+ * @param valSequences held-out windows of L+1 tokens to evaluate on, the first ones of the fixed validation set
+ * @param valSamples   K, the stratified noise levels per held-out sequence for the diffusion ELBO
+ * @param tFloor       eps: t = (1 - eps) u + eps
+ * @param seed         initialisation and noise; the data order is the study's
+ * @param tokenizer    the study's tokenizer.json (default: where the study's manifest says it was); its hash must match
+ * @param anneal       when set, this run is a decay branch forked from another run's checkpoint
+ */
+public record TrainConfig(String study, String output, String objective, String model, int batchTokens,
+                          double lr, double minLr, String schedule, double warmup, double decayFraction,
+                          LrSchedule.Decay decay, AdamW adamW, double epochs, long evalEvery, int valSequences,
+                          int valSamples, MaskSchedule maskSchedule, Objective.Weighting weighting, double tFloor,
+                          long seed, boolean checkpointEpochs, long checkpointEvery, String tokenizer, Anneal anneal) {
+
+    /** A branch: from {@code checkpoint} (a step of {@code parentRun}), decay to minLr over {@code steps} steps. */
+    public record Anneal(String parentRun, String checkpoint, long fromStep, double fromLr, long steps) {}
+
+    public TrainConfig {
+        if (!objective.equals("dlm") && !objective.equals("ar")) throw new IllegalArgumentException("--objective must be dlm or ar, not " + objective);
+        if (!schedule.equals("cosine") && !schedule.equals("wsd")) throw new IllegalArgumentException("--schedule must be cosine or wsd, not " + schedule);
+        if (batchTokens <= 0) throw new IllegalArgumentException("--batch-tokens must be positive");
+        if (!(warmup >= 0 && warmup < 1) || !(decayFraction >= 0 && decayFraction <= 1)) throw new IllegalArgumentException("--warmup and --decay must be fractions of the run");
+        if (epochs < 0 || evalEvery < 0 || checkpointEvery < 0) throw new IllegalArgumentException("--epochs, --eval-every and --checkpoint-every must be >= 0");
+        if (valSequences <= 0 || valSamples <= 0) throw new IllegalArgumentException("--val-sequences and --val-samples must be positive");
+    }
+
+    /** The release-script defaults (dlm-objective.md) for everything but the study, output, objective and model. */
+    public static TrainConfig defaults(String study, String output, String objective, String model, int batchTokens) {
+        return new TrainConfig(study, output, objective, model, batchTokens, 2e-4, 2e-5, "cosine", 0.01, 0.1,
+                LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 0, 256, 4, MaskSchedule.LINEAR, Objective.Weighting.ELBO,
+                1e-3, 0, false, 0, null, null);
+    }
+
+    public boolean diffusion() {
+        return objective.equals("dlm");
+    }
+
+    /** The shape this config names, for a vocabulary. */
+    public ModelShape shape(int vocab) {
+        if (model.contains(",")) {
+            String[] p = model.split(",");
+            if (p.length != 3) throw new IllegalArgumentException("--model must be a preset or d,layers,heads, not " + model);
+            return ModelShape.of(vocab, Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()), Integer.parseInt(p[2].trim()));
+        }
+        return ModelShape.preset(model, vocab);
+    }
+
+    /** The objective, given the tokenizer's mask id (ignored for AR). */
+    public Objective objective(int maskId) {
+        return diffusion() ? new Objective.MaskedDiffusion(maskId, maskSchedule, weighting, tFloor, null, 0) : new Objective.Autoregressive();
+    }
+
+    /** The learning rate by step for a run of {@code total} steps. */
+    public LrSchedule lrSchedule(long total) {
+        if (anneal != null) {
+            long from = anneal.fromStep();
+            LrSchedule decayPhase = LrSchedule.wsd(anneal.fromLr(), minLr, 0, 0, anneal.steps(), decay);
+            return step -> decayPhase.at(step - from);
+        }
+        long warm = Math.round(warmup * total);
+        return schedule.equals("cosine") ? LrSchedule.cosine(lr, minLr, warm, total)
+                : LrSchedule.wsd(lr, minLr, warm, Math.max(warm, total - Math.round(decayFraction * total)), total, decay);
+    }
+
+    public TrainConfig withOutput(String out) {
+        return new TrainConfig(study, out, objective, model, batchTokens, lr, minLr, schedule, warmup, decayFraction, decay, adamW,
+                epochs, evalEvery, valSequences, valSamples, maskSchedule, weighting, tFloor, seed, checkpointEpochs, checkpointEvery,
+                tokenizer, anneal);
+    }
+
+    public TrainConfig withAnneal(Anneal a) {
+        return new TrainConfig(study, output, objective, model, batchTokens, lr, minLr, schedule, warmup, decayFraction, decay, adamW,
+                epochs, evalEvery, valSequences, valSamples, maskSchedule, weighting, tFloor, seed, checkpointEpochs, checkpointEvery,
+                tokenizer, a);
+    }
+}

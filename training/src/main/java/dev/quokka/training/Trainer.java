@@ -1,0 +1,334 @@
+package dev.quokka.training;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quokka.dataprep.AtomicOutput;
+import dev.quokka.dataprep.BuildInfo;
+import dev.quokka.dataprep.Manifests;
+import dev.quokka.dataprep.SequenceSource;
+import dev.quokka.dataprep.StudyReader;
+import dev.quokka.tokenizer.SpecialTokens;
+import dev.quokka.tokenizer.Tokenizer;
+import dev.quokka.tokenizer.TokenizerJson;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The training loop: a study's sequences in their exact order, a fixed number of tokens per step, AdamW on an
+ * {@link Engine}, evaluation at an interval and at every epoch boundary, checkpoints, and a run directory
+ * ({@link RunFiles}). Resuming from a checkpoint replays nothing and changes nothing: the batch of step s depends only
+ * on the study, the seed and s.
+ */
+public final class Trainer {
+    public static final String FORMAT = "quokka.run/1";
+
+    /** Makes the engine for a shape; {@code dev.quokka.training.nd4j.SameDiffEngine::create} in practice. */
+    @FunctionalInterface
+    public interface EngineFactory {
+        Engine create(ModelShape shape, int rows, int length, boolean causal, AdamW adamW, long seed);
+    }
+
+    /** How a run ended. */
+    public record Summary(String run, long steps, long totalSteps, double lastTrainLoss, double lastValLoss,
+                          double bestValLoss, double tokensPerSecond, double dataWaitShare, boolean complete) {}
+
+    private final TrainConfig cfg;
+    private final Configuration conf;
+    private final PrintStream console;
+    private final RunFiles run;
+    private final SequenceSource source;
+    private final JsonNode study;
+    private final Objective objective;
+    private final ModelShape shape;
+    private final EpochClock clock;
+    private final int rows, window;
+    private final long totalSteps;
+    private final Validation validation;
+    private final Engine engine;
+    private final String configSha;
+    private final JsonNode tokenizerInfo;
+
+    private Trainer(TrainConfig cfg, EngineFactory factory, Configuration conf, PrintStream console) throws IOException {
+        this.cfg = cfg;
+        this.conf = conf;
+        this.console = console;
+        this.run = new RunFiles(cfg.output(), conf);
+        Path studyDir = new Path(cfg.study());
+        FileSystem sfs = studyDir.getFileSystem(conf);
+        if (!AtomicOutput.isComplete(sfs, studyDir)) throw new IllegalArgumentException(cfg.study() + " is not a complete study (no _SUCCESS)");
+        this.study = AtomicOutput.readManifest(sfs, studyDir);
+        this.source = SequenceSource.open(cfg.study(), conf);
+        this.window = source.window();
+        int length = window - 1;
+
+        String tokPath = cfg.tokenizer() != null ? cfg.tokenizer() : study.path("tokenizer").path("uri").asText();
+        Tokenizer tokenizer = loadTokenizer(tokPath, conf);
+        String tokSha = TokenizerJson.sha256(tokenizer), studySha = study.path("tokenizer").path("sha256").asText();
+        if (!tokSha.equals(studySha)) {
+            throw new IllegalArgumentException(tokPath + ": not the tokenizer " + cfg.study() + " was made with (SHA-256 " + tokSha + ", the study's " + studySha + ")");
+        }
+        int vocab = tokenizer.vocabSize();
+        int maskId = -1;
+        if (cfg.diffusion()) {
+            maskId = tokenizer.specialTokens().maskId().orElseThrow(() -> new IllegalArgumentException(
+                    tokPath + " has no mask token (" + SpecialTokens.MASK + "); the diffusion objective needs one"));
+        }
+        ObjectNode tok = JsonNodeFactory.instance.objectNode().put("uri", tokPath).put("sha256", tokSha).put("vocab_size", vocab);
+        if (maskId >= 0) tok.put("mask_id", maskId);
+        this.tokenizerInfo = tok;
+        this.objective = cfg.objective(maskId);
+        this.shape = cfg.shape(vocab);
+        if (cfg.batchTokens() % length != 0) {
+            throw new IllegalArgumentException("--batch-tokens " + cfg.batchTokens() + " is not a multiple of the study's sequence length " + length);
+        }
+        this.rows = cfg.batchTokens() / length;
+        this.clock = new EpochClock(source);
+        this.totalSteps = totalSteps();
+        this.validation = new Validation(StudyReader.validation(cfg.study(), conf), window, cfg.valSequences(), objective, cfg.valSamples(), rows);
+        this.configSha = Manifests.sha256(RunFiles.JSON.valueToTree(cfg));
+        this.engine = factory.create(shape, rows, length, objective.causal(), cfg.adamW(), cfg.seed());
+    }
+
+    private long totalSteps() {
+        if (cfg.anneal() != null) {
+            long end = cfg.anneal().fromStep() + cfg.anneal().steps();
+            if (end * rows > source.sequences()) throw new IllegalArgumentException("the anneal branch would read past the end of the study (" + end + " steps of " + rows + " sequences)");
+            return end;
+        }
+        long sequences = source.sequences();
+        if (cfg.epochs() > 0) {
+            if (cfg.epochs() > clock.epochs() + 1e-9) throw new IllegalArgumentException("--epochs " + cfg.epochs() + ": the study has " + clock.epochs());
+            long full = clock.epochs() > 1 ? clock.firstSequence(1) : sequences;
+            sequences = Math.min(sequences, Math.round(cfg.epochs() * full));
+        }
+        long steps = sequences / rows;
+        if (steps == 0) throw new IllegalArgumentException("the study holds " + sequences + " sequences, fewer than one batch of " + rows);
+        return steps;
+    }
+
+    /**
+     * Starts a run, or with {@code resume} continues one from its latest checkpoint under the config it was started
+     * with. {@code stopAfter} (a step, 0 for none) ends the session early, with a checkpoint, as a kill would.
+     */
+    public static Summary run(TrainConfig cfg, EngineFactory factory, Configuration conf, boolean resume, long stopAfter, PrintStream console) throws IOException {
+        RunFiles files = new RunFiles(cfg.output(), conf);
+        if (resume) {
+            if (!files.hasManifest()) throw new IllegalArgumentException(cfg.output() + ": no run to resume (no " + RunFiles.MANIFEST + ")");
+            cfg = RunFiles.JSON.treeToValue(files.manifest().get("config"), TrainConfig.class).withOutput(cfg.output());
+        } else if (files.hasManifest()) {
+            throw new IllegalArgumentException(cfg.output() + " already holds a run; pass --resume to continue it, or choose another --output");
+        }
+        return new Trainer(cfg, factory, conf, console).train(resume, stopAfter);
+    }
+
+    private Summary train(boolean resume, long stopAfter) throws IOException {
+        long start = 0;
+        Path last = null;
+        if (resume) {
+            last = Checkpoints.latest(run.fs, run.dir);
+            if (last != null) start = Checkpoints.load(run.fs, last, engine).step();
+        }
+        if (last == null && cfg.anneal() != null) {
+            Path parent = new Path(cfg.anneal().checkpoint());
+            start = Checkpoints.load(parent.getFileSystem(conf), parent, engine).step();
+        }
+        ObjectNode manifest = manifest("running");
+        run.writeManifest(manifest);
+
+        List<String> trainRows = run.rows(RunFiles.TRAIN, start), evalRows = run.rows(RunFiles.EVAL, start);
+        LrSchedule lr = cfg.lrSchedule(totalSteps);
+        int length = window - 1;
+        double best = Double.NaN, lastVal = Double.NaN, lastTrain = Double.NaN;
+        for (String r : evalRows) best = minNaN(best, Double.parseDouble(r.split(",")[4]));
+        long end = stopAfter > 0 ? Math.min(stopAfter, totalSteps) : totalSteps;
+        long waitNanos = 0, t0 = System.nanoTime(), lastPrint = t0;
+        long step = start;
+        ExecutorService prefetch = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "quokka-batches");
+            t.setDaemon(true);
+            return t;
+        });
+        try (OutputStream train = run.csv(RunFiles.TRAIN, RunFiles.TRAIN_HEADER, trainRows);
+             OutputStream eval = run.csv(RunFiles.EVAL, RunFiles.EVAL_HEADER, evalRows);
+             TensorBoardEvents events = new TensorBoardEvents(run.fs.create(run.path(RunFiles.EVENTS), true), System.currentTimeMillis() / 1e3)) {
+            replay(events, trainRows, evalRows);
+            if (start == 0 && cfg.anneal() == null) {
+                lastVal = evaluate(eval, events, 0, 0, lr.at(0), false);
+                best = minNaN(best, lastVal);
+            }
+            console.printf("training %s %s (%,d parameters, papers' N %,d) on %s: %,d steps of %,d tokens, from step %,d%n",
+                    cfg.objective(), shape, shape.parameters(), shape.papersParameters(), cfg.study(), totalSteps, rows * length, start);
+            long first = start;
+            Future<Batch> next = first < end ? prefetch.submit(() -> batch(first)) : null;
+            for (step = start; step < end; step++) {
+                long s = step, before = System.nanoTime();
+                Batch batch = next.get();
+                long got = System.nanoTime();
+                waitNanos += got - before;
+                if (s + 1 < end) next = prefetch.submit(() -> batch(s + 1));
+                double rate = lr.at(s);
+                Engine.Step r = engine.step(batch, rate);
+                long done = s + 1, sequences = done * rows;
+                if (!Double.isFinite(r.loss()) || !Double.isFinite(r.gradNorm())) {
+                    throw new IllegalStateException("step " + done + ": the loss is " + r.loss() + " and the gradient norm " + r.gradNorm()
+                            + " at lr " + rate + "; stopped without saving. Last good checkpoint: " + Checkpoints.latest(run.fs, run.dir));
+                }
+                double seconds = (System.nanoTime() - before) / 1e9, epoch = clock.epochsAfter(sequences);
+                lastTrain = r.loss();
+                String row = String.format("%d,%d,%.6f,%.6e,%.6f,%.6f,%.1f", done, sequences * length, epoch, rate, r.loss(), r.gradNorm(), rows * length / seconds);
+                train.write((row + "\n").getBytes(StandardCharsets.UTF_8));
+                events.scalars(done, System.currentTimeMillis() / 1e3, trainScalars(row.split(",")));
+
+                boolean boundary = clock.boundariesCrossed(sequences - rows, sequences) > 0;
+                if (boundary || (cfg.evalEvery() > 0 && done % cfg.evalEvery() == 0) || done == totalSteps) {
+                    lastVal = evaluate(eval, events, done, sequences, rate, boundary);
+                    best = minNaN(best, lastVal);
+                }
+                if ((cfg.checkpointEpochs() && boundary) || (cfg.checkpointEvery() > 0 && done % cfg.checkpointEvery() == 0)
+                        || done == end) {
+                    Checkpoints.save(run.fs, run.dir, engine, new Checkpoints.Position(done, sequences, epoch, rate), configSha);
+                }
+                long now = System.nanoTime();
+                if (now - lastPrint > 10e9 || done == end) {
+                    lastPrint = now;
+                    double perSecond = (double) (done - start) * rows * length / ((now - t0) / 1e9);
+                    long etaSeconds = Math.round((totalSteps - done) * rows * length / perSecond);
+                    console.printf("step %,d/%,d  epoch %.2f  loss %.4f  val %.4f  lr %.2e  %,.0f tok/s  data wait %.1f%%  ETA %dm%02ds%n",
+                            done, totalSteps, epoch, r.loss(), lastVal, rate, perSecond, 100.0 * waitNanos / (now - t0), etaSeconds / 60, etaSeconds % 60);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("reading the study failed: " + e.getCause().getMessage(), e.getCause());
+        } finally {
+            prefetch.shutdownNow();
+        }
+        double elapsed = (System.nanoTime() - t0) / 1e9;
+        double tokensPerSecond = (step - start) * rows * length / elapsed, wait = waitNanos / 1e9 / elapsed;
+        boolean complete = step == totalSteps;
+        manifest.put("status", complete ? "complete" : "stopped");
+        ObjectNode fin = manifest.putObject("final");
+        fin.put("step", step).put("tokens", step * rows * length).put("epoch", clock.epochsAfter(step * rows));
+        fin.put("train_loss", lastTrain).put("val_loss", lastVal).put("best_val_loss", best);
+        fin.put("tokens_per_second", tokensPerSecond).put("data_wait_share", wait);
+        fin.put("flops", shape.trainingFlops(step * rows * length));
+        run.writeManifest(manifest);
+        return new Summary(cfg.output(), step, totalSteps, lastTrain, lastVal, best, tokensPerSecond, wait, complete);
+    }
+
+    private Batch batch(long step) {
+        int[][] windows = new int[rows][window];
+        for (int r = 0; r < rows; r++) source.read(step * rows + r, windows[r]);
+        SplittableRandom rng = new SplittableRandom(Long.rotateLeft(cfg.seed(), 32) ^ (step * 0x9E3779B97F4A7C15L));
+        return objective.train(windows, rng, (double) step / totalSteps);
+    }
+
+    private double evaluate(OutputStream eval, TensorBoardEvents events, long step, long sequences, double rate, boolean boundary) throws IOException {
+        double loss = validation.loss(engine);
+        String row = String.format("%d,%d,%.6f,%.6e,%.6f,%b", step, sequences * (window - 1), clock.epochsAfter(sequences), rate, loss, boundary);
+        eval.write((row + "\n").getBytes(StandardCharsets.UTF_8));
+        eval.flush();
+        events.scalars(step, System.currentTimeMillis() / 1e3, Map.of("val/loss", loss));
+        events.flush();
+        return loss;
+    }
+
+    private static Map<String, Double> trainScalars(String[] f) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("train/epoch", Double.parseDouble(f[2]));
+        m.put("train/lr", Double.parseDouble(f[3]));
+        m.put("train/loss", Double.parseDouble(f[4]));
+        m.put("train/grad_norm", Double.parseDouble(f[5]));
+        m.put("train/tokens_per_s", Double.parseDouble(f[6]));
+        return m;
+    }
+
+    /** The event file holds exactly what the kept CSV rows hold, in step order. */
+    private static void replay(TensorBoardEvents events, List<String> trainRows, List<String> evalRows) throws IOException {
+        double now = System.currentTimeMillis() / 1e3;
+        int e = 0;
+        for (String t : trainRows) {
+            String[] f = t.split(",");
+            long step = Long.parseLong(f[0]);
+            for (; e < evalRows.size() && Long.parseLong(evalRows.get(e).split(",")[0]) <= step; e++) {
+                String[] v = evalRows.get(e).split(",");
+                events.scalars(Long.parseLong(v[0]), now, Map.of("val/loss", Double.parseDouble(v[4])));
+            }
+            events.scalars(step, now, trainScalars(f));
+        }
+        for (; e < evalRows.size(); e++) {
+            String[] v = evalRows.get(e).split(",");
+            events.scalars(Long.parseLong(v[0]), now, Map.of("val/loss", Double.parseDouble(v[4])));
+        }
+    }
+
+    private ObjectNode manifest(String status) {
+        ObjectNode m = JsonNodeFactory.instance.objectNode();
+        m.put("format", FORMAT);
+        m.put("status", status);
+        m.set("config", RunFiles.JSON.valueToTree(cfg));
+        m.put("config_sha256", configSha);
+        ObjectNode s = m.putObject("model");
+        s.put("vocab", shape.vocab()).put("d", shape.d()).put("layers", shape.layers()).put("heads", shape.heads())
+                .put("mlp_hidden", shape.mlpHidden()).put("tied", shape.tied());
+        s.put("parameters", shape.parameters()).put("non_embedding_parameters", shape.nonEmbeddingParameters());
+        s.put("papers_n", shape.papersParameters()).put("papers_n_non_embedding", shape.papersNonEmbeddingParameters());
+        ObjectNode o = m.putObject("objective");
+        o.put("name", cfg.objective());
+        if (objective instanceof Objective.MaskedDiffusion d) {
+            o.put("mask_schedule", d.schedule().name().toLowerCase()).put("t_floor", d.eps());
+            o.put("weighting", switch (d.weighting()) {
+                case ELBO -> "ELBO, weight w(t) of the sampled t";
+                case ELBO_REALISED -> "ELBO, weight 1 / realised masked fraction";
+                case MASKGIT -> "MaskGIT: mean cross-entropy over masked tokens";
+            });
+            o.put("validation", "ELBO with " + cfg.valSamples() + " stratified t per sequence, fixed seed");
+        } else {
+            o.put("validation", "exact next-token NLL");
+        }
+        ObjectNode st = m.putObject("study");
+        st.put("path", cfg.study()).put("manifest_sha256", Manifests.sha256(study));
+        st.put("unique_tokens", study.path("unique").path("tokens").asLong()).put("epochs", clock.epochs())
+                .put("seq_len", window - 1).put("sequences", source.sequences());
+        st.put("validation_windows", validation.windows());
+        m.set("tokenizer", tokenizerInfo);
+        ObjectNode plan = m.putObject("plan");
+        long tokens = totalSteps * rows * (window - 1);
+        plan.put("steps", totalSteps).put("rows", rows).put("tokens_per_step", rows * (window - 1)).put("tokens", tokens)
+                .put("epochs", clock.epochsAfter(totalSteps * rows)).put("flops_6nd", shape.trainingFlops(tokens));
+        if (cfg.anneal() != null) m.set("parent", RunFiles.JSON.valueToTree(cfg.anneal()));
+        m.put("seed", cfg.seed());
+        m.put("code_version", BuildInfo.codeVersion());
+        m.put("java", System.getProperty("java.version"));
+        return m;
+    }
+
+    private static Tokenizer loadTokenizer(String uri, Configuration conf) throws IOException {
+        Path p = new Path(uri);
+        try (var in = p.getFileSystem(conf).open(p)) {
+            return TokenizerJson.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (java.io.FileNotFoundException e) {
+            throw new IllegalArgumentException(uri + ": no such tokenizer file (give --tokenizer)");
+        }
+    }
+
+    private static double minNaN(double a, double b) {
+        return Double.isNaN(a) ? b : Double.isNaN(b) ? a : Math.min(a, b);
+    }
+}

@@ -1,0 +1,143 @@
+package dev.quokka.training;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.quokka.dataprep.StudyReader;
+import dev.quokka.training.nd4j.SameDiffEngine;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The training loop on a real study: runs, resumes exactly, branches, and refuses what it must. */
+@Tag("slow")
+class TrainerTest {
+    static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
+    @TempDir Path tmp;
+
+    static TrainConfig tiny(String output, String objective) {
+        return new TrainConfig(StudyFixture.study(), output, objective, "32,1,2", 4 * StudyFixture.SEQ_LEN, 3e-3, 3e-4, "wsd", 0.1, 0.2,
+                LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 4, 16, 2, MaskSchedule.LINEAR, Objective.Weighting.ELBO, 1e-3,
+                11, true, 0, null, null);
+    }
+
+    static Trainer.Summary train(TrainConfig cfg, boolean resume, long stopAfter) throws IOException {
+        return Trainer.run(cfg, SameDiffEngine::create, StudyFixture.conf(), resume, stopAfter, QUIET);
+    }
+
+    @Test
+    void resumingGivesTheUninterruptedRunBitForBit() throws IOException {
+        TrainConfig whole = tiny(tmp.resolve("whole").toString(), "dlm");
+        TrainConfig parts = tiny(tmp.resolve("parts").toString(), "dlm");
+        long n = 7;
+        train(whole, false, 2 * n);
+        Trainer.Summary first = train(parts, false, n);
+        assertEquals(n, first.steps());
+        assertTrue(!first.complete());
+        train(parts, true, 2 * n);
+        assertEquals(losses(whole, "train.csv", 4), losses(parts, "train.csv", 4));
+        assertEquals(losses(whole, "eval.csv", 4), losses(parts, "eval.csv", 4));
+        assertEquals(2 * n + 1, losses(parts, "train.csv", 4).size() + 1);
+        String last = String.format("checkpoints/step-%08d/state.bin", 2 * n);
+        assertArrayEquals(Files.readAllBytes(Path.of(whole.output(), last)), Files.readAllBytes(Path.of(parts.output(), last)));
+    }
+
+    static List<String> losses(TrainConfig cfg, String csv, int column) throws IOException {
+        return Files.readAllLines(Path.of(cfg.output(), "metrics", csv)).stream().skip(1).map(l -> l.split(",")[0] + ":" + l.split(",")[column]).toList();
+    }
+
+    @Test
+    void epochBoundariesAreEvaluatedAndCheckpointed() throws IOException {
+        TrainConfig t = tiny(tmp.resolve("run").toString(), "ar");
+        TrainConfig cfg = new TrainConfig(t.study(), t.output(), "ar", t.model(), 16 * StudyFixture.SEQ_LEN, t.lr(), t.minLr(), t.schedule(),
+                t.warmup(), t.decayFraction(), t.decay(), t.adamW(), 2.5, 0, 16, 2, t.maskSchedule(), t.weighting(), t.tFloor(), 1, true, 0, null, null);
+        Trainer.Summary s = train(cfg, false, 0);
+        assertTrue(s.complete());
+        List<String> evals = Files.readAllLines(Path.of(cfg.output(), "metrics", "eval.csv"));
+        long boundaries = evals.stream().filter(l -> l.endsWith(",true")).count();
+        assertEquals(2, boundaries, "the ends of epochs 1 and 2 fall inside a run of 2.5 epochs\n" + evals);
+        assertEquals(2.5, Double.parseDouble(evals.get(evals.size() - 1).split(",")[2]), 16.0 / 900, "within a step of 16 of the ~937 sequences of an epoch");
+        long checkpoints;
+        try (var l = Files.list(Path.of(cfg.output(), "checkpoints"))) {
+            checkpoints = l.count();
+        }
+        assertEquals(3, checkpoints, "two epoch boundaries and the end");
+        JsonNode m = RunFiles.JSON.readTree(Path.of(cfg.output(), "run.json").toFile());
+        assertEquals("complete", m.get("status").asText());
+        assertEquals(s.steps(), m.get("final").get("step").asLong());
+        assertTrue(Files.size(Path.of(cfg.output(), RunFiles.EVENTS)) > 1000);
+    }
+
+    @Test
+    void anAnnealBranchDecaysFromItsParentsCheckpoint() throws IOException {
+        TrainConfig parent = tiny(tmp.resolve("parent").toString(), "ar");
+        train(parent, false, 10);
+        String ckpt = parent.output() + "/checkpoints/step-00000010";
+        TrainConfig branch = parent.withOutput(tmp.resolve("branch").toString())
+                .withAnneal(new TrainConfig.Anneal(parent.output(), ckpt, 10, 3e-3, 5));
+        Trainer.Summary s = train(branch, false, 0);
+        assertEquals(15, s.steps());
+        List<String> rows = Files.readAllLines(Path.of(branch.output(), "metrics", "train.csv"));
+        assertEquals(6, rows.size(), "a header and steps 11-15");
+        double firstLr = Double.parseDouble(rows.get(1).split(",")[3]), lastLr = Double.parseDouble(rows.get(5).split(",")[3]);
+        assertEquals(3e-3, firstLr, 1e-9);
+        assertTrue(lastLr < firstLr && lastLr >= 3e-4, "decays towards the minimum: " + lastLr);
+        JsonNode m = RunFiles.JSON.readTree(Path.of(branch.output(), "run.json").toFile());
+        assertEquals(ckpt, m.get("parent").get("checkpoint").asText());
+    }
+
+    @Test
+    void refusesWhatWouldGoWrongWithAClearMessage() throws IOException {
+        TrainConfig cfg = tiny(tmp.resolve("run").toString(), "dlm");
+        train(cfg, false, 2);
+        var exists = assertThrows(IllegalArgumentException.class, () -> train(cfg, false, 0));
+        assertTrue(exists.getMessage().contains("--resume"), exists.getMessage());
+
+        Path state = Path.of(cfg.output(), "checkpoints", "step-00000002", "state.bin");
+        byte[] good = Files.readAllBytes(state);
+        byte[] bad = good.clone();
+        bad[bad.length / 2] ^= 1;
+        Files.write(state, bad);
+        var corrupt = assertThrows(IOException.class, () -> train(cfg, true, 0));
+        assertTrue(corrupt.getMessage().contains("corrupt") && corrupt.getMessage().contains("state.bin"), corrupt.getMessage());
+        assertArrayEquals(bad, Files.readAllBytes(state), "a failed resume leaves the checkpoint alone");
+
+        Path other = tmp.resolve("other-tokenizer.json");
+        Files.writeString(other, Files.readString(Path.of(StudyFixture.tokenizer())).replace("\"<|pad_token|>\"", "\"<|padding|>\""));
+        TrainConfig wrongTokenizer = new TrainConfig(cfg.study(), tmp.resolve("wt").toString(), "dlm", "32,1,2", 256, 3e-3, 3e-4, "cosine",
+                0.1, 0.2, LrSchedule.Decay.LINEAR, AdamW.papers(), 0, 0, 16, 2, MaskSchedule.LINEAR, Objective.Weighting.ELBO, 1e-3, 1,
+                false, 0, other.toString(), null);
+        var mismatch = assertThrows(IllegalArgumentException.class, () -> train(wrongTokenizer, false, 0));
+        assertTrue(mismatch.getMessage().contains("not the tokenizer"), mismatch.getMessage());
+
+        TrainConfig explodes = new TrainConfig(cfg.study(), tmp.resolve("nan").toString(), "ar", "32,1,2", 256, 1e30, 0, "cosine",
+                0, 0.2, LrSchedule.Decay.LINEAR, new AdamW(0.9, 0.95, 1e-8, 0, 0), 0, 0, 16, 2, MaskSchedule.LINEAR,
+                Objective.Weighting.ELBO, 1e-3, 1, false, 0, null, null);
+        var nan = assertThrows(IllegalStateException.class, () -> train(explodes, false, 0));
+        assertTrue(nan.getMessage().contains("the loss is"), nan.getMessage());
+    }
+
+    /** Unigram entropy of the study's unique tokens, in nats: what a model that ignores context can reach. */
+    static double unigramEntropy() throws IOException {
+        StudyReader r = StudyReader.open(StudyFixture.study(), StudyFixture.conf());
+        int[] tokens = new int[(int) r.uniqueTokens()];
+        r.readTokens(0, tokens, tokens.length);
+        java.util.Map<Integer, Integer> counts = new java.util.HashMap<>();
+        for (int t : tokens) counts.merge(t, 1, Integer::sum);
+        double h = 0;
+        for (int c : counts.values()) {
+            double p = (double) c / tokens.length;
+            h -= p * Math.log(p);
+        }
+        return h;
+    }
+}
