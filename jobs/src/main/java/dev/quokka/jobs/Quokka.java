@@ -12,7 +12,7 @@ import picocli.CommandLine.ScopeType;
 /** The {@code quokka} command: one subcommand per job, the same options locally and under spark-submit. */
 @Command(name = "quokka", mixinStandardHelpOptions = true, versionProvider = Quokka.Version.class,
         description = "Data-constrained scaling studies of diffusion language models, on Apache Spark.",
-        subcommands = {DemoCommand.class, TokenizeCommand.class, ShardCommand.class, VerifyCommand.class, TokenizerCommand.class, BenchCommand.class, EnvCommand.class,
+        subcommands = {DemoCommand.class, TokenizeCommand.class, ShardCommand.class, VerifyCommand.class, TrainCommand.class, TokenizerCommand.class, BenchCommand.class, EnvCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Quokka {
 
@@ -47,7 +47,7 @@ public final class Quokka {
     /** Errors in the user's input or files: a message suffices, a stack trace would only hide it. */
     private static boolean isUserError(Exception e) {
         return e instanceof TokenizerFormatException || e instanceof InputException || e instanceof BadRecordException || e instanceof IOException || e instanceof UncheckedIOException
-                || e instanceof IllegalArgumentException;
+                || e instanceof IllegalArgumentException || e instanceof dev.quokka.training.Trainer.Diverged;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

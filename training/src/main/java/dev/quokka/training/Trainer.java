@@ -42,6 +42,13 @@ public final class Trainer {
         Engine create(ModelShape shape, int rows, int length, boolean causal, AdamW adamW, long seed);
     }
 
+    /** The loss or gradient stopped being finite: the run stops and saves nothing. */
+    public static final class Diverged extends IllegalStateException {
+        Diverged(String message) {
+            super(message);
+        }
+    }
+
     /** How a run ended. */
     public record Summary(String run, long steps, long totalSteps, double lastTrainLoss, double lastValLoss,
                           double bestValLoss, double tokensPerSecond, double dataWaitShare, boolean complete) {}
@@ -184,7 +191,7 @@ public final class Trainer {
                 Engine.Step r = engine.step(batch, rate);
                 long done = s + 1, sequences = done * rows;
                 if (!Double.isFinite(r.loss()) || !Double.isFinite(r.gradNorm())) {
-                    throw new IllegalStateException("step " + done + ": the loss is " + r.loss() + " and the gradient norm " + r.gradNorm()
+                    throw new Diverged("step " + done + ": the loss is " + r.loss() + " and the gradient norm " + r.gradNorm()
                             + " at lr " + rate + "; stopped without saving. Last good checkpoint: " + Checkpoints.latest(run.fs, run.dir));
                 }
                 double seconds = (System.nanoTime() - before) / 1e9, epoch = clock.epochsAfter(sequences);

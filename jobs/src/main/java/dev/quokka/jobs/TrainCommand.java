@@ -1,0 +1,73 @@
+package dev.quokka.jobs;
+
+import dev.quokka.training.AdamW;
+import dev.quokka.training.LrSchedule;
+import dev.quokka.training.MaskSchedule;
+import dev.quokka.training.Objective;
+import dev.quokka.training.TrainConfig;
+import dev.quokka.training.Trainer;
+import dev.quokka.training.nd4j.SameDiffEngine;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a masked-diffusion (dlm) or autoregressive (ar) transformer on a study, in one JVM, reading "
+                + "its sequences in their exact order. Evaluates on the study's validation set at every epoch boundary "
+                + "(and every --eval-every steps), and writes a run directory: run.json, metrics/train.csv, "
+                + "metrics/eval.csv, TensorBoard events and checkpoints.",
+                "Resume an interrupted run with --resume --output <run>; fork a decay branch from a checkpoint with "
+                + "--anneal-from <run>/checkpoints/step-N --anneal-steps K --output <new run>."})
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--study", description = "A complete `quokka shard` output") String study;
+    @Option(names = "--output", required = true, description = "The run directory") String output;
+    @Option(names = "--objective", defaultValue = "dlm", description = "dlm or ar (default: ${DEFAULT-VALUE})") String objective;
+    @Option(names = "--model", defaultValue = "tiny", description = "A preset (tiny, mini, small, base, medium, large) or d,layers,heads (default: ${DEFAULT-VALUE})") String model;
+    @Option(names = "--batch-tokens", defaultValue = "8192", description = "Tokens per optimiser step, a multiple of the study's L (default: ${DEFAULT-VALUE})") int batchTokens;
+    @Option(names = "--lr", defaultValue = "2e-4", description = "Peak learning rate (default: ${DEFAULT-VALUE})") double lr;
+    @Option(names = "--min-lr", defaultValue = "2e-5", description = "Final learning rate (default: ${DEFAULT-VALUE})") double minLr;
+    @Option(names = "--schedule", defaultValue = "cosine", description = "cosine, or wsd: warmup-stable-decay (default: ${DEFAULT-VALUE})") String schedule;
+    @Option(names = "--warmup", defaultValue = "0.01", description = "Share of steps for linear warmup (default: ${DEFAULT-VALUE})") double warmup;
+    @Option(names = "--decay", defaultValue = "0.1", description = "wsd: share of steps for the final decay (default: ${DEFAULT-VALUE})") double decayFraction;
+    @Option(names = "--decay-shape", defaultValue = "exponential", description = "wsd and anneal decay: linear or exponential (default: ${DEFAULT-VALUE})") String decayShape;
+    @Option(names = "--weight-decay", defaultValue = "0.1", description = "AdamW decoupled weight decay, matrices only (default: ${DEFAULT-VALUE})") double weightDecay;
+    @Option(names = "--clip", defaultValue = "1.0", description = "Clip the gradient's global norm to this; 0 for none (default: ${DEFAULT-VALUE})") double clip;
+    @Option(names = "--epochs", defaultValue = "0", description = "Train on this many of the study's epochs; 0 for all (default)") double epochs;
+    @Option(names = "--eval-every", defaultValue = "0", description = "Also evaluate every this many steps (default: only at epoch boundaries and the end)") long evalEvery;
+    @Option(names = "--val-sequences", defaultValue = "256", description = "Validation windows of L+1 tokens (default: ${DEFAULT-VALUE})") int valSequences;
+    @Option(names = "--val-samples", defaultValue = "4", description = "dlm: stratified noise levels per validation window (default: ${DEFAULT-VALUE})") int valSamples;
+    @Option(names = "--mask-schedule", defaultValue = "linear", description = "dlm: linear, cosine or poly2 (default: ${DEFAULT-VALUE})") String maskSchedule;
+    @Option(names = "--weighting", defaultValue = "elbo", description = "dlm: elbo (w(t)), elbo_realised (1 / masked fraction) or maskgit (default: ${DEFAULT-VALUE})") String weighting;
+    @Option(names = "--t-floor", defaultValue = "1e-3", description = "dlm: t = (1 - eps) u + eps (default: ${DEFAULT-VALUE})") double tFloor;
+    @Option(names = "--seed", defaultValue = "0", description = "Initialisation and noise (default: ${DEFAULT-VALUE})") long seed;
+    @Option(names = "--checkpoint-epochs", description = "Save a checkpoint at every epoch boundary") boolean checkpointEpochs;
+    @Option(names = "--checkpoint-every", defaultValue = "0", description = "Also save a checkpoint every this many steps") long checkpointEvery;
+    @Option(names = "--tokenizer", description = "The study's tokenizer.json (default: the path in the study's manifest)") String tokenizer;
+    @Option(names = "--resume", description = "Continue the run in --output from its latest checkpoint, under its own config") boolean resume;
+    @Option(names = "--stop-after", defaultValue = "0", description = "End this session after this step, with a checkpoint (resume later)") long stopAfter;
+    @Option(names = "--anneal-from", description = "A checkpoint directory to fork a decay branch from") String annealFrom;
+    @Option(names = "--anneal-steps", defaultValue = "0", description = "Steps of the branch's decay to --min-lr") long annealSteps;
+
+    @Override
+    public Integer call() throws Exception {
+        Configuration conf = new Configuration();
+        TrainConfig cfg;
+        if (resume) {
+            cfg = TrainConfig.defaults("", output, "dlm", "tiny", 1); // replaced by the run's own config
+        } else if (annealFrom != null) {
+            cfg = AnnealBranch.config(annealFrom, annealSteps, minLr, LrSchedule.Decay.valueOf(decayShape.toUpperCase()), output, conf);
+        } else {
+            if (study == null) throw new IllegalArgumentException("--study is required (or --resume, or --anneal-from)");
+            cfg = new TrainConfig(study, output, objective, model, batchTokens, lr, minLr, schedule, warmup, decayFraction,
+                    LrSchedule.Decay.valueOf(decayShape.toUpperCase()), new AdamW(0.9, 0.95, 1e-8, weightDecay, clip), epochs, evalEvery,
+                    valSequences, valSamples, MaskSchedule.valueOf(maskSchedule.toUpperCase()),
+                    Objective.Weighting.valueOf(weighting.toUpperCase()), tFloor, seed, checkpointEpochs, checkpointEvery, tokenizer, null);
+        }
+        Trainer.Summary s = Trainer.run(cfg, SameDiffEngine::create, conf, resume, stopAfter, System.out);
+        System.out.printf("%s %s: %,d of %,d steps, train loss %.4f, validation loss %.4f (best %.4f), %,.0f tokens/s, data wait %.1f%%%n",
+                s.complete() ? "finished" : "stopped", s.run(), s.steps(), s.totalSteps(), s.lastTrainLoss(), s.lastValLoss(),
+                s.bestValLoss(), s.tokensPerSecond(), 100 * s.dataWaitShare());
+        return 0;
+    }
+}
