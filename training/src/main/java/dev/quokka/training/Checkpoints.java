@@ -61,7 +61,7 @@ public final class Checkpoints {
     }
 
     /** The latest complete checkpoint of a run, or null. */
-    static Path latest(FileSystem fs, Path run) throws IOException {
+    public static Path latest(FileSystem fs, Path run) throws IOException {
         Path dir = new Path(run, DIR);
         if (!fs.exists(dir)) return null;
         Path best = null;

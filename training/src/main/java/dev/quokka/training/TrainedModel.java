@@ -1,0 +1,30 @@
+package dev.quokka.training;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/** A run's latest checkpoint loaded into an engine of one row, for sampling. */
+public record TrainedModel(Engine engine, TrainConfig config, JsonNode manifest, String checkpoint) {
+
+    public static TrainedModel open(String runDir, Trainer.EngineFactory factory, Configuration conf) throws IOException {
+        RunFiles run = new RunFiles(runDir, conf);
+        if (!run.hasManifest()) throw new IllegalArgumentException(runDir + ": not a run directory (no " + RunFiles.MANIFEST + ")");
+        JsonNode m = run.manifest();
+        TrainConfig cfg = RunFiles.JSON.treeToValue(m.get("config"), TrainConfig.class);
+        JsonNode s = m.get("model");
+        ModelShape shape = new ModelShape(s.get("vocab").asInt(), s.get("d").asInt(), s.get("layers").asInt(), s.get("heads").asInt(),
+                s.get("mlp_hidden").asInt(), s.get("tied").asBoolean());
+        Path latest = Checkpoints.latest(run.fs, run.dir);
+        if (latest == null) throw new IllegalArgumentException(runDir + " has no checkpoint yet");
+        Engine engine = factory.create(shape, 1, m.get("study").get("seq_len").asInt(), !cfg.diffusion(), cfg.adamW(), 0);
+        Checkpoints.load(run.fs, latest, engine);
+        return new TrainedModel(engine, cfg, m, latest.toString());
+    }
+
+    /** The tokenizer the run was trained with, as its manifest records it. */
+    public String tokenizer() {
+        return manifest.get("tokenizer").get("uri").asText();
+    }
+}
