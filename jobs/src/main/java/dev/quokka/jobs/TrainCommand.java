@@ -52,19 +52,22 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Configuration conf = new Configuration();
-        TrainConfig cfg;
+        Trainer.Summary s;
         if (resume) {
-            cfg = TrainConfig.defaults("", output, "dlm", "tiny", 1); // replaced by the run's own config
-        } else if (annealFrom != null) {
-            cfg = AnnealBranch.config(annealFrom, annealSteps, minLr, LrSchedule.Decay.valueOf(decayShape.toUpperCase()), output, conf);
+            s = Trainer.resume(output, SameDiffEngine::create, conf, stopAfter, System.out);
         } else {
-            if (study == null) throw new IllegalArgumentException("--study is required (or --resume, or --anneal-from)");
-            cfg = new TrainConfig(study, output, objective, model, batchTokens, lr, minLr, schedule, warmup, decayFraction,
-                    LrSchedule.Decay.valueOf(decayShape.toUpperCase()), new AdamW(0.9, 0.95, 1e-8, weightDecay, clip), epochs, evalEvery,
-                    valSequences, valSamples, MaskSchedule.valueOf(maskSchedule.toUpperCase()),
-                    Objective.Weighting.valueOf(weighting.toUpperCase()), tFloor, seed, checkpointEpochs, checkpointEvery, tokenizer, null);
+            TrainConfig cfg;
+            if (annealFrom != null) {
+                cfg = TrainConfig.annealBranch(annealFrom, annealSteps, minLr, LrSchedule.Decay.valueOf(decayShape.toUpperCase()), output, conf);
+            } else {
+                if (study == null) throw new IllegalArgumentException("--study is required (or --resume, or --anneal-from)");
+                cfg = new TrainConfig(study, output, objective, model, batchTokens, lr, minLr, schedule, warmup, decayFraction,
+                        LrSchedule.Decay.valueOf(decayShape.toUpperCase()), new AdamW(0.9, 0.95, 1e-8, weightDecay, clip), epochs, evalEvery,
+                        valSequences, valSamples, MaskSchedule.valueOf(maskSchedule.toUpperCase()),
+                        Objective.Weighting.valueOf(weighting.toUpperCase()), tFloor, seed, checkpointEpochs, checkpointEvery, tokenizer, null);
+            }
+            s = Trainer.run(cfg, SameDiffEngine::create, conf, stopAfter, System.out);
         }
-        Trainer.Summary s = Trainer.run(cfg, SameDiffEngine::create, conf, resume, stopAfter, System.out);
         System.out.printf("%s %s: %,d of %,d steps, train loss %.4f, validation loss %.4f (best %.4f), %,.0f tokens/s, data wait %.1f%%%n",
                 s.complete() ? "finished" : "stopped", s.run(), s.steps(), s.totalSteps(), s.lastTrainLoss(), s.lastValLoss(),
                 s.bestValLoss(), s.tokensPerSecond(), 100 * s.dataWaitShare());

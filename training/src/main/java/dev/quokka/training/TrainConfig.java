@@ -74,15 +74,28 @@ public record TrainConfig(String study, String output, String objective, String 
                 : LrSchedule.wsd(lr, minLr, warm, Math.max(warm, total - Math.round(decayFraction * total)), total, decay);
     }
 
+    /**
+     * A decay branch of the run that wrote {@code checkpoint} (a {@code <run>/checkpoints/step-N} directory): the
+     * parent's config, decaying from the lr it had there to {@code minLr} over {@code steps} steps.
+     */
+    public static TrainConfig annealBranch(String checkpoint, long steps, double minLr, LrSchedule.Decay decay, String output,
+                                           org.apache.hadoop.conf.Configuration conf) throws java.io.IOException {
+        if (steps <= 0) throw new IllegalArgumentException("--anneal-steps must be positive");
+        org.apache.hadoop.fs.Path ckpt = new org.apache.hadoop.fs.Path(checkpoint);
+        RunFiles parent = new RunFiles(ckpt.getParent().getParent().toString(), conf);
+        if (!parent.fs.exists(new org.apache.hadoop.fs.Path(ckpt, Checkpoints.INFO))) {
+            throw new IllegalArgumentException(checkpoint + ": not a checkpoint (no " + Checkpoints.INFO + ")");
+        }
+        com.fasterxml.jackson.databind.JsonNode info = Checkpoints.info(parent.fs, ckpt);
+        TrainConfig p = RunFiles.JSON.treeToValue(parent.manifest().get("config"), TrainConfig.class);
+        return new TrainConfig(p.study, output, p.objective, p.model, p.batchTokens, p.lr, minLr, p.schedule, p.warmup, p.decayFraction,
+                decay, p.adamW, p.epochs, p.evalEvery, p.valSequences, p.valSamples, p.maskSchedule, p.weighting, p.tFloor, p.seed,
+                false, 0, p.tokenizer, new Anneal(parent.dir.toString(), ckpt.toString(), info.get("step").asLong(), info.get("lr").asDouble(), steps));
+    }
+
     public TrainConfig withOutput(String out) {
         return new TrainConfig(study, out, objective, model, batchTokens, lr, minLr, schedule, warmup, decayFraction, decay, adamW,
                 epochs, evalEvery, valSequences, valSamples, maskSchedule, weighting, tFloor, seed, checkpointEpochs, checkpointEvery,
                 tokenizer, anneal);
-    }
-
-    public TrainConfig withAnneal(Anneal a) {
-        return new TrainConfig(study, output, objective, model, batchTokens, lr, minLr, schedule, warmup, decayFraction, decay, adamW,
-                epochs, evalEvery, valSequences, valSamples, maskSchedule, weighting, tFloor, seed, checkpointEpochs, checkpointEvery,
-                tokenizer, a);
     }
 }

@@ -127,19 +127,23 @@ public final class Trainer {
         return steps;
     }
 
-    /**
-     * Starts a run, or with {@code resume} continues one from its latest checkpoint under the config it was started
-     * with. {@code stopAfter} (a step, 0 for none) ends the session early, with a checkpoint, as a kill would.
-     */
-    public static Summary run(TrainConfig cfg, EngineFactory factory, Configuration conf, boolean resume, long stopAfter, PrintStream console) throws IOException {
-        RunFiles files = new RunFiles(cfg.output(), conf);
-        if (resume) {
-            if (!files.hasManifest()) throw new IllegalArgumentException(cfg.output() + ": no run to resume (no " + RunFiles.MANIFEST + ")");
-            cfg = RunFiles.JSON.treeToValue(files.manifest().get("config"), TrainConfig.class).withOutput(cfg.output());
-        } else if (files.hasManifest()) {
+    /** Starts a run in {@code cfg.output()}, which must not hold one. {@code stopAfter}: see {@link #resume}. */
+    public static Summary run(TrainConfig cfg, EngineFactory factory, Configuration conf, long stopAfter, PrintStream console) throws IOException {
+        if (new RunFiles(cfg.output(), conf).hasManifest()) {
             throw new IllegalArgumentException(cfg.output() + " already holds a run; pass --resume to continue it, or choose another --output");
         }
-        return new Trainer(cfg, factory, conf, console).train(resume, stopAfter);
+        return new Trainer(cfg, factory, conf, console).train(false, stopAfter);
+    }
+
+    /**
+     * Continues the run in {@code output} from its latest checkpoint, under the config it was started with.
+     * {@code stopAfter} (a step, 0 for none) ends the session early, with a checkpoint, as a kill would.
+     */
+    public static Summary resume(String output, EngineFactory factory, Configuration conf, long stopAfter, PrintStream console) throws IOException {
+        RunFiles files = new RunFiles(output, conf);
+        if (!files.hasManifest()) throw new IllegalArgumentException(output + ": no run to resume (no " + RunFiles.MANIFEST + ")");
+        TrainConfig cfg = RunFiles.JSON.treeToValue(files.manifest().get("config"), TrainConfig.class).withOutput(output);
+        return new Trainer(cfg, factory, conf, console).train(true, stopAfter);
     }
 
     private Summary train(boolean resume, long stopAfter) throws IOException {

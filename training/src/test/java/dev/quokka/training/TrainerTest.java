@@ -31,7 +31,8 @@ class TrainerTest {
     }
 
     static Trainer.Summary train(TrainConfig cfg, boolean resume, long stopAfter) throws IOException {
-        return Trainer.run(cfg, SameDiffEngine::create, StudyFixture.conf(), resume, stopAfter, QUIET);
+        return resume ? Trainer.resume(cfg.output(), SameDiffEngine::create, StudyFixture.conf(), stopAfter, QUIET)
+                : Trainer.run(cfg, SameDiffEngine::create, StudyFixture.conf(), stopAfter, QUIET);
     }
 
     @Test
@@ -79,11 +80,12 @@ class TrainerTest {
 
     @Test
     void anAnnealBranchDecaysFromItsParentsCheckpoint() throws IOException {
-        TrainConfig parent = tiny(tmp.resolve("parent").toString(), "ar");
-        train(parent, false, 10);
+        TrainConfig t = tiny(tmp.resolve("parent").toString(), "ar");
+        TrainConfig parent = new TrainConfig(t.study(), t.output(), "ar", t.model(), t.batchTokens(), t.lr(), t.minLr(), t.schedule(), 0,
+                t.decayFraction(), t.decay(), t.adamW(), 0, 4, 16, 2, t.maskSchedule(), t.weighting(), t.tFloor(), 11, true, 0, null, null);
+        train(parent, false, 10); // no warmup: at step 10 the stable phase's peak lr
         String ckpt = parent.output() + "/checkpoints/step-00000010";
-        TrainConfig branch = parent.withOutput(tmp.resolve("branch").toString())
-                .withAnneal(new TrainConfig.Anneal(parent.output(), ckpt, 10, 3e-3, 5));
+        TrainConfig branch = TrainConfig.annealBranch(ckpt, 5, parent.minLr(), parent.decay(), tmp.resolve("branch").toString(), StudyFixture.conf());
         Trainer.Summary s = train(branch, false, 0);
         assertEquals(15, s.steps());
         List<String> rows = Files.readAllLines(Path.of(branch.output(), "metrics", "train.csv"));
