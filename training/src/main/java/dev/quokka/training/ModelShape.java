@@ -98,6 +98,17 @@ public record ModelShape(int vocab, int d, int layers, int heads, int mlpHidden,
         return 6.0 * papersParameters() * tokens;
     }
 
+    /**
+     * The FLOPs one token of training costs in matrix products, counted exactly (PaLM's "model FLOPs"): 6 per weight
+     * of every projection including the output layer, plus 12 L T d for attention scores and values over a context of
+     * {@code length}, which this model computes in full even when causal. Embedding lookups and element-wise work are
+     * not counted; achieved model FLOP/s over the hardware's peak is then the utilisation.
+     */
+    public double modelFlopsPerToken(int length) {
+        double projections = (double) layers * (4L * d * d + 3L * d * mlpHidden) + (double) vocab * d;
+        return 6 * projections + 12.0 * layers * length * d;
+    }
+
     @Override
     public String toString() {
         return "V=" + vocab + " d=" + d + " L=" + layers + " H=" + heads + " h_f=" + mlpHidden + (tied ? " tied" : "");

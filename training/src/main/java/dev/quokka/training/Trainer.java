@@ -49,7 +49,7 @@ public final class Trainer {
         }
     }
 
-    /** How a run ended. */
+    /** How a run ended; {@code dataWaitShare} is the share of step time spent waiting for the next batch. */
     public record Summary(String run, long steps, long totalSteps, double lastTrainLoss, double lastValLoss,
                           double bestValLoss, double tokensPerSecond, double dataWaitShare, boolean complete) {}
 
@@ -166,7 +166,7 @@ public final class Trainer {
         double best = Double.NaN, lastVal = Double.NaN, lastTrain = Double.NaN;
         for (String r : evalRows) best = minNaN(best, Double.parseDouble(r.split(",")[4]));
         long end = stopAfter > 0 ? Math.min(stopAfter, totalSteps) : totalSteps;
-        long waitNanos = 0, t0 = System.nanoTime(), lastPrint = t0;
+        long waitNanos = 0, stepNanos = 0, t0 = System.nanoTime(), lastPrint = t0;
         long step = start;
         ExecutorService prefetch = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "quokka-batches");
@@ -198,7 +198,9 @@ public final class Trainer {
                     throw new Diverged("step " + done + ": the loss is " + r.loss() + " and the gradient norm " + r.gradNorm()
                             + " at lr " + rate + "; stopped without saving. Last good checkpoint: " + Checkpoints.latest(run.fs, run.dir));
                 }
-                double seconds = (System.nanoTime() - before) / 1e9, epoch = clock.epochsAfter(sequences);
+                long stepped = System.nanoTime() - before;
+                stepNanos += stepped;
+                double seconds = stepped / 1e9, epoch = clock.epochsAfter(sequences);
                 lastTrain = r.loss();
                 String row = String.format("%d,%d,%.6f,%.6e,%.6f,%.6f,%.1f", done, sequences * length, epoch, rate, r.loss(), r.gradNorm(), rows * length / seconds);
                 train.write((row + "\n").getBytes(StandardCharsets.UTF_8));
@@ -219,7 +221,7 @@ public final class Trainer {
                     double perSecond = (double) (done - start) * rows * length / ((now - t0) / 1e9);
                     long etaSeconds = Math.round((totalSteps - done) * rows * length / perSecond);
                     console.printf("step %,d/%,d  epoch %.2f  loss %.4f  val %.4f  lr %.2e  %,.0f tok/s  data wait %.1f%%  ETA %dm%02ds%n",
-                            done, totalSteps, epoch, r.loss(), lastVal, rate, perSecond, 100.0 * waitNanos / (now - t0), etaSeconds / 60, etaSeconds % 60);
+                            done, totalSteps, epoch, r.loss(), lastVal, rate, perSecond, 100.0 * waitNanos / stepNanos, etaSeconds / 60, etaSeconds % 60);
                 }
             }
         } catch (InterruptedException e) {
@@ -231,7 +233,7 @@ public final class Trainer {
             prefetch.shutdownNow();
         }
         double elapsed = (System.nanoTime() - t0) / 1e9;
-        double tokensPerSecond = (step - start) * rows * length / elapsed, wait = waitNanos / 1e9 / elapsed;
+        double tokensPerSecond = (step - start) * rows * length / elapsed, wait = stepNanos == 0 ? 0 : (double) waitNanos / stepNanos;
         boolean complete = step == totalSteps;
         manifest.put("status", complete ? "complete" : "stopped");
         ObjectNode fin = manifest.putObject("final");

@@ -7,6 +7,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The pre-norm transformer as one SameDiff graph, for B sequences of T positions (flattened to N = B T):
@@ -44,29 +45,29 @@ public final class Transformer {
 
         SDVariable emb = param(sd, "embedding", dtype, s.vocab(), d);
         SDVariable x = new ScatterAddGather(sd, emb, ids, 0).outputVariable(); // [N, d]
-        SDVariable[] rope = rope(sd, dtype, length, hd);
-        SDVariable mask = causal ? causalMask(sd, dtype, length) : null;
+        SDVariable[] rope = rope(sd, dtype, batch, length, heads, hd);
+        SDVariable mask = causal ? causalMask(sd, dtype, batch * heads, length) : null;
 
         for (int l = 0; l < s.layers(); l++) {
             String p = "l" + l + ".";
-            SDVariable h = rmsNorm(x, gain(sd, p + "attnNorm", dtype, d), 1);
-            SDVariable q = heads(h.mmul(param(sd, p + "wq", dtype, d, d)), batch, length, heads, hd);
-            SDVariable k = heads(h.mmul(param(sd, p + "wk", dtype, d, d)), batch, length, heads, hd);
-            SDVariable v = heads(h.mmul(param(sd, p + "wv", dtype, d, d)), batch, length, heads, hd);
-            q = rotate(sd, rmsNorm(q, gain(sd, p + "qNorm", dtype, hd), 2), rope, hd);
-            k = rotate(sd, rmsNorm(k, gain(sd, p + "kNorm", dtype, hd), 2), rope, hd);
+            SDVariable h = rmsNorm(x, gain(sd, p + "attnNorm", dtype, d), d);
+            SDVariable q = rotate(sd, rmsNorm(perHead(h.mmul(param(sd, p + "wq", dtype, d, d)), hd), gain(sd, p + "qNorm", dtype, hd), hd), rope, hd);
+            SDVariable k = rotate(sd, rmsNorm(perHead(h.mmul(param(sd, p + "wk", dtype, d, d)), hd), gain(sd, p + "kNorm", dtype, hd), hd), rope, hd);
+            SDVariable v = h.mmul(param(sd, p + "wv", dtype, d, d));
+            q = heads(q, batch, length, heads, hd);
+            k = heads(k, batch, length, heads, hd);
             SDVariable scores = sd.mmul(q, k, false, true, false).mul(1.0 / Math.sqrt(hd)); // [B H, T, T]
             if (mask != null) scores = scores.add(mask);
-            SDVariable attended = sd.mmul(sd.nn().softmax(scores), v, false, false, false); // [B H, T, hd]
+            SDVariable attended = sd.mmul(sd.nn().softmax(scores), heads(v, batch, length, heads, hd), false, false, false); // [B H, T, hd]
             SDVariable merged = attended.reshape(batch, heads, length, hd).permute(0, 2, 1, 3).reshape(n, d);
             x = x.add(merged.mmul(param(sd, p + "wo", dtype, d, d)));
 
-            h = rmsNorm(x, gain(sd, p + "mlpNorm", dtype, d), 1);
+            h = rmsNorm(x, gain(sd, p + "mlpNorm", dtype, d), d);
             SDVariable gate = sd.nn().swish(h.mmul(param(sd, p + "wGate", dtype, d, s.mlpHidden())));
             SDVariable up = h.mmul(param(sd, p + "wUp", dtype, d, s.mlpHidden()));
             x = x.add(gate.mul(up).mmul(param(sd, p + "wDown", dtype, s.mlpHidden(), d)));
         }
-        SDVariable out = rmsNorm(x, gain(sd, "finalNorm", dtype, d), 1);
+        SDVariable out = rmsNorm(x, gain(sd, "finalNorm", dtype, d), d);
         SDVariable logits = (s.tied() ? sd.mmul(out, emb, false, true, false) : out.mmul(param(sd, "output", dtype, d, s.vocab())))
                 .rename("logits");
         SDVariable loss = WeightedCrossEntropy.loss(sd, "loss", logits, picks, weights);
@@ -74,44 +75,64 @@ public final class Transformer {
         return new Graph(sd, logits, loss);
     }
 
-    /** [N, d] to [B H, T, hd]. */
+    /** [N, d] to one row per token and head, [N H, hd]: a view, since each head's columns are contiguous. */
+    private static SDVariable perHead(SDVariable x, int hd) {
+        return x.reshape(-1, hd);
+    }
+
+    /** [N, d] or [N H, hd] to [B H, T, hd]. */
     private static SDVariable heads(SDVariable x, int batch, int length, int heads, int hd) {
         return x.reshape(batch, length, heads, hd).permute(0, 2, 1, 3).reshape(batch * heads, length, hd);
     }
 
-    /** x / rms(x) * g over the last axis (given: computed variables have no static shape). */
-    private static SDVariable rmsNorm(SDVariable x, SDVariable gain, int last) {
-        SDVariable ms = x.mul(x).mean(true, last).add(NORM_EPS);
-        return x.mul(x.getSameDiff().math().rsqrt(ms)).mul(gain);
+    /**
+     * x / rms(x) * g over the rows of x [M, width]. The row scales [M, 1] and the gain [1, width] meet in an outer
+     * product, so every multiply is element-wise: M2.1's backward pass of a broadcasting multiply is about 50 times
+     * slower than that of an element-wise one (BENCHMARKS.md).
+     */
+    private static SDVariable rmsNorm(SDVariable x, SDVariable gain, int width) {
+        SameDiff sd = x.getSameDiff();
+        SDVariable inverseRms = sd.math().rsqrt(x.mul(x).mean(true, 1).add(NORM_EPS));
+        return x.mul(inverseRms.mmul(gain.reshape(1, width)));
     }
 
-    /** Rotary embedding, half-split layout: x cos + rotateHalf(x) sin, slicing only the last axis (trap 6). */
+    /** Rotary embedding of [N H, hd] rows, half-split layout: x cos + rotateHalf(x) sin, slicing only the last axis (trap 6). */
     private static SDVariable rotate(SameDiff sd, SDVariable x, SDVariable[] cosSin, int hd) {
-        SDVariable x1 = x.get(SDIndex.all(), SDIndex.all(), SDIndex.interval(0, hd / 2));
-        SDVariable x2 = x.get(SDIndex.all(), SDIndex.all(), SDIndex.interval(hd / 2, hd));
-        SDVariable rotated = sd.concat(2, x2.neg(), x1);
+        SDVariable x1 = x.get(SDIndex.all(), SDIndex.interval(0, hd / 2));
+        SDVariable x2 = x.get(SDIndex.all(), SDIndex.interval(hd / 2, hd));
+        SDVariable rotated = sd.concat(1, x2.neg(), x1);
         return x.mul(cosSin[0]).add(rotated.mul(cosSin[1]));
     }
 
-    /** cos and sin of position t times theta_i = base^(-2i/hd), [T, hd], both halves alike. */
-    private static SDVariable[] rope(SameDiff sd, DataType dtype, int length, int hd) {
-        double[][] cos = new double[length][hd], sin = new double[length][hd];
+    /**
+     * cos and sin of position t times theta_i = base^(-2i/hd), both halves alike, for every row of [N H, hd] (row
+     * (b T + t) H + h): full-size constants, so that the multiplies by them are element-wise.
+     */
+    private static SDVariable[] rope(SameDiff sd, DataType dtype, int batch, int length, int heads, int hd) {
+        double[][] cos = new double[batch * length * heads][hd], sin = new double[batch * length * heads][hd];
         for (int t = 0; t < length; t++) {
             for (int i = 0; i < hd / 2; i++) {
                 double angle = t * Math.pow(ROPE_BASE, -2.0 * i / hd);
-                cos[t][i] = cos[t][i + hd / 2] = Math.cos(angle);
-                sin[t][i] = sin[t][i + hd / 2] = Math.sin(angle);
+                for (int b = 0; b < batch; b++) {
+                    for (int h = 0; h < heads; h++) {
+                        int row = (b * length + t) * heads + h;
+                        cos[row][i] = cos[row][i + hd / 2] = Math.cos(angle);
+                        sin[row][i] = sin[row][i + hd / 2] = Math.sin(angle);
+                    }
+                }
             }
         }
         return new SDVariable[] {sd.constant("ropeCos", Nd4j.createFromArray(cos).castTo(dtype)),
                 sd.constant("ropeSin", Nd4j.createFromArray(sin).castTo(dtype))};
     }
 
-    /** 0 where a position may look (itself and earlier), -1e9 where it may not. */
-    private static SDVariable causalMask(SameDiff sd, DataType dtype, int length) {
-        double[][] m = new double[length][length];
-        for (int i = 0; i < length; i++) for (int j = i + 1; j < length; j++) m[i][j] = -1e9;
-        return sd.constant("causalMask", Nd4j.createFromArray(m).castTo(dtype));
+    /** 0 where a position may look (itself and earlier), -1e9 where it may not; full-size [B H, T, T], as for rope. */
+    private static SDVariable causalMask(SameDiff sd, DataType dtype, int rows, int length) {
+        INDArray m = Nd4j.zeros(dtype, rows, length, length);
+        for (int i = 0; i < length; i++) {
+            if (i + 1 < length) m.get(NDArrayIndex.all(), NDArrayIndex.point(i), NDArrayIndex.interval(i + 1, length)).assign(-1e9);
+        }
+        return sd.constant("causalMask", m);
     }
 
     private static SDVariable param(SameDiff sd, String name, DataType dtype, long... shape) {
