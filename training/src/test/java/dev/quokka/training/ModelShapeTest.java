@@ -23,6 +23,16 @@ class ModelShapeTest {
     }
 
     @Test
+    void modelFlopsCountEveryMatrixProduct() {
+        ModelShape s = new ModelShape(1000, 64, 3, 4, 176, false);
+        int t = 32;
+        // forward, per token and layer: q k v o (4 d^2), gate up down (3 d h_f), scores and values (2 T d), each a
+        // multiply-add; the output layer V d; the backward pass costs twice the forward
+        double forward = 2.0 * (3 * (4 * 64 * 64 + 3 * 64 * 176 + 2 * t * 64) + 1000 * 64);
+        assertEquals(3 * forward, s.modelFlopsPerToken(t), 1e-6);
+    }
+
+    @Test
     void presetsSpanAThirdOfAMillionToThirtyMillion() {
         long smallest = Long.MAX_VALUE, largest = 0;
         for (String p : ModelShape.PRESETS) {

@@ -39,6 +39,7 @@ public final class SameDiffEngine implements Engine {
     private final SameDiff sd, gradFn;
     private final List<Param> params = new ArrayList<>();
     private final String[] outputs;
+    private final NativeMemory memory = new NativeMemory();
     private long updates;
 
     /**
@@ -92,6 +93,7 @@ public final class SameDiffEngine implements Engine {
     @Override
     public Step step(Batch batch, double lr) {
         Map<String, INDArray> out = gradFn.output(feed(batch), List.of(), outputs);
+        memory.collectIfGrown();
         double loss = out.get("loss").getDouble(0);
         double squares = 0;
         for (Param p : params) {
@@ -127,14 +129,18 @@ public final class SameDiffEngine implements Engine {
 
     @Override
     public double lossSum(Batch batch) {
-        return sd.output(feed(batch), "loss").get("loss").getDouble(0) * rows * length;
+        double loss = sd.output(feed(batch), "loss").get("loss").getDouble(0);
+        memory.collectIfGrown();
+        return loss * rows * length;
     }
 
     @Override
     public float[] logits(int[] inputs) {
         if (inputs.length != rows * length) throw new IllegalArgumentException("need " + rows * length + " ids");
         Batch b = new Batch(rows, length, inputs, new int[inputs.length], new float[inputs.length]);
-        return sd.output(feed(b), "logits").get("logits").castTo(DataType.FLOAT).data().asFloat();
+        float[] logits = sd.output(feed(b), "logits").get("logits").castTo(DataType.FLOAT).data().asFloat();
+        memory.collectIfGrown();
+        return logits;
     }
 
     /** The graph's inputs; a batch with fewer rows is padded with rows of weight 0. */
