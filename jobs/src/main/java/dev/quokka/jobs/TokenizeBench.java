@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.FileUtil;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,7 +52,7 @@ final class TokenizeBench implements Callable<Integer> {
                     spark.sparkContext().master(), job, job / cores, seconds);
             System.out.printf("ratio job per core / bare tokenizer: %.2fx%n", job / cores / bare);
         } finally {
-            if (workDir == null) deleteRecursively(dir);
+            if (workDir == null) FileUtil.fullyDelete(dir.toFile());
         }
         return 0;
     }
@@ -59,11 +60,5 @@ final class TokenizeBench implements Callable<Integer> {
     private TokenizeConfig config(Path in, Path out) {
         return new TokenizeConfig(List.of(in.toString()), TokenizeConfig.Format.LINES, "text", false,
                 tokenizerPath.toString(), out.toString(), false, false, TokenizeConfig.DEFAULT_MAX_DOCUMENT_BYTES);
-    }
-
-    private static void deleteRecursively(Path dir) throws java.io.IOException {
-        try (var s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
-        }
     }
 }

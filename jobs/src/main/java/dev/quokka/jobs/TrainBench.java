@@ -9,13 +9,14 @@ import dev.quokka.training.TrainConfig;
 import dev.quokka.training.Trainer;
 import dev.quokka.training.nd4j.Backend;
 import dev.quokka.training.nd4j.SameDiffEngine;
-import java.io.PrintStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileUtil;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -60,7 +61,6 @@ final class TrainBench implements Callable<Integer> {
             for (int i = 0; i < 2; i++) engines[i] = SameDiffEngine.create(shape, rows, length, objectives[i].causal(), AdamW.papers(), 1);
             StepBench.Timing[] t = StepBench.time(engines, objectives, warmup, steps, 7);
             double ar = t[0].medianSeconds(), dlm = t[1].medianSeconds();
-            System.gc(); // ND4J frees native buffers of unreachable arrays only after a collection
             double flops = shape.modelFlopsPerToken(length) * batchTokens / dlm;
             out.printf("%-8s %12s %12s %,10.0f %,10.0f %8.3f %12.1f %7.1f%%%n", name, millions(shape.papersParameters()),
                     millions(shape.papersNonEmbeddingParameters()), batchTokens / ar, batchTokens / dlm, dlm / ar, flops / 1e9, 100 * flops / peak);
@@ -77,9 +77,7 @@ final class TrainBench implements Callable<Integer> {
             out.printf("%ndata wait: %.2f%% of step time (%s DLM on %s, %d steps of %d tokens, %,.0f tok/s including evaluation)%n",
                     100 * s.dataWaitShare(), waitPreset, study, s.steps(), batchTokens, s.tokensPerSecond());
         } finally {
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            FileUtil.fullyDelete(dir.toFile());
         }
     }
 

@@ -12,10 +12,12 @@ import org.bytedeco.javacpp.Pointer;
 final class NativeMemory {
     static final long SLACK = 1L << 30;
 
-    private long low = Long.MAX_VALUE;
+    private static long low = Long.MAX_VALUE; // process-wide, as the resident size is
 
-    /** Called after each graph run. */
-    void collectIfGrown() {
+    private NativeMemory() {}
+
+    /** Called after each graph run, by every engine in the process. */
+    static synchronized void collectIfGrown() {
         long resident = Pointer.physicalBytes();
         low = Math.min(low, resident);
         if (resident > low + SLACK) {

@@ -39,7 +39,6 @@ public final class SameDiffEngine implements Engine {
     private final SameDiff sd, gradFn;
     private final List<Param> params = new ArrayList<>();
     private final String[] outputs;
-    private final NativeMemory memory = new NativeMemory();
     private long updates;
 
     /**
@@ -93,7 +92,7 @@ public final class SameDiffEngine implements Engine {
     @Override
     public Step step(Batch batch, double lr) {
         Map<String, INDArray> out = gradFn.output(feed(batch), List.of(), outputs);
-        memory.collectIfGrown();
+        NativeMemory.collectIfGrown();
         double loss = out.get("loss").getDouble(0);
         double squares = 0;
         for (Param p : params) {
@@ -130,7 +129,7 @@ public final class SameDiffEngine implements Engine {
     @Override
     public double lossSum(Batch batch) {
         double loss = sd.output(feed(batch), "loss").get("loss").getDouble(0);
-        memory.collectIfGrown();
+        NativeMemory.collectIfGrown();
         return loss * rows * length;
     }
 
@@ -139,7 +138,7 @@ public final class SameDiffEngine implements Engine {
         if (inputs.length != rows * length) throw new IllegalArgumentException("need " + rows * length + " ids");
         Batch b = new Batch(rows, length, inputs, new int[inputs.length], new float[inputs.length]);
         float[] logits = sd.output(feed(b), "logits").get("logits").castTo(DataType.FLOAT).data().asFloat();
-        memory.collectIfGrown();
+        NativeMemory.collectIfGrown();
         return logits;
     }
 

@@ -7,7 +7,6 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The pre-norm transformer as one SameDiff graph, for B sequences of T positions (flattened to N = B T):
@@ -106,33 +105,32 @@ public final class Transformer {
 
     /**
      * cos and sin of position t times theta_i = base^(-2i/hd), both halves alike, for every row of [N H, hd] (row
-     * (b T + t) H + h): full-size constants, so that the multiplies by them are element-wise.
+     * (b T + t) H + h): [T, hd] tiled to full size, so that the multiplies by them are element-wise.
      */
     private static SDVariable[] rope(SameDiff sd, DataType dtype, int batch, int length, int heads, int hd) {
-        double[][] cos = new double[batch * length * heads][hd], sin = new double[batch * length * heads][hd];
+        double[][] cos = new double[length][hd], sin = new double[length][hd];
         for (int t = 0; t < length; t++) {
             for (int i = 0; i < hd / 2; i++) {
                 double angle = t * Math.pow(ROPE_BASE, -2.0 * i / hd);
-                for (int b = 0; b < batch; b++) {
-                    for (int h = 0; h < heads; h++) {
-                        int row = (b * length + t) * heads + h;
-                        cos[row][i] = cos[row][i + hd / 2] = Math.cos(angle);
-                        sin[row][i] = sin[row][i + hd / 2] = Math.sin(angle);
-                    }
-                }
+                cos[t][i] = cos[t][i + hd / 2] = Math.cos(angle);
+                sin[t][i] = sin[t][i + hd / 2] = Math.sin(angle);
             }
         }
-        return new SDVariable[] {sd.constant("ropeCos", Nd4j.createFromArray(cos).castTo(dtype)),
-                sd.constant("ropeSin", Nd4j.createFromArray(sin).castTo(dtype))};
+        return new SDVariable[] {sd.constant("ropeCos", perRow(cos, dtype, batch, length, heads, hd)),
+                sd.constant("ropeSin", perRow(sin, dtype, batch, length, heads, hd))};
     }
 
-    /** 0 where a position may look (itself and earlier), -1e9 where it may not; full-size [B H, T, T], as for rope. */
+    private static INDArray perRow(double[][] byPosition, DataType dtype, int batch, int length, int heads, int hd) {
+        INDArray table = Nd4j.createFromArray(byPosition).castTo(dtype).reshape(1, length, 1, hd);
+        return Nd4j.tile(table, batch, 1, heads, 1).reshape((long) batch * length * heads, hd);
+    }
+
+    /** 0 where a position may look (itself and earlier), -1e9 where it may not; [T, T] tiled to [B H, T, T], as for rope. */
     private static SDVariable causalMask(SameDiff sd, DataType dtype, int rows, int length) {
-        INDArray m = Nd4j.zeros(dtype, rows, length, length);
-        for (int i = 0; i < length; i++) {
-            if (i + 1 < length) m.get(NDArrayIndex.all(), NDArrayIndex.point(i), NDArrayIndex.interval(i + 1, length)).assign(-1e9);
-        }
-        return sd.constant("causalMask", m);
+        double[][] m = new double[length][length];
+        for (int i = 0; i < length; i++) for (int j = i + 1; j < length; j++) m[i][j] = -1e9;
+        INDArray mask = Nd4j.createFromArray(m).castTo(dtype).reshape(1, length, length);
+        return sd.constant("causalMask", Nd4j.tile(mask, rows, 1, 1));
     }
 
     private static SDVariable param(SameDiff sd, String name, DataType dtype, long... shape) {

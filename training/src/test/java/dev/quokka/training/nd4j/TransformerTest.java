@@ -4,12 +4,14 @@ import dev.quokka.training.ModelShape;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.validation.GradCheckUtil;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -37,6 +39,26 @@ class TransformerTest {
         g.sd().variables().stream().filter(v -> v.getVariableType() == org.nd4j.autodiff.samediff.VariableType.VARIABLE)
                 .forEach(v -> v.getArr().assign(Nd4j.randn(DataType.DOUBLE, v.getShape()).muli(0.5).addi(v.name().contains("Norm") ? 1 : 0)));
         assertTrue(GradCheckUtil.checkGradients(g.sd(), feed(ids, targets)), causal ? "causal" : "bidirectional");
+    }
+
+    /** Row (b T + t) H + h of the [N H, hd] rotary tables holds position t's angles; mask row i hides j > i. */
+    @org.junit.jupiter.api.Test
+    void fullSizeConstantsFollowTheRowLayout() {
+        SameDiff sd = Transformer.build(SHAPE, B, T, true, 3, DataType.DOUBLE, Nd4j.ones(B * T)).sd();
+        INDArray cos = sd.getVariable("ropeCos").getArr(), sin = sd.getVariable("ropeSin").getArr();
+        int heads = SHAPE.heads(), hd = SHAPE.headDim();
+        assertEquals(List.of((long) B * T * heads, (long) hd), List.of(cos.size(0), cos.size(1)));
+        for (int b = 0; b < B; b++) for (int t = 0; t < T; t++) for (int h = 0; h < heads; h++) for (int i = 0; i < hd; i++) {
+            double angle = t * Math.pow(Transformer.ROPE_BASE, -2.0 * (i % (hd / 2)) / hd);
+            int row = (b * T + t) * heads + h;
+            assertEquals(Math.cos(angle), cos.getDouble(row, i), 1e-12);
+            assertEquals(Math.sin(angle), sin.getDouble(row, i), 1e-12);
+        }
+        INDArray mask = sd.getVariable("causalMask").getArr();
+        assertEquals(B * heads, mask.size(0));
+        for (int r = 0; r < B * heads; r++) for (int i = 0; i < T; i++) for (int j = 0; j < T; j++) {
+            assertEquals(j > i ? -1e9 : 0, mask.getDouble(r, i, j), 0);
+        }
     }
 
     @ParameterizedTest
