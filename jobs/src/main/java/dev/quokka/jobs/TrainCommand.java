@@ -38,8 +38,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--val-sequences", defaultValue = "256", description = "Validation windows of L+1 tokens (default: ${DEFAULT-VALUE})") int valSequences;
     @Option(names = "--val-samples", defaultValue = "4", description = "dlm: stratified noise levels per validation window (default: ${DEFAULT-VALUE})") int valSamples;
     @Option(names = "--mask-schedule", defaultValue = "linear", description = "dlm: linear, cosine or poly2 (default: ${DEFAULT-VALUE})") String maskSchedule;
-    @Option(names = "--weighting", defaultValue = "elbo", description = "dlm: elbo (w(t)), elbo_realised (1 / masked fraction) or maskgit (default: ${DEFAULT-VALUE})") String weighting;
+    @Option(names = "--weighting", description = "dlm: elbo (w(t)), elbo_realised (1 / masked fraction, the released code's) or maskgit "
+            + "(default: elbo_realised for the linear schedule, elbo otherwise)") String weighting;
     @Option(names = "--t-floor", defaultValue = "1e-3", description = "dlm: t = (1 - eps) u + eps (default: ${DEFAULT-VALUE})") double tFloor;
+    @Option(names = "--curriculum", split = ",", arity = "1", paramLabel = "start,ramp,width",
+            description = "dlm: a clean-to-noisy t curriculum: until the share ramp of training, t ~ N(mean, width) with the mean moving from start to 1; then t is uniform (default: none)")
+    double[] curriculum;
+    @Option(names = "--variable-length", defaultValue = "0", description = "dlm: the probability that a batch is cut to a random length in [2, L] (released code: 0.01; default: ${DEFAULT-VALUE})")
+    double variableLength;
     @Option(names = "--seed", defaultValue = "0", description = "Initialisation and noise (default: ${DEFAULT-VALUE})") long seed;
     @Option(names = "--checkpoint-epochs", description = "Save a checkpoint at every epoch boundary") boolean checkpointEpochs;
     @Option(names = "--checkpoint-every", defaultValue = "0", description = "Also save a checkpoint every this many steps") long checkpointEvery;
@@ -48,6 +54,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--stop-after", defaultValue = "0", description = "End this session after this step, with a checkpoint (resume later)") long stopAfter;
     @Option(names = "--anneal-from", description = "A checkpoint directory to fork a decay branch from") String annealFrom;
     @Option(names = "--anneal-steps", defaultValue = "0", description = "Steps of the branch's decay to --min-lr") long annealSteps;
+
+    private TrainConfig.Dlm dlm() {
+        MaskSchedule s = MaskSchedule.valueOf(maskSchedule.toUpperCase());
+        Objective.Weighting w = weighting != null ? Objective.Weighting.valueOf(weighting.toUpperCase())
+                : s == MaskSchedule.LINEAR ? Objective.Weighting.ELBO_REALISED : Objective.Weighting.ELBO;
+        if (curriculum != null && curriculum.length != 3) throw new IllegalArgumentException("--curriculum takes start,ramp,width");
+        return new TrainConfig.Dlm(s, w, tFloor, curriculum == null ? null : new Objective.Curriculum(curriculum[0], curriculum[1], curriculum[2]), variableLength);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -63,8 +77,7 @@ final class TrainCommand implements Callable<Integer> {
                 if (study == null) throw new IllegalArgumentException("--study is required (or --resume, or --anneal-from)");
                 cfg = new TrainConfig(study, output, objective, model, batchTokens, lr, minLr, schedule, warmup, decayFraction,
                         LrSchedule.Decay.valueOf(decayShape.toUpperCase()), new AdamW(0.9, 0.95, 1e-8, weightDecay, clip), epochs, evalEvery,
-                        valSequences, valSamples, MaskSchedule.valueOf(maskSchedule.toUpperCase()),
-                        Objective.Weighting.valueOf(weighting.toUpperCase()), tFloor, seed, checkpointEpochs, checkpointEvery, tokenizer, null);
+                        valSequences, valSamples, dlm(), seed, checkpointEpochs, checkpointEvery, tokenizer, null);
             }
             s = Trainer.run(cfg, SameDiffEngine::create, conf, stopAfter, System.out);
         }

@@ -23,8 +23,10 @@ public interface Engine {
     int length();
 
     /**
-     * Forward, backward and one AdamW update at learning rate {@code lr}. If the loss or the gradient is not finite,
-     * nothing is updated and the step says so through its values.
+     * Forward, backward and one AdamW update at learning rate {@code lr}; the loss is the batch's mean,
+     * sum(weights * CE) / (its rows * its length). A batch shorter than {@link #length()} (variable length) trains
+     * as if the model were that long. If the loss or the gradient is not finite, nothing is updated and the step says
+     * so through its values.
      */
     Step step(Batch batch, double lr);
 

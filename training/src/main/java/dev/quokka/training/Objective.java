@@ -55,6 +55,13 @@ public sealed interface Objective permits Objective.Autoregressive, Objective.Ma
      * whose mean moves from {@code start} to 1; afterwards t is uniform.
      */
     record Curriculum(double start, double ramp, double width) {
+        public Curriculum {
+            if (!(start >= 0 && start <= 1) || !(ramp > 0 && ramp <= 1) || !(width > 0)) {
+                throw new IllegalArgumentException("a curriculum needs start in [0, 1], ramp in (0, 1] and width > 0, not "
+                        + start + ", " + ramp + ", " + width);
+            }
+        }
+
         double sample(SplittableRandom rng, double progress) {
             if (progress >= ramp) return rng.nextDouble();
             double mean = start + (1 - start) * progress / ramp;
@@ -70,11 +77,13 @@ public sealed interface Objective permits Objective.Autoregressive, Objective.Ma
      * eps = 1e-3 about 4% for the linear schedule and 15% for poly2 (ObjectiveTest computes it exactly).
      *
      * @param variableLength with this probability per batch, all rows are cut to a random length in [2, L]
+     *                       (the released code's 0.01); the engine pads them back and hides the padding
      */
     record MaskedDiffusion(int maskId, MaskSchedule schedule, Weighting weighting, double eps, Curriculum curriculum,
                            double variableLength) implements Objective {
         public MaskedDiffusion {
             if (eps < 0 || eps >= 1) throw new IllegalArgumentException("eps must be in [0, 1)");
+            if (!(variableLength >= 0 && variableLength <= 1)) throw new IllegalArgumentException("the variable-length probability must be in [0, 1]");
             if (weighting == Weighting.ELBO_REALISED && schedule != MaskSchedule.LINEAR) {
                 throw new IllegalArgumentException("the realised-fraction weight stands in for t only with the linear schedule");
             }

@@ -6,13 +6,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -36,7 +36,10 @@ final class RunFiles {
 
     RunFiles(String dir, Configuration conf) throws IOException {
         this.dir = new Path(dir);
-        this.fs = this.dir.getFileSystem(conf);
+        FileSystem f = this.dir.getFileSystem(conf);
+        // The checksummed local FS holds back the last partial 512-byte chunk of a stream until it is closed, so a
+        // local run's metrics would not show until it ended; it also strews .crc files. Local runs write directly.
+        this.fs = f instanceof LocalFileSystem local ? local.getRawFileSystem() : f;
     }
 
     Path path(String name) {
@@ -80,8 +83,8 @@ final class RunFiles {
         return rows;
     }
 
-    /** Opens a CSV for appending, starting over with its header and the given rows. */
-    OutputStream csv(String name, String header, List<String> rows) throws IOException {
+    /** Opens a CSV for appending, starting over with its header and the given rows; hflush makes rows visible. */
+    FSDataOutputStream csv(String name, String header, List<String> rows) throws IOException {
         FSDataOutputStream out = fs.create(path(name), true);
         out.write((header + "\n").getBytes(StandardCharsets.UTF_8));
         for (String row : rows) out.write((row + "\n").getBytes(StandardCharsets.UTF_8));

@@ -13,7 +13,7 @@ package dev.quokka.training;
  * @param evalEvery    evaluate every this many steps, besides every epoch boundary and the end (0: only those)
  * @param valSequences held-out windows of L+1 tokens to evaluate on, the first ones of the fixed validation set
  * @param valSamples   K, the stratified noise levels per held-out sequence for the diffusion ELBO
- * @param tFloor       eps: t = (1 - eps) u + eps
+ * @param dlm          the masked-diffusion options (ignored for AR)
  * @param seed         initialisation and noise; the data order is the study's
  * @param tokenizer    the study's tokenizer.json (default: where the study's manifest says it was); its hash must match
  * @param anneal       when set, this run is a decay branch forked from another run's checkpoint
@@ -21,8 +21,22 @@ package dev.quokka.training;
 public record TrainConfig(String study, String output, String objective, String model, int batchTokens,
                           double lr, double minLr, String schedule, double warmup, double decayFraction,
                           LrSchedule.Decay decay, AdamW adamW, double epochs, long evalEvery, int valSequences,
-                          int valSamples, MaskSchedule maskSchedule, Objective.Weighting weighting, double tFloor,
-                          long seed, boolean checkpointEpochs, long checkpointEvery, String tokenizer, Anneal anneal) {
+                          int valSamples, Dlm dlm, long seed, boolean checkpointEpochs, long checkpointEvery, String tokenizer, Anneal anneal) {
+
+    /**
+     * The masked-diffusion options of dlm-objective.md; {@link Objective.MaskedDiffusion} checks them.
+     *
+     * @param tFloor         eps: t = (1 - eps) u + eps
+     * @param curriculum     a clean-to-noisy t curriculum, or null
+     * @param variableLength the probability that a batch is cut to a random length
+     */
+    public record Dlm(MaskSchedule maskSchedule, Objective.Weighting weighting, double tFloor, Objective.Curriculum curriculum,
+                      double variableLength) {
+        /** The released code's: linear schedule, the realised-fraction ELBO weight, eps 1e-3, no curriculum, fixed length. */
+        public static Dlm defaults() {
+            return new Dlm(MaskSchedule.LINEAR, Objective.Weighting.ELBO_REALISED, 1e-3, null, 0);
+        }
+    }
 
     /** A branch: from {@code checkpoint} (a step of {@code parentRun}), decay to minLr over {@code steps} steps. */
     public record Anneal(String parentRun, String checkpoint, long fromStep, double fromLr, long steps) {}
@@ -39,8 +53,7 @@ public record TrainConfig(String study, String output, String objective, String 
     /** The release-script defaults (dlm-objective.md) for everything but the study, output, objective and model. */
     public static TrainConfig defaults(String study, String output, String objective, String model, int batchTokens) {
         return new TrainConfig(study, output, objective, model, batchTokens, 2e-4, 2e-5, "cosine", 0.01, 0.1,
-                LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 0, 256, 4, MaskSchedule.LINEAR, Objective.Weighting.ELBO,
-                1e-3, 0, false, 0, null, null);
+                LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 0, 256, 4, Dlm.defaults(), 0, false, 0, null, null);
     }
 
     public boolean diffusion() {
@@ -59,7 +72,9 @@ public record TrainConfig(String study, String output, String objective, String 
 
     /** The objective, given the tokenizer's mask id (ignored for AR). */
     public Objective objective(int maskId) {
-        return diffusion() ? new Objective.MaskedDiffusion(maskId, maskSchedule, weighting, tFloor, null, 0) : new Objective.Autoregressive();
+        return diffusion()
+                ? new Objective.MaskedDiffusion(maskId, dlm.maskSchedule, dlm.weighting, dlm.tFloor, dlm.curriculum, dlm.variableLength)
+                : new Objective.Autoregressive();
     }
 
     /** The learning rate by step for a run of {@code total} steps. */
@@ -89,13 +104,13 @@ public record TrainConfig(String study, String output, String objective, String 
         com.fasterxml.jackson.databind.JsonNode info = Checkpoints.info(parent.fs, ckpt);
         TrainConfig p = RunFiles.JSON.treeToValue(parent.manifest().get("config"), TrainConfig.class);
         return new TrainConfig(p.study, output, p.objective, p.model, p.batchTokens, p.lr, minLr, p.schedule, p.warmup, p.decayFraction,
-                decay, p.adamW, p.epochs, p.evalEvery, p.valSequences, p.valSamples, p.maskSchedule, p.weighting, p.tFloor, p.seed,
+                decay, p.adamW, p.epochs, p.evalEvery, p.valSequences, p.valSamples, p.dlm, p.seed,
                 false, 0, p.tokenizer, new Anneal(parent.dir.toString(), ckpt.toString(), info.get("step").asLong(), info.get("lr").asDouble(), steps));
     }
 
     public TrainConfig withOutput(String out) {
         return new TrainConfig(study, out, objective, model, batchTokens, lr, minLr, schedule, warmup, decayFraction, decay, adamW,
-                epochs, evalEvery, valSequences, valSamples, maskSchedule, weighting, tFloor, seed, checkpointEpochs, checkpointEvery,
+                epochs, evalEvery, valSequences, valSamples, dlm, seed, checkpointEpochs, checkpointEvery,
                 tokenizer, anneal);
     }
 }

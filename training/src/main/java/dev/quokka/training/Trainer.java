@@ -12,7 +12,6 @@ import dev.quokka.tokenizer.SpecialTokens;
 import dev.quokka.tokenizer.Tokenizer;
 import dev.quokka.tokenizer.TokenizerJson;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -24,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -173,8 +173,8 @@ public final class Trainer {
             t.setDaemon(true);
             return t;
         });
-        try (OutputStream train = run.csv(RunFiles.TRAIN, RunFiles.TRAIN_HEADER, trainRows);
-             OutputStream eval = run.csv(RunFiles.EVAL, RunFiles.EVAL_HEADER, evalRows);
+        try (FSDataOutputStream train = run.csv(RunFiles.TRAIN, RunFiles.TRAIN_HEADER, trainRows);
+             FSDataOutputStream eval = run.csv(RunFiles.EVAL, RunFiles.EVAL_HEADER, evalRows);
              TensorBoardEvents events = new TensorBoardEvents(run.fs.create(run.path(RunFiles.EVENTS), true), System.currentTimeMillis() / 1e3)) {
             replay(events, trainRows, evalRows);
             if (start == 0 && cfg.anneal() == null) {
@@ -218,6 +218,8 @@ public final class Trainer {
                 long now = System.nanoTime();
                 if (now - lastPrint > 10e9 || done == end) {
                     lastPrint = now;
+                    train.hflush();
+                    events.flush();
                     double perSecond = (double) (done - start) * rows * length / ((now - t0) / 1e9);
                     long etaSeconds = Math.round((totalSteps - done) * rows * length / perSecond);
                     console.printf("step %,d/%,d  epoch %.2f  loss %.4f  val %.4f  lr %.2e  %,.0f tok/s  data wait %.1f%%  ETA %dm%02ds%n",
@@ -252,11 +254,11 @@ public final class Trainer {
         return objective.train(windows, rng, (double) step / totalSteps);
     }
 
-    private double evaluate(OutputStream eval, TensorBoardEvents events, long step, long sequences, double rate, boolean boundary) throws IOException {
+    private double evaluate(FSDataOutputStream eval, TensorBoardEvents events, long step, long sequences, double rate, boolean boundary) throws IOException {
         double loss = validation.loss(engine);
         String row = String.format("%d,%d,%.6f,%.6e,%.6f,%b", step, sequences * (window - 1), clock.epochsAfter(sequences), rate, loss, boundary);
         eval.write((row + "\n").getBytes(StandardCharsets.UTF_8));
-        eval.flush();
+        eval.hflush();
         events.scalars(step, System.currentTimeMillis() / 1e3, Map.of("val/loss", loss));
         events.flush();
         return loss;
@@ -311,6 +313,8 @@ public final class Trainer {
                 case ELBO_REALISED -> "ELBO, weight 1 / realised masked fraction";
                 case MASKGIT -> "MaskGIT: mean cross-entropy over masked tokens";
             });
+            if (d.curriculum() != null) o.set("curriculum", RunFiles.JSON.valueToTree(d.curriculum()));
+            o.put("variable_length", d.variableLength());
             o.put("validation", "ELBO with " + cfg.valSamples() + " stratified t per sequence, fixed seed");
         } else {
             o.put("validation", "exact next-token NLL");

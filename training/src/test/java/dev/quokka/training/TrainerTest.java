@@ -26,8 +26,7 @@ class TrainerTest {
 
     static TrainConfig tiny(String output, String objective) {
         return new TrainConfig(StudyFixture.study(), output, objective, "32,1,2", 4 * StudyFixture.SEQ_LEN, 3e-3, 3e-4, "wsd", 0.1, 0.2,
-                LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 4, 16, 2, MaskSchedule.LINEAR, Objective.Weighting.ELBO, 1e-3,
-                11, true, 0, null, null);
+                LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 4, 16, 2, TrainConfig.Dlm.defaults(), 11, true, 0, null, null);
     }
 
     static Trainer.Summary train(TrainConfig cfg, boolean resume, long stopAfter) throws IOException {
@@ -60,7 +59,7 @@ class TrainerTest {
     void epochBoundariesAreEvaluatedAndCheckpointed() throws IOException {
         TrainConfig t = tiny(tmp.resolve("run").toString(), "ar");
         TrainConfig cfg = new TrainConfig(t.study(), t.output(), "ar", t.model(), 16 * StudyFixture.SEQ_LEN, t.lr(), t.minLr(), t.schedule(),
-                t.warmup(), t.decayFraction(), t.decay(), t.adamW(), 2.5, 0, 16, 2, t.maskSchedule(), t.weighting(), t.tFloor(), 1, true, 0, null, null);
+                t.warmup(), t.decayFraction(), t.decay(), t.adamW(), 2.5, 0, 16, 2, t.dlm(), 1, true, 0, null, null);
         Trainer.Summary s = train(cfg, false, 0);
         assertTrue(s.complete());
         List<String> evals = Files.readAllLines(Path.of(cfg.output(), "metrics", "eval.csv"));
@@ -82,7 +81,7 @@ class TrainerTest {
     void anAnnealBranchDecaysFromItsParentsCheckpoint() throws IOException {
         TrainConfig t = tiny(tmp.resolve("parent").toString(), "ar");
         TrainConfig parent = new TrainConfig(t.study(), t.output(), "ar", t.model(), t.batchTokens(), t.lr(), t.minLr(), t.schedule(), 0,
-                t.decayFraction(), t.decay(), t.adamW(), 0, 4, 16, 2, t.maskSchedule(), t.weighting(), t.tFloor(), 11, true, 0, null, null);
+                t.decayFraction(), t.decay(), t.adamW(), 0, 4, 16, 2, t.dlm(), 11, true, 0, null, null);
         train(parent, false, 10); // no warmup: at step 10 the stable phase's peak lr
         String ckpt = parent.output() + "/checkpoints/step-00000010";
         TrainConfig branch = TrainConfig.annealBranch(ckpt, 5, parent.minLr(), parent.decay(), tmp.resolve("branch").toString(), StudyFixture.conf());
@@ -116,14 +115,14 @@ class TrainerTest {
         Path other = tmp.resolve("other-tokenizer.json");
         Files.writeString(other, Files.readString(Path.of(StudyFixture.tokenizer())).replace("\"<|pad_token|>\"", "\"<|padding|>\""));
         TrainConfig wrongTokenizer = new TrainConfig(cfg.study(), tmp.resolve("wt").toString(), "dlm", "32,1,2", 256, 3e-3, 3e-4, "cosine",
-                0.1, 0.2, LrSchedule.Decay.LINEAR, AdamW.papers(), 0, 0, 16, 2, MaskSchedule.LINEAR, Objective.Weighting.ELBO, 1e-3, 1,
+                0.1, 0.2, LrSchedule.Decay.LINEAR, AdamW.papers(), 0, 0, 16, 2, TrainConfig.Dlm.defaults(), 1,
                 false, 0, other.toString(), null);
         var mismatch = assertThrows(IllegalArgumentException.class, () -> train(wrongTokenizer, false, 0));
         assertTrue(mismatch.getMessage().contains("not the tokenizer"), mismatch.getMessage());
 
         TrainConfig explodes = new TrainConfig(cfg.study(), tmp.resolve("nan").toString(), "ar", "32,1,2", 256, 1e30, 0, "cosine",
-                0, 0.2, LrSchedule.Decay.LINEAR, new AdamW(0.9, 0.95, 1e-8, 0, 0), 0, 0, 16, 2, MaskSchedule.LINEAR,
-                Objective.Weighting.ELBO, 1e-3, 1, false, 0, null, null);
+                0, 0.2, LrSchedule.Decay.LINEAR, new AdamW(0.9, 0.95, 1e-8, 0, 0), 0, 0, 16, 2, TrainConfig.Dlm.defaults(), 1,
+                false, 0, null, null);
         var nan = assertThrows(IllegalStateException.class, () -> train(explodes, false, 0));
         assertTrue(nan.getMessage().contains("the loss is"), nan.getMessage());
     }
@@ -138,8 +137,7 @@ class TrainerTest {
         for (String objective : List.of("ar", "dlm")) {
             TrainConfig t = tiny(tmp.resolve(objective).toString(), objective);
             TrainConfig cfg = new TrainConfig(t.study(), t.output(), objective, "64,2,2", 16 * StudyFixture.SEQ_LEN, 3e-3, 3e-4, "wsd",
-                    0.02, 0.1, LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 0, 64, 4, MaskSchedule.LINEAR, Objective.Weighting.ELBO,
-                    1e-3, 5, false, 0, null, null);
+                    0.02, 0.1, LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 0, 64, 4, TrainConfig.Dlm.defaults(), 5, false, 0, null, null);
             Trainer.Summary s = train(cfg, false, 0);
             List<String> evals = Files.readAllLines(Path.of(cfg.output(), "metrics", "eval.csv"));
             double initial = Double.parseDouble(evals.get(1).split(",")[4]);

@@ -35,6 +35,8 @@ public final class SameDiffEngine implements Engine {
 
     private final ModelShape shape;
     private final int rows, length;
+    private final boolean causal;
+    private final INDArray fullBias;
     private final AdamW adamW;
     private final SameDiff sd, gradFn;
     private final List<Param> params = new ArrayList<>();
@@ -49,7 +51,9 @@ public final class SameDiffEngine implements Engine {
         this.rows = rows;
         this.length = length;
         this.adamW = adamW;
-        this.sd = Transformer.build(shape, rows, length, causal, seed, dtype, null).sd();
+        this.causal = causal;
+        this.sd = Transformer.build(shape, rows, length, seed, dtype, null).sd();
+        this.fullBias = Transformer.attentionBias(dtype, rows, shape.heads(), length, causal, length);
         sd.createGradFunction();
         this.gradFn = sd.getFunction("grad");
         gradFn.setEnableCache(true);
@@ -91,7 +95,7 @@ public final class SameDiffEngine implements Engine {
 
     @Override
     public Step step(Batch batch, double lr) {
-        Map<String, INDArray> out = gradFn.output(feed(batch), List.of(), outputs);
+        Map<String, INDArray> out = gradFn.output(feed(batch, true), List.of(), outputs);
         NativeMemory.collectIfGrown();
         double loss = out.get("loss").getDouble(0);
         double squares = 0;
@@ -116,7 +120,7 @@ public final class SameDiffEngine implements Engine {
 
     /** Gradients for a batch without updating, by name: for tests that compare routes. */
     Map<String, INDArray> gradients(Batch batch) {
-        Map<String, INDArray> out = gradFn.output(feed(batch), List.of(), outputs);
+        Map<String, INDArray> out = gradFn.output(feed(batch, true), List.of(), outputs);
         Map<String, INDArray> grads = new HashMap<>();
         for (Param p : params) grads.put(p.name, out.get(p.gradient).dup());
         return grads;
@@ -128,7 +132,7 @@ public final class SameDiffEngine implements Engine {
 
     @Override
     public double lossSum(Batch batch) {
-        double loss = sd.output(feed(batch), "loss").get("loss").getDouble(0);
+        double loss = sd.output(feed(batch, false), "loss").get("loss").getDouble(0);
         NativeMemory.collectIfGrown();
         return loss * rows * length;
     }
@@ -137,23 +141,36 @@ public final class SameDiffEngine implements Engine {
     public float[] logits(int[] inputs) {
         if (inputs.length != rows * length) throw new IllegalArgumentException("need " + rows * length + " ids");
         Batch b = new Batch(rows, length, inputs, new int[inputs.length], new float[inputs.length]);
-        float[] logits = sd.output(feed(b), "logits").get("logits").castTo(DataType.FLOAT).data().asFloat();
+        float[] logits = sd.output(feed(b, false), "logits").get("logits").castTo(DataType.FLOAT).data().asFloat();
         NativeMemory.collectIfGrown();
         return logits;
     }
 
-    /** The graph's inputs; a batch with fewer rows is padded with rows of weight 0. */
-    private Map<String, INDArray> feed(Batch b) {
-        if (b.length() != length || b.rows() > rows) {
+    /**
+     * The graph's inputs. A batch with fewer rows is padded with rows of weight 0, a shorter one (variable length)
+     * with positions of weight 0 that attention cannot see. {@code asMean}: scale the weights so that the graph's
+     * loss is the batch's own mean, sum(w CE) / (its rows * its length), as if it had been run at its own size.
+     */
+    private Map<String, INDArray> feed(Batch b, boolean asMean) {
+        if (b.length() > length || b.rows() > rows) {
             throw new IllegalArgumentException("batch [" + b.rows() + ", " + b.length() + "] does not fit the model's [" + rows + ", " + length + "]");
         }
-        int n = rows * length;
-        int[] ids = Arrays.copyOf(b.inputs(), n), targets = Arrays.copyOf(b.targets(), n);
-        float[] w = Arrays.copyOf(b.weights(), n);
+        int n = rows * length, l = b.length();
+        int[] ids = new int[n], targets = new int[n];
+        float[] w = new float[n];
+        for (int r = 0; r < b.rows(); r++) {
+            System.arraycopy(b.inputs(), r * l, ids, r * length, l);
+            System.arraycopy(b.targets(), r * l, targets, r * length, l);
+            System.arraycopy(b.weights(), r * l, w, r * length, l);
+        }
         DataType dtype = params.get(0).value.dataType();
+        INDArray weights = Nd4j.createFromArray(w).castTo(dtype);
+        if (asMean && n != b.rows() * l) weights.muli((double) n / ((long) b.rows() * l)); // in the model's precision
+        INDArray bias = l == length ? fullBias : Transformer.attentionBias(dtype, rows, shape.heads(), length, causal, l);
         return Map.of("ids", Nd4j.createFromArray(ids),
                 "picks", Nd4j.createFromArray(WeightedCrossEntropy.picks(targets, shape.vocab())),
-                "weights", Nd4j.createFromArray(w).castTo(dtype));
+                "weights", weights,
+                "attentionBias", bias);
     }
 
     @Override

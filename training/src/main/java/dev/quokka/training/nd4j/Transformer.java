@@ -17,14 +17,17 @@ import org.nd4j.linalg.factory.Nd4j;
  *   logits = rmsnorm(x) Wout                                 (untied, or E^T when tied)
  *   loss = sum w (logsumexp(logits) - logits[y]) / N         {@link WeightedCrossEntropy}
  * </pre>
- * Attention is causal for the AR model and unmasked for the diffusion model; nothing else differs. No biases;
- * init N(0, 0.02); norm gains start at 1.
+ * The AR and diffusion models share this graph: attention is causal or not by the additive mask fed with each
+ * batch, which also hides the padding of a batch shorter than T. No biases; init N(0, 0.02); norm gains start at 1.
  */
 public final class Transformer {
     static final double NORM_EPS = 1e-6;
     static final double ROPE_BASE = 10_000;
 
-    /** The graph and its named inputs: placeholders "ids", "picks" (and "weights" unless fixed), output "logits". */
+    /**
+     * The graph and its named inputs: placeholders "ids", "picks", "attentionBias" ({@link #attentionBias}) and
+     * "weights" (unless fixed); output "logits".
+     */
     public record Graph(SameDiff sd, SDVariable logits, SDVariable loss) {}
 
     private Transformer() {}
@@ -33,7 +36,7 @@ public final class Transformer {
      * @param fixedWeights per-position loss weights baked in as a constant (gradient checks), or null for a
      *                     "weights" placeholder
      */
-    public static Graph build(ModelShape s, int batch, int length, boolean causal, long seed, DataType dtype, INDArray fixedWeights) {
+    public static Graph build(ModelShape s, int batch, int length, long seed, DataType dtype, INDArray fixedWeights) {
         SameDiff sd = SameDiff.create();
         Nd4j.getRandom().setSeed(seed);
         int n = batch * length, d = s.d(), hd = s.headDim(), heads = s.heads();
@@ -44,8 +47,8 @@ public final class Transformer {
 
         SDVariable emb = param(sd, "embedding", dtype, s.vocab(), d);
         SDVariable x = new ScatterAddGather(sd, emb, ids, 0).outputVariable(); // [N, d]
+        SDVariable bias = sd.placeHolder("attentionBias", dtype, (long) batch * heads, length, length);
         SDVariable[] rope = rope(sd, dtype, batch, length, heads, hd);
-        SDVariable mask = causal ? causalMask(sd, dtype, batch * heads, length) : null;
 
         for (int l = 0; l < s.layers(); l++) {
             String p = "l" + l + ".";
@@ -55,8 +58,7 @@ public final class Transformer {
             SDVariable v = h.mmul(param(sd, p + "wv", dtype, d, d));
             q = heads(q, batch, length, heads, hd);
             k = heads(k, batch, length, heads, hd);
-            SDVariable scores = sd.mmul(q, k, false, true, false).mul(1.0 / Math.sqrt(hd)); // [B H, T, T]
-            if (mask != null) scores = scores.add(mask);
+            SDVariable scores = sd.mmul(q, k, false, true, false).mul(1.0 / Math.sqrt(hd)).add(bias); // [B H, T, T]
             SDVariable attended = sd.mmul(sd.nn().softmax(scores), heads(v, batch, length, heads, hd), false, false, false); // [B H, T, hd]
             SDVariable merged = attended.reshape(batch, heads, length, hd).permute(0, 2, 1, 3).reshape(n, d);
             x = x.add(merged.mmul(param(sd, p + "wo", dtype, d, d)));
@@ -125,12 +127,18 @@ public final class Transformer {
         return Nd4j.tile(table, batch, 1, heads, 1).reshape((long) batch * length * heads, hd);
     }
 
-    /** 0 where a position may look (itself and earlier), -1e9 where it may not; [T, T] tiled to [B H, T, T], as for rope. */
-    private static SDVariable causalMask(SameDiff sd, DataType dtype, int rows, int length) {
+    /**
+     * The "attentionBias" input, [T, T] tiled to [B H, T, T] (full size, as for rope): 0 where query i may look at
+     * key j, -1e9 where it may not. The causal model may not look at later positions; neither model looks at the
+     * padding, positions {@code visible} and on. Real positions then see exactly what a batch of length
+     * {@code visible} would show them, since rotary angles depend only on distance.
+     */
+    public static INDArray attentionBias(DataType dtype, int batch, int heads, int length, boolean causal, int visible) {
+        if (visible < 1 || visible > length) throw new IllegalArgumentException("visible must be in [1, " + length + "]");
         double[][] m = new double[length][length];
-        for (int i = 0; i < length; i++) for (int j = i + 1; j < length; j++) m[i][j] = -1e9;
+        for (int i = 0; i < length; i++) for (int j = 0; j < length; j++) if (j >= visible || (causal && j > i)) m[i][j] = -1e9;
         INDArray mask = Nd4j.createFromArray(m).castTo(dtype).reshape(1, length, length);
-        return sd.constant("causalMask", Nd4j.tile(mask, rows, 1, 1));
+        return Nd4j.tile(mask, batch * heads, 1, 1);
     }
 
     private static SDVariable param(SameDiff sd, String name, DataType dtype, long... shape) {

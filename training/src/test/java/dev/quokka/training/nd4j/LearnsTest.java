@@ -40,7 +40,7 @@ class LearnsTest {
         SplittableRandom rng = new SplittableRandom(3);
         int[][] windows = new int[b][t + 1];
         for (int[] w : windows) for (int i = 0; i <= t; i++) w[i] = rng.nextInt(15); // id 15 is the mask
-        Transformer.Graph g = Transformer.build(shape, b, t, objective.causal(), 5, DataType.FLOAT, null);
+        Transformer.Graph g = Transformer.build(shape, b, t, 5, DataType.FLOAT, null);
         List<SDVariable> params = g.sd().variables().stream().filter(v -> v.getVariableType() == VariableType.VARIABLE).toList();
         Map<String, INDArray> m = new HashMap<>(), v = new HashMap<>();
         params.forEach(p -> {
@@ -50,7 +50,7 @@ class LearnsTest {
         double lr = 1e-2, b1 = 0.9, b2 = 0.95;
         double before = evaluate(g, objective, windows, shape);
         for (int step = 1; step <= 150; step++) {
-            Map<String, INDArray> feed = feed(objective.train(windows, rng, step / 150.0), shape);
+            Map<String, INDArray> feed = feed(objective.train(windows, rng, step / 150.0), shape, objective.causal());
             Map<String, INDArray> grads = g.sd().calculateGradients(feed, params.stream().map(SDVariable::name).toList());
             for (SDVariable p : params) {
                 INDArray grad = grads.get(p.name());
@@ -67,7 +67,7 @@ class LearnsTest {
     /** The validation loss: exact NLL for AR, the stratified deterministic ELBO (K = 16) for the DLM. */
     private static double evaluate(Transformer.Graph g, Objective objective, int[][] windows, ModelShape shape) {
         if (objective instanceof Objective.Autoregressive ar) {
-            return g.sd().output(feed(ar.batch(windows), shape), "loss").get("loss").getDouble(0);
+            return g.sd().output(feed(ar.batch(windows), shape, true), "loss").get("loss").getDouble(0);
         }
         Batch all = ((Objective.MaskedDiffusion) objective).validation(windows, 16, 7);
         // The graph takes B rows at a time: average the 16 slices (copy k of every sequence).
@@ -82,14 +82,15 @@ class LearnsTest {
                 System.arraycopy(all.targets(), from, out, r * all.length(), all.length());
                 System.arraycopy(all.weights(), from, w, r * all.length(), all.length());
             }
-            sum += g.sd().output(feed(new Batch(windows.length, all.length(), in, out, w), shape), "loss").get("loss").getDouble(0);
+            sum += g.sd().output(feed(new Batch(windows.length, all.length(), in, out, w), shape, false), "loss").get("loss").getDouble(0);
         }
         return sum / 16;
     }
 
-    private static Map<String, INDArray> feed(Batch batch, ModelShape shape) {
+    private static Map<String, INDArray> feed(Batch batch, ModelShape shape, boolean causal) {
         return Map.of("ids", Nd4j.createFromArray(batch.inputs()),
                 "picks", Nd4j.createFromArray(WeightedCrossEntropy.picks(batch.targets(), shape.vocab())),
-                "weights", Nd4j.createFromArray(batch.weights()));
+                "weights", Nd4j.createFromArray(batch.weights()),
+                "attentionBias", Transformer.attentionBias(DataType.FLOAT, batch.rows(), shape.heads(), batch.length(), causal, batch.length()));
     }
 }

@@ -48,7 +48,7 @@ class SameDiffEngineTest {
             for (int s = 0; s < 3; s++) {
                 Batch b = batch(objective, s);
                 Map<String, INDArray> ours = engine.gradients(b);
-                Map<String, INDArray> theirs = engine.sameDiff().calculateGradients(feed(b), names);
+                Map<String, INDArray> theirs = engine.sameDiff().calculateGradients(feed(b, objective.causal()), names);
                 for (String n : names) {
                     assertArrayEquals(theirs.get(n).data().asFloat(), ours.get(n).data().asFloat(), 0f, objective + " step " + s + " " + n);
                 }
@@ -57,10 +57,11 @@ class SameDiffEngineTest {
         }
     }
 
-    private static Map<String, INDArray> feed(Batch b) {
+    private static Map<String, INDArray> feed(Batch b, boolean causal) {
         return Map.of("ids", org.nd4j.linalg.factory.Nd4j.createFromArray(b.inputs()),
                 "picks", org.nd4j.linalg.factory.Nd4j.createFromArray(WeightedCrossEntropy.picks(b.targets(), SHAPE.vocab())),
-                "weights", org.nd4j.linalg.factory.Nd4j.createFromArray(b.weights()));
+                "weights", org.nd4j.linalg.factory.Nd4j.createFromArray(b.weights()),
+                "attentionBias", Transformer.attentionBias(DataType.FLOAT, b.rows(), SHAPE.heads(), b.length(), causal, b.length()));
     }
 
     /** Two AdamW steps against the formula, written out in plain Java in double precision, with clipping active. */
@@ -102,6 +103,28 @@ class SameDiffEngineTest {
         for (SDVariable x : engine.sameDiff().variables()) {
             if (x.getVariableType() == VariableType.VARIABLE) assertArrayEquals(p.get(x.name()), x.getArr().dup('c').data().asDouble(), 1e-12, x.name());
         }
+    }
+
+    /**
+     * Variable length: a batch cut to 3 positions, given to an engine of length 5, gives the loss and gradients of
+     * an engine of length 3 (no parameter depends on length, so the same seed gives the same initial model).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void aShortBatchTrainsAsAShortModelWould(boolean causal) {
+        Objective objective = causal ? new Objective.Autoregressive() : DLM;
+        SplittableRandom rng = new SplittableRandom(21);
+        int[][] windows = new int[B][4];
+        for (int[] w : windows) for (int i = 0; i < 4; i++) w[i] = rng.nextInt(10);
+        Batch shortBatch = objective.train(windows, rng, 0);
+        assertEquals(3, shortBatch.length());
+        SameDiffEngine padded = new SameDiffEngine(SHAPE, B, T, causal, AdamW.papers(), 4, DataType.DOUBLE);
+        SameDiffEngine exact = new SameDiffEngine(SHAPE, B, 3, causal, AdamW.papers(), 4, DataType.DOUBLE);
+        Map<String, INDArray> a = padded.gradients(shortBatch), b = exact.gradients(shortBatch);
+        for (String n : a.keySet()) assertArrayEquals(b.get(n).data().asDouble(), a.get(n).data().asDouble(), 1e-12, n);
+        Engine.Step sa = padded.step(shortBatch, 1e-2), sb = exact.step(shortBatch, 1e-2);
+        assertEquals(sb.loss(), sa.loss(), 1e-12);
+        assertEquals(sb.gradNorm(), sa.gradNorm(), 1e-12);
     }
 
     /** A saved state, loaded into a differently initialised engine, continues exactly as the original does. */

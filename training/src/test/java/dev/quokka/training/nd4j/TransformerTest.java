@@ -1,50 +1,74 @@
 package dev.quokka.training.nd4j;
 
+import dev.quokka.training.Batch;
+import dev.quokka.training.MaskSchedule;
 import dev.quokka.training.ModelShape;
+import dev.quokka.training.Objective;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.autodiff.validation.GradCheckUtil;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
-/** The whole model and loss against finite differences in double, and the causal mask against the future. */
+/** The whole model and loss against finite differences in double, and the attention mask against the future. */
 @Tag("slow")
 @ExtendWith(DoublePrecision.class)
 class TransformerTest {
     static final ModelShape SHAPE = new ModelShape(7, 8, 2, 2, 12, false);
-    static final int B = 2, T = 4;
+    static final int B = 2, T = 4, MASK = 6;
 
-    static Map<String, INDArray> feed(int[] ids, int[] targets) {
-        return Map.of("ids", Nd4j.createFromArray(ids), "picks", Nd4j.createFromArray(WeightedCrossEntropy.picks(targets, SHAPE.vocab())));
+    static Map<String, INDArray> feed(int[] ids, int[] targets, boolean causal) {
+        return Map.of("ids", Nd4j.createFromArray(ids), "picks", Nd4j.createFromArray(WeightedCrossEntropy.picks(targets, SHAPE.vocab())),
+                "attentionBias", Transformer.attentionBias(DataType.DOUBLE, B, SHAPE.heads(), T, causal, T));
+    }
+
+    /** AR, and the diffusion objective under every schedule and weighting, each with the batch it really makes. */
+    static Stream<Objective> objectives() {
+        Stream<Objective> schedules = Stream.of(MaskSchedule.values())
+                .map(s -> new Objective.MaskedDiffusion(MASK, s, Objective.Weighting.ELBO, 1e-3, null, 0));
+        return Stream.concat(Stream.of(new Objective.Autoregressive(),
+                new Objective.MaskedDiffusion(MASK, MaskSchedule.LINEAR, Objective.Weighting.ELBO_REALISED, 1e-3, null, 0),
+                new Objective.MaskedDiffusion(MASK, MaskSchedule.COSINE, Objective.Weighting.MASKGIT, 1e-3, null, 0)), schedules);
     }
 
     @ParameterizedTest
-    @ValueSource(booleans = {true, false})
-    void gradientsMatchFiniteDifferences(boolean causal) {
-        int[] ids = {3, 3, 1, 6, 0, 3, 3, 2};     // repeated ids
-        int[] targets = {3, 1, 1, 0, 3, 3, 2, 5};
-        double[] w = {1, 0, 2.5, 0.4, 0, 3, 1, 0.7}; // uneven, zeros as for unmasked positions
-        Transformer.Graph g = Transformer.build(SHAPE, B, T, causal, 7, DataType.DOUBLE, Nd4j.createFromArray(w));
+    @MethodSource("objectives")
+    void gradientsMatchFiniteDifferences(Objective objective) {
+        int[][] windows = {{3, 3, 1, 3, 0}, {0, 3, 3, 2, 5}}; // repeated ids
+        Batch batch = objective.train(windows, new SplittableRandom(5), 0.5);
+        boolean weighted = false;
+        for (float w : batch.weights()) weighted |= w != 0 && w != 1;
+        assertTrue(weighted || objective.causal(), "the diffusion weights are uneven: " + java.util.Arrays.toString(batch.weights()));
+        INDArray w = Nd4j.createFromArray(batch.weights()).castTo(DataType.DOUBLE);
+        Transformer.Graph g = Transformer.build(SHAPE, B, T, 7, DataType.DOUBLE, w);
         // Larger weights than the 0.02 init, so that attention and norms are far from trivial.
-        g.sd().variables().stream().filter(v -> v.getVariableType() == org.nd4j.autodiff.samediff.VariableType.VARIABLE)
+        g.sd().variables().stream().filter(v -> v.getVariableType() == VariableType.VARIABLE)
                 .forEach(v -> v.getArr().assign(Nd4j.randn(DataType.DOUBLE, v.getShape()).muli(0.5).addi(v.name().contains("Norm") ? 1 : 0)));
-        assertTrue(GradCheckUtil.checkGradients(g.sd(), feed(ids, targets)), causal ? "causal" : "bidirectional");
+        // GradCheckUtil checks floating-point placeholders too, and reads their arrays from the graph, not the feed.
+        Map<String, INDArray> feed = feed(batch.inputs(), batch.targets(), objective.causal());
+        g.sd().getVariable("attentionBias").setArray(feed.get("attentionBias"));
+        assertTrue(GradCheckUtil.checkGradients(g.sd(), feed), objective.toString());
     }
 
-    /** Row (b T + t) H + h of the [N H, hd] rotary tables holds position t's angles; mask row i hides j > i. */
-    @org.junit.jupiter.api.Test
-    void fullSizeConstantsFollowTheRowLayout() {
-        SameDiff sd = Transformer.build(SHAPE, B, T, true, 3, DataType.DOUBLE, Nd4j.ones(B * T)).sd();
+    /** Row (b T + t) H + h of the [N H, hd] rotary tables holds position t's angles; bias row i hides j > i and padding. */
+    @Test
+    void fullSizeTablesFollowTheRowLayout() {
+        SameDiff sd = Transformer.build(SHAPE, B, T, 3, DataType.DOUBLE, Nd4j.ones(B * T)).sd();
         INDArray cos = sd.getVariable("ropeCos").getArr(), sin = sd.getVariable("ropeSin").getArr();
         int heads = SHAPE.heads(), hd = SHAPE.headDim();
         assertEquals(List.of((long) B * T * heads, (long) hd), List.of(cos.size(0), cos.size(1)));
@@ -54,25 +78,27 @@ class TransformerTest {
             assertEquals(Math.cos(angle), cos.getDouble(row, i), 1e-12);
             assertEquals(Math.sin(angle), sin.getDouble(row, i), 1e-12);
         }
-        INDArray mask = sd.getVariable("causalMask").getArr();
-        assertEquals(B * heads, mask.size(0));
-        for (int r = 0; r < B * heads; r++) for (int i = 0; i < T; i++) for (int j = 0; j < T; j++) {
-            assertEquals(j > i ? -1e9 : 0, mask.getDouble(r, i, j), 0);
+        for (boolean causal : new boolean[] {true, false}) {
+            INDArray bias = Transformer.attentionBias(DataType.DOUBLE, B, heads, T, causal, 3);
+            assertEquals(B * heads, bias.size(0));
+            for (int r = 0; r < B * heads; r++) for (int i = 0; i < T; i++) for (int j = 0; j < T; j++) {
+                assertEquals(j >= 3 || (causal && j > i) ? -1e9 : 0, bias.getDouble(r, i, j), 0);
+            }
         }
     }
 
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
     void onlyTheBidirectionalModelSeesTheFuture(boolean causal) {
-        Transformer.Graph g = Transformer.build(SHAPE, B, T, causal, 9, DataType.DOUBLE, Nd4j.ones(B * T));
+        Transformer.Graph g = Transformer.build(SHAPE, B, T, 9, DataType.DOUBLE, Nd4j.ones(B * T));
         int[] a = {1, 2, 3, 4, 5, 6, 0, 1};
         int[] b = a.clone();
         b[2] = 6; // change position 2 of the first sequence
         int[] targets = new int[B * T];
-        INDArray la = g.sd().output(feed(a, targets), "logits").get("logits");
-        INDArray lb = g.sd().output(feed(b, targets), "logits").get("logits");
-        double before = la.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2)).sub(lb.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2))).norm1Number().doubleValue();
-        double other = la.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(T, 2 * T)).sub(lb.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(T, 2 * T))).norm1Number().doubleValue();
+        INDArray la = g.sd().output(feed(a, targets, causal), "logits").get("logits");
+        INDArray lb = g.sd().output(feed(b, targets, causal), "logits").get("logits");
+        double before = la.get(NDArrayIndex.interval(0, 2)).sub(lb.get(NDArrayIndex.interval(0, 2))).norm1Number().doubleValue();
+        double other = la.get(NDArrayIndex.interval(T, 2 * T)).sub(lb.get(NDArrayIndex.interval(T, 2 * T))).norm1Number().doubleValue();
         assertEquals(0, other, 1e-12, "the other sequence is untouched");
         if (causal) assertEquals(0, before, 1e-12, "positions 0 and 1 cannot see position 2");
         else assertTrue(before > 1e-6, "bidirectional positions 0 and 1 see position 2");
