@@ -1,0 +1,33 @@
+package dev.quokka.analysis;
+
+import java.util.Map;
+
+/**
+ * A scaling law with its constants: the validation loss (nats per token) it predicts for a model of N parameters
+ * trained on D tokens drawn from U unique ones (e = D / U epochs). Laws that ignore repetition ignore U.
+ */
+public sealed interface Law permits Chinchilla, Muennighoff, Quokka {
+
+    double loss(double n, double u, double d);
+
+    /** The form's name: chinchilla, muennighoff or quokka. */
+    String form();
+
+    /** The constants by name, in the form's order. */
+    Map<String, Double> constants();
+
+    /** The names of the published fits in scaling-laws.md. */
+    java.util.List<String> PUBLISHED = java.util.List.of("quokka-dlm", "quokka-dlm-compute", "chinchilla", "chinchilla-epoch", "muennighoff");
+
+    /** A published fit by name (see {@link #PUBLISHED}). */
+    static Law published(String name) {
+        return switch (name) {
+            case "quokka-dlm" -> Quokka.DLM;
+            case "quokka-dlm-compute" -> Chinchilla.QUOKKA_DLM;
+            case "chinchilla" -> Chinchilla.HOFFMANN;
+            case "chinchilla-epoch" -> Chinchilla.EPOCH_AI;
+            case "muennighoff" -> Muennighoff.AR;
+            default -> throw new IllegalArgumentException("no published law " + name + "; known: " + String.join(", ", PUBLISHED));
+        };
+    }
+}

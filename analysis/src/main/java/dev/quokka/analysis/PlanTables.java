@@ -1,0 +1,60 @@
+package dev.quokka.analysis;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The planner's answers as tables, laid out like the paper's. */
+public final class PlanTables {
+    private PlanTables() {}
+
+    /** e_opt(N, U), rows N, columns U (Quokka Table 3). */
+    public static Table optimalEpochs(Quokka law, double[] ns, double[] us) {
+        List<String> header = new ArrayList<>(List.of("N \\ U"));
+        for (double u : us) header.add(Quantities.format(u));
+        Table t = new Table("Optimal epochs e_opt(N, U)", header);
+        for (double n : ns) {
+            List<String> row = new ArrayList<>(List.of(Quantities.format(n)));
+            for (double u : us) row.add(String.valueOf(Math.round(law.optimalEpochs(n, u))));
+            t.row(row);
+        }
+        return t;
+    }
+
+    /** The joint optimum (N, e) at each U, with its FLOPs and loss (Quokka Table 4). */
+    public static Table jointOptima(Quokka law, double[] us) {
+        Table t = new Table("Joint optimum over (N, e) at a fixed unique budget U", List.of("U", "N_opt", "e_opt", "D", "FLOPs", "loss"));
+        for (double u : us) {
+            Planner.Optimum o = Planner.jointOptimum(law, u);
+            t.row(List.of(Quantities.format(u), Quantities.format(o.n()), String.valueOf(Math.round(o.epochs())),
+                    String.format("%.3g", o.d()), String.format("%.3g", o.flops()), String.format("%.4f", o.loss())));
+        }
+        return t;
+    }
+
+    /** The compute-optimal N and D for each budget, drawing on U unique tokens (infinite: no repetition). */
+    public static Table computeOptimal(Law law, double[] budgets, double u) {
+        String where = Double.isInfinite(u) ? "unlimited data" : "U = " + Quantities.format(u);
+        Table t = new Table("Compute-optimal allocation (" + where + ")", List.of("FLOPs", "N_opt", "D_opt", "epochs", "loss"));
+        for (double c : budgets) {
+            Planner.Optimum o = Planner.computeOptimal(law, c, u);
+            t.row(List.of(String.format("%.3g", c), Quantities.format(o.n()), String.format("%.3g", o.d()),
+                    Double.isInfinite(u) ? "-" : String.format("%.3g", o.epochs()), String.format("%.4f", o.loss())));
+        }
+        return t;
+    }
+
+    /** C_crit(U) between two laws: the compute above which the first predicts the lower loss, or below which it does. */
+    public static Table criticalCompute(String firstName, Law first, String secondName, Law second, double[] us) {
+        Table t = new Table("Critical compute: " + firstName + " vs " + secondName, List.of("U", "C_crit (FLOPs)", "better above C_crit"));
+        for (double u : us) {
+            double c = Planner.criticalCompute(first, second, u);
+            String above = "-";
+            if (!Double.isNaN(c)) {
+                double beyond = 10 * c;
+                above = Planner.computeOptimal(first, beyond, u).loss() < Planner.computeOptimal(second, beyond, u).loss() ? firstName : secondName;
+            }
+            t.row(List.of(Quantities.format(u), Double.isNaN(c) ? "no crossing" : String.format("%.3g", c), above));
+        }
+        return t;
+    }
+}

@@ -1,0 +1,96 @@
+package dev.quokka.jobs;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quokka.analysis.Law;
+import dev.quokka.analysis.PlanTables;
+import dev.quokka.analysis.Quantities;
+import dev.quokka.analysis.Quokka;
+import dev.quokka.analysis.Table;
+import dev.quokka.dataprep.AtomicOutput;
+import dev.quokka.dataprep.BuildInfo;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "plan", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Plan with a scaling law: optimal epochs e_opt(N, U) and the joint optimum (N, e) at fixed U "
+                + "(data-constrained Quokka laws), the compute-optimal N and D for budgets, and the critical compute "
+                + "C_crit(U) against a second law. Prints Markdown; --output also writes plan.md and one CSV per table.",
+                "Quantities take suffixes: 400M, 1.5B, 10T, or plain numbers such as 1e21."})
+final class PlanCommand implements Callable<Integer> {
+    private static final String PAPER_N = "400M,1B,10B,67B,175B,280B,520B,1T,10T";
+    private static final String PAPER_U = "10M,100M,1B,10B,100B,1T,10T,100T,1000T";
+
+    @Option(names = "--law", defaultValue = "quokka-dlm", description = "A published law: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})",
+            completionCandidates = Names.class) String law;
+    @Option(names = "--n", split = ",", defaultValue = PAPER_N, description = "Model sizes for the e_opt table (default: Quokka Table 3's)") List<String> ns;
+    @Option(names = "--u", split = ",", defaultValue = PAPER_U, description = "Unique-token budgets (default: Quokka Table 3's)") List<String> us;
+    @Option(names = "--budgets", split = ",", defaultValue = "1e18,1e19,1e20,1e21,1e22,1e23,1e24", description = "FLOP budgets for the compute-optimal table (default: ${DEFAULT-VALUE})") List<String> budgets;
+    @Option(names = "--budget-u", description = "Unique tokens available to the compute-optimal table (default: unlimited)") String budgetU;
+    @Option(names = "--versus", description = "A second published law: add C_crit(U) between the two") String versus;
+    @Option(names = "--output", description = "A directory for plan.md, the CSVs and a manifest") String output;
+
+    static final class Names extends ArrayList<String> {
+        Names() {
+            super(Law.PUBLISHED);
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Law chosen = Law.published(law);
+        double[] u = parse(us), budgetList = parse(budgets);
+        Map<String, Table> tables = new LinkedHashMap<>();
+        if (chosen instanceof Quokka q) {
+            tables.put("epochs", PlanTables.optimalEpochs(q, parse(ns), u));
+            tables.put("joint", PlanTables.jointOptima(q, u));
+        }
+        tables.put("compute", PlanTables.computeOptimal(chosen, budgetList, budgetU == null ? Double.POSITIVE_INFINITY : Quantities.parse(budgetU)));
+        if (versus != null) tables.put("critical", PlanTables.criticalCompute(law, chosen, versus, Law.published(versus), u));
+
+        StringBuilder md = new StringBuilder("# Plan with " + law + " (" + chosen.form() + ")\n\nConstants: " + chosen.constants() + "\n\n");
+        for (Table t : tables.values()) md.append(t.markdown()).append('\n');
+        System.out.print(md);
+        if (output != null) write(md.toString(), tables, chosen);
+        return 0;
+    }
+
+    private void write(String md, Map<String, Table> tables, Law chosen) throws java.io.IOException {
+        AtomicOutput out = new AtomicOutput(output, new Configuration());
+        out.begin();
+        try {
+            put(out, "plan.md", md);
+            for (Map.Entry<String, Table> t : tables.entrySet()) put(out, t.getKey() + ".csv", t.getValue().csv());
+            ObjectNode m = JsonNodeFactory.instance.objectNode();
+            m.put("format", "quokka.plan/1").put("law", law).put("form", chosen.form());
+            chosen.constants().forEach(m.putObject("constants")::put);
+            if (versus != null) m.put("versus", versus);
+            m.putPOJO("n", ns).putPOJO("u", us).putPOJO("budgets", budgets).put("budget_u", budgetU);
+            m.put("code_version", BuildInfo.codeVersion());
+            out.commit(m);
+        } catch (RuntimeException | java.io.IOException e) {
+            out.abort();
+            throw e;
+        }
+        System.out.println("wrote " + out.target());
+    }
+
+    private static void put(AtomicOutput out, String name, String text) throws java.io.IOException {
+        try (OutputStream s = out.fileSystem().create(new Path(out.stagingPath(), name), false)) {
+            s.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static double[] parse(List<String> values) {
+        return values.stream().mapToDouble(Quantities::parse).toArray();
+    }
+}
