@@ -24,10 +24,10 @@ import org.apache.spark.sql.SparkSession;
 /**
  * A study of real English text for training tests, built once per test JVM with the real jobs: the Gutenberg and
  * State of the Union fixtures (tokenizer module's test resources), a 512-token BPE vocabulary with a mask token,
- * U = 60,000 tokens over 4 epochs in sequences of 64 + 1, and a 10% validation hold-out.
+ * U = 60,000 tokens over 4 epochs in sequences of 64 + 1, and a 10% validation hold-out; and {@link #longStudy}.
  */
 final class StudyFixture {
-    static final int SEQ_LEN = 64;
+    static final int SEQ_LEN = 64, LONG_UNIQUE = 120_000, LONG_EPOCHS = 16;
     private static Path dir;
 
     private StudyFixture() {}
@@ -45,6 +45,11 @@ final class StudyFixture {
 
     static String study() {
         return dir().resolve("study").toString();
+    }
+
+    /** Nearly all the fixture's training text, U = 120,000 tokens, over 16 epochs: 1.92M tokens, enough for a DLM to learn. */
+    static String longStudy() {
+        return dir().resolve("long-study").toString();
     }
 
     static String tokenizer() {
@@ -71,6 +76,8 @@ final class StudyFixture {
                 d.resolve("tokenizer.json").toString(), d.resolve("docs").toString(), false, false, TokenizeConfig.DEFAULT_MAX_DOCUMENT_BYTES));
         ShardJob.run(spark, new StudyConfig(d.resolve("docs").toString(), d.resolve("study").toString(), 60_000, 4, SEQ_LEN, 1,
                 0.1, 0, false, false));
+        ShardJob.run(spark, new StudyConfig(d.resolve("docs").toString(), d.resolve("long-study").toString(), LONG_UNIQUE, LONG_EPOCHS,
+                SEQ_LEN, 1, 0.1, 0, false, false));
         return d;
     }
 

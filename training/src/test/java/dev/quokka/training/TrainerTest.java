@@ -127,29 +127,39 @@ class TrainerTest {
         assertTrue(nan.getMessage().contains("the loss is"), nan.getMessage());
     }
 
+    /** Real English, 240k training tokens (4 epochs of U = 60k): AR falls far below the unigram entropy. */
+    @Test
+    void autoregressiveModelLearnsRealText() throws IOException {
+        double unigram = unigramEntropy(StudyFixture.study());
+        Trainer.Summary s = train(learner(StudyFixture.study(), "ar"), false, 0);
+        System.out.printf("ar: unigram entropy %.3f, validation loss %.3f%n", unigram, s.lastValLoss());
+        assertTrue(s.lastValLoss() < unigram - 1, "AR " + s.lastValLoss() + " vs unigram " + unigram);
+    }
+
     /**
-     * Real English, 240k training tokens (4 epochs of U = 60k): AR falls far below the unigram entropy. The DLM, whose
-     * ELBO is a looser bound and which learns more slowly, must at least fall clearly from its start.
+     * The DLM learns nothing beyond the unigram distribution until its attention finds neighbouring positions (a
+     * masked position's own input says nothing), so it needs more tokens: 1.92M (16 epochs of U = 120k). Measured:
+     * 4.41 nats against a unigram entropy of about 5.3.
      */
     @Test
-    void bothObjectivesLearnRealText() throws IOException {
-        double unigram = unigramEntropy();
-        for (String objective : List.of("ar", "dlm")) {
-            TrainConfig t = tiny(tmp.resolve(objective).toString(), objective);
-            TrainConfig cfg = new TrainConfig(t.study(), t.output(), objective, "64,2,2", 16 * StudyFixture.SEQ_LEN, 3e-3, 3e-4, "wsd",
-                    0.02, 0.1, LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 0, 64, 4, TrainConfig.Dlm.defaults(), 5, false, 0, null, null);
-            Trainer.Summary s = train(cfg, false, 0);
-            List<String> evals = Files.readAllLines(Path.of(cfg.output(), "metrics", "eval.csv"));
-            double initial = Double.parseDouble(evals.get(1).split(",")[4]);
-            System.out.printf("%s: unigram entropy %.3f, validation loss %.3f -> %.3f (best %.3f)%n", objective, unigram, initial, s.lastValLoss(), s.bestValLoss());
-            if (objective.equals("ar")) assertTrue(s.lastValLoss() < unigram - 1, "AR " + s.lastValLoss() + " vs unigram " + unigram);
-            else assertTrue(s.lastValLoss() < initial - 0.7, "DLM " + initial + " -> " + s.lastValLoss());
-        }
+    void diffusionModelLearnsRealText() throws IOException {
+        double unigram = unigramEntropy(StudyFixture.longStudy());
+        TrainConfig cfg = learner(StudyFixture.longStudy(), "dlm");
+        Trainer.Summary s = train(cfg, false, 0);
+        List<String> evals = Files.readAllLines(Path.of(cfg.output(), "metrics", "eval.csv"));
+        System.out.printf("dlm: unigram entropy %.3f, validation ELBO %.3f -> %.3f%n", unigram, Double.parseDouble(evals.get(1).split(",")[4]), s.lastValLoss());
+        assertTrue(s.lastValLoss() < unigram - 0.6, "DLM " + s.lastValLoss() + " vs unigram " + unigram);
+    }
+
+    private TrainConfig learner(String study, String objective) {
+        TrainConfig t = tiny(tmp.resolve(objective).toString(), objective);
+        return new TrainConfig(study, t.output(), objective, "64,2,2", 16 * StudyFixture.SEQ_LEN, 3e-3, 3e-4, "wsd",
+                0.02, 0.1, LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 0, 64, 4, TrainConfig.Dlm.defaults(), 5, false, 0, null, null);
     }
 
     /** Unigram entropy of the study's unique tokens, in nats: what a model that ignores context can reach. */
-    static double unigramEntropy() throws IOException {
-        StudyReader r = StudyReader.open(StudyFixture.study(), StudyFixture.conf());
+    static double unigramEntropy(String study) throws IOException {
+        StudyReader r = StudyReader.open(study, StudyFixture.conf());
         int[] tokens = new int[(int) r.uniqueTokens()];
         r.readTokens(0, tokens, tokens.length);
         java.util.Map<Integer, Integer> counts = new java.util.HashMap<>();
