@@ -1,0 +1,58 @@
+package dev.quokka.analysis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Points drawn from a published law with 1% multiplicative noise are fitted back. */
+class RecoveryTest {
+
+    @Test
+    void chinchillaExponentsComeBack() {
+        Chinchilla truth = Chinchilla.EPOCH_AI;
+        Random rng = new Random(1);
+        List<FitPoint> points = new ArrayList<>();
+        int run = 0;
+        for (double n = 7e7; n < 2e10; n *= 1.8) {
+            for (double tokensPerParameter : new double[] {2, 5, 10, 20, 40, 80, 160}) {
+                double d = n * tokensPerParameter;
+                points.add(new FitPoint("run" + run++, "ar", n, d, d, truth.loss(n, d, d) * Math.exp(0.01 * rng.nextGaussian())));
+            }
+        }
+        long t0 = System.nanoTime();
+        Fitter.Fit fit = Fitter.fit(new ChinchillaForm(), new FitData(points));
+        System.out.printf("chinchilla: %d points, %.2f s, %s%n", points.size(), (System.nanoTime() - t0) / 1e9, fit.law());
+        Chinchilla c = (Chinchilla) fit.law();
+        assertEquals(truth.alpha(), c.alpha(), 0.05 * truth.alpha());
+        assertEquals(truth.beta(), c.beta(), 0.05 * truth.beta());
+        assertEquals(truth.e(), c.e(), 0.05 * truth.e());
+    }
+
+    @Test
+    void quokkaComesBack() {
+        Quokka truth = new Quokka(0.5, 1535.23, 0.42, 54.21, 0.13, 1.49, 0.3955, 254.35, 0.39, 0.55);
+        Random rng = new Random(2);
+        List<FitPoint> points = new ArrayList<>();
+        int run = 0;
+        for (double n = 1e7; n <= 2e9; n *= 2.5) {
+            for (double u = 1e7; u <= 1e10; u *= 4) {
+                String id = "run" + run++;
+                for (double e = 1; e <= 800; e *= 1.6) {
+                    points.add(new FitPoint(id, "dlm", n, u, u * e, truth.loss(n, u, u * e) * Math.exp(0.01 * rng.nextGaussian())));
+                }
+            }
+        }
+        long t0 = System.nanoTime();
+        Fitter.Fit fit = Fitter.fit(new QuokkaForm(), new FitData(points));
+        System.out.printf("quokka: %d points, %.2f s, objective %.4g, %s%n", points.size(), (System.nanoTime() - t0) / 1e9, fit.objective(), fit.law());
+        Quokka q = (Quokka) fit.law();
+        assertEquals(truth.alpha(), q.alpha(), 0.05 * truth.alpha());
+        assertEquals(truth.beta(), q.beta(), 0.05 * truth.beta());
+        assertEquals(truth.gamma(), q.gamma(), 0.05 * truth.gamma());
+        assertEquals(truth.kP(), q.kP(), 0.05 * truth.kP());
+        assertEquals(truth.mP(), q.mP(), 0.05 * truth.mP());
+    }
+}
