@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * Fits a {@link Form} to points: L-BFGS (liblbfgs, More-Thuente line search) from every point of the form's grid,
- * the starts spread over all cores; the best result wins, ties going to the earlier start, so fits are deterministic.
+ * Fits a {@link Form} to points: L-BFGS (liblbfgs, More-Thuente line search) from the most promising points of the
+ * form's grid ({@link #screen}), the starts spread over all cores; the best result wins, ties going to the earlier
+ * start, so fits are deterministic.
  */
 public final class Fitter {
     /** The best theta, its objective value, and the law it describes. */
@@ -16,8 +17,29 @@ public final class Fitter {
 
     private Fitter() {}
 
+    /** L-BFGS starts from this many of the grid's points: those where the objective is lowest. */
+    public static final int STARTS = 32;
+
     public static Fit fit(Form form, FitData data) {
-        return fit(form, data, null, form.grid());
+        return fit(form, data, null, screen(form, data, form.grid(), STARTS));
+    }
+
+    /**
+     * The {@code keep} points of the grid with the lowest objective, in grid order. Evaluating a point costs one pass
+     * over the data, a descent from it hundreds: screening lets a fine grid cover the space at the price of a few.
+     */
+    public static List<double[]> screen(Form form, FitData data, List<double[]> grid, int keep) {
+        if (grid.size() <= keep) return grid;
+        HuberObjective objective = new HuberObjective(form, data, null, HuberObjective.DELTA);
+        double[] value = IntStream.range(0, grid.size()).parallel()
+                .mapToDouble(i -> objective.evaluate(grid.get(i), new double[grid.get(i).length])).toArray();
+        Integer[] order = IntStream.range(0, grid.size()).boxed().toArray(Integer[]::new);
+        java.util.Arrays.sort(order, (x, y) -> Double.compare(nanLast(value[x]), nanLast(value[y])));
+        return java.util.Arrays.stream(order, 0, keep).sorted().map(grid::get).toList();
+    }
+
+    private static double nanLast(double v) {
+        return Double.isNaN(v) ? Double.POSITIVE_INFINITY : v;
     }
 
     /** With per-point weights (null: all 1) and the given starting points. */
@@ -33,10 +55,10 @@ public final class Fitter {
     private static Fit descend(Form form, HuberObjective objective, double[] start) {
         double[] x = start.clone();
         LbfgsConstant.LBFGS_Param param = Lbfgs.defaultParams();
-        param.max_iterations = 1000;
-        param.epsilon = 1e-9;
-        param.past = 5;
-        param.delta = 1e-12;
+        param.max_iterations = 3000;
+        param.epsilon = 1e-10;
+        param.past = 20;
+        param.delta = 1e-14;
         MutableDouble fx = new MutableDouble();
         Lbfgs.lbfgs(x.length, x, fx, (instance, theta, gradient, n, step) -> objective.evaluate(theta, gradient), null, null, param);
         // Whatever liblbfgs reports (a line search can stop on rounding at the optimum), x is the best point it found.

@@ -1,9 +1,11 @@
 package dev.quokka.analysis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +28,8 @@ class RecoveryTest {
         Fitter.Fit fit = Fitter.fit(new ChinchillaForm(), new FitData(points));
         System.out.printf("chinchilla: %d points, %.2f s, %s%n", points.size(), (System.nanoTime() - t0) / 1e9, fit.law());
         Chinchilla c = (Chinchilla) fit.law();
+        Map<String, Bootstrap.Interval> ci = Bootstrap.intervals(fit, new FitData(points), 400, 3, 1 - 0.05 / 5);
+        truth.constants().forEach((name, value) -> assertTrue(ci.get(name).contains(value), name + " = " + value + " outside " + ci.get(name)));
         assertEquals(truth.alpha(), c.alpha(), 0.05 * truth.alpha());
         assertEquals(truth.beta(), c.beta(), 0.05 * truth.beta());
         assertEquals(truth.e(), c.e(), 0.05 * truth.e());
@@ -49,6 +53,12 @@ class RecoveryTest {
         Fitter.Fit fit = Fitter.fit(new QuokkaForm(), new FitData(points));
         System.out.printf("quokka: %d points, %.2f s, objective %.4g, %s%n", points.size(), (System.nanoTime() - t0) / 1e9, fit.objective(), fit.law());
         Quokka q = (Quokka) fit.law();
+        t0 = System.nanoTime();
+        // Ten constants at once: Bonferroni-corrected intervals, so that all ten hold the truth with probability 95%.
+        // (c_p and k_p are the least determined: log e_p is an extrapolation to N = U = 1.)
+        Map<String, Bootstrap.Interval> ci = Bootstrap.intervals(fit, new FitData(points), 400, 7, 1 - 0.05 / 10);
+        System.out.printf("bootstrap: %.2f s, %s%n", (System.nanoTime() - t0) / 1e9, ci);
+        truth.constants().forEach((name, value) -> assertTrue(ci.get(name).contains(value), name + " = " + value + " outside " + ci.get(name)));
         assertEquals(truth.alpha(), q.alpha(), 0.05 * truth.alpha());
         assertEquals(truth.beta(), q.beta(), 0.05 * truth.beta());
         assertEquals(truth.gamma(), q.gamma(), 0.05 * truth.gamma());

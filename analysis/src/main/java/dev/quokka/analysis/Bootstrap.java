@@ -1,0 +1,59 @@
+package dev.quokka.analysis;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+
+/**
+ * Confidence intervals by resampling runs (not points: a run's points share its noise) with replacement. A resample
+ * weights each point by how often its run was drawn and refits from the best fit's theta. Resample r draws from its
+ * own generator, seeded by (seed, r), so the intervals do not depend on the number of threads.
+ */
+public final class Bootstrap {
+    /** A percentile interval of one constant. */
+    public record Interval(double low, double high) {
+        public boolean contains(double x) {
+            return x >= low && x <= high;
+        }
+    }
+
+    private Bootstrap() {}
+
+    /** Central {@code level} intervals (0.95: the 2.5th and 97.5th percentiles) for every constant of the fit's law. */
+    public static Map<String, Interval> intervals(Fitter.Fit fit, FitData data, int resamples, long seed, double level) {
+        if (resamples < 2) throw new IllegalArgumentException("the bootstrap needs at least 2 resamples");
+        List<String> names = List.copyOf(fit.law().constants().keySet());
+        double[][] draws = IntStream.range(0, resamples).parallel().mapToObj(r -> {
+            double[] weights = weights(data, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + r));
+            Law law = Fitter.fit(fit.form(), data, weights, List.of(fit.theta())).law();
+            return law.constants().values().stream().mapToDouble(Double::doubleValue).toArray();
+        }).toArray(double[][]::new);
+        Map<String, Interval> out = new LinkedHashMap<>();
+        for (int k = 0; k < names.size(); k++) {
+            double[] v = new double[resamples];
+            for (int r = 0; r < resamples; r++) v[r] = draws[r][k];
+            Arrays.sort(v);
+            out.put(names.get(k), new Interval(quantile(v, (1 - level) / 2), quantile(v, (1 + level) / 2)));
+        }
+        return out;
+    }
+
+    /** Point weights for one resample: each run drawn {@code runs} times with replacement. */
+    static double[] weights(FitData data, SplittableRandom rng) {
+        int[] drawn = new int[data.runs];
+        for (int i = 0; i < data.runs; i++) drawn[rng.nextInt(data.runs)]++;
+        double[] w = new double[data.size];
+        for (int i = 0; i < data.size; i++) w[i] = drawn[data.run[i]];
+        return w;
+    }
+
+    /** Linear interpolation between order statistics (type 7, as numpy and R by default). */
+    static double quantile(double[] sorted, double p) {
+        double h = (sorted.length - 1) * p;
+        int lo = (int) Math.floor(h);
+        return lo + 1 < sorted.length ? sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]) : sorted[lo];
+    }
+}
