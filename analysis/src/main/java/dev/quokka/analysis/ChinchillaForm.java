@@ -33,14 +33,15 @@ public final class ChinchillaForm implements Form {
 
     @Override
     public double logLoss(double[] t, FitData x, int i, double[] g) {
-        double[] w = new double[3];
-        double logL = Form.logSumExp(t[0] - t[1] * x.logN[i], t[2] - t[3] * x.logD[i], t[4], w);
-        g[0] = w[0];
-        g[1] = -w[0] * x.logN[i];
-        g[2] = w[1];
-        g[3] = -w[1] * x.logD[i];
-        g[4] = w[2];
-        return logL;
+        double u = t[0] - t[1] * x.logN[i], v = t[2] - t[3] * x.logD[i], m = Math.max(u, Math.max(v, t[4]));
+        double eu = Math.exp(u - m), ev = Math.exp(v - m), ee = Math.exp(t[4] - m), s = eu + ev + ee;
+        // logsumexp, and its softmax weights as the gradient
+        g[0] = eu / s;
+        g[1] = -g[0] * x.logN[i];
+        g[2] = ev / s;
+        g[3] = -g[2] * x.logD[i];
+        g[4] = ee / s;
+        return m + Math.log(s);
     }
 
     @Override

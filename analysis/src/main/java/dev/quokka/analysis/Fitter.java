@@ -17,8 +17,8 @@ public final class Fitter {
 
     private Fitter() {}
 
-    /** L-BFGS starts from this many of the grid's points: those where the objective is lowest. */
-    public static final int STARTS = 32;
+    /** L-BFGS starts from this many of the grid's points, those where the objective is lowest (BENCHMARKS.md). */
+    public static final int STARTS = 16;
 
     public static Fit fit(Form form, FitData data) {
         return fit(form, data, null, screen(form, data, form.grid(), STARTS));
@@ -52,13 +52,20 @@ public final class Fitter {
         return best;
     }
 
+    /**
+     * Huber with delta = 1e-3 on residuals of about 1% is nearly piecewise linear, where L-BFGS keeps making slow
+     * progress for thousands of iterations. Cutting the starts short and polishing the leader found a worse optimum
+     * at 25,000 points (BENCHMARKS.md); fewer, screened starts taken all the way did not.
+     */
+    static final int ITERATIONS = 3000;
+
     private static Fit descend(Form form, HuberObjective objective, double[] start) {
         double[] x = start.clone();
         LbfgsConstant.LBFGS_Param param = Lbfgs.defaultParams();
-        param.max_iterations = 3000;
+        param.max_iterations = ITERATIONS;
         param.epsilon = 1e-10;
-        param.past = 20;
-        param.delta = 1e-14;
+        param.past = 10;
+        param.delta = 1e-8;
         MutableDouble fx = new MutableDouble();
         Lbfgs.lbfgs(x.length, x, fx, (instance, theta, gradient, n, step) -> objective.evaluate(theta, gradient), null, null, param);
         // Whatever liblbfgs reports (a line search can stop on rounding at the optimum), x is the best point it found.

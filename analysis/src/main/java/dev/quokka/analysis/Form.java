@@ -21,16 +21,6 @@ public interface Form {
     /** The law theta describes. */
     Law law(double[] theta);
 
-    /** log(exp(x) + exp(y) + exp(z)) and its softmax weights, written into {@code w}: the form every law shares. */
-    static double logSumExp(double x, double y, double z, double[] w) {
-        double m = Math.max(x, Math.max(y, z));
-        double ex = Math.exp(x - m), ey = Math.exp(y - m), ez = Math.exp(z - m), s = ex + ey + ez;
-        w[0] = ex / s;
-        w[1] = ey / s;
-        w[2] = ez / s;
-        return m + Math.log(s);
-    }
-
     /** Every combination of the given values, one list per component, in order. */
     static List<double[]> product(double[]... values) {
         List<double[]> out = new java.util.ArrayList<>();

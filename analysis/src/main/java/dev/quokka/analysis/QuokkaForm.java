@@ -44,14 +44,15 @@ public final class QuokkaForm implements Form {
         double gamma = Math.exp(t[6]), logEp = t[7] + t[8] * x.logU[i] - t[9] * x.logN[i];
         double z = x.logR[i] - logEp, penalty = x.logR[i] == Double.NEGATIVE_INFINITY ? 0 : Math.exp(gamma * z);
         double logDp = x.logU[i] + t[5] * x.logE[i] - penalty;
-        double[] w = new double[3];
-        double logL = Form.logSumExp(t[0] - t[1] * x.logN[i], t[2] - t[3] * logDp, t[4], w);
-        double q = -t[3] * w[1]; // d log L / d log D'
-        g[0] = w[0];
-        g[1] = -w[0] * x.logN[i];
-        g[2] = w[1];
-        g[3] = -w[1] * logDp;
-        g[4] = w[2];
+        double u = t[0] - t[1] * x.logN[i], v = t[2] - t[3] * logDp, m = Math.max(u, Math.max(v, t[4]));
+        double eu = Math.exp(u - m), ev = Math.exp(v - m), ee = Math.exp(t[4] - m), s = eu + ev + ee;
+        double logL = m + Math.log(s); // logsumexp; its softmax weights are the gradient in a, b and e
+        g[0] = eu / s;
+        g[1] = -g[0] * x.logN[i];
+        g[2] = ev / s;
+        g[3] = -g[2] * logDp;
+        g[4] = ee / s;
+        double q = -t[3] * g[2]; // d log L / d log D'
         g[5] = q * x.logE[i];
         g[6] = penalty == 0 ? 0 : -q * penalty * z * gamma;
         double dLogEp = q * gamma * penalty; // d log L / d log e_p
