@@ -16,6 +16,25 @@ public sealed interface Law permits Chinchilla, Muennighoff, Quokka {
     /** The constants by name, in the form's order. */
     Map<String, Double> constants();
 
+    /** A law from its form and constants by name, as {@link #constants()} gives them (fit.json). */
+    static Law of(String form, Map<String, Double> c) {
+        java.util.function.ToDoubleFunction<String> k = name -> {
+            Double v = c.get(name);
+            if (v == null) throw new IllegalArgumentException("the " + form + " law needs the constant " + name + " (has " + c.keySet() + ")");
+            return v;
+        };
+        Chinchilla base = form.equals("quokka") ? null : new Chinchilla(k.applyAsDouble("E"), k.applyAsDouble("A"), k.applyAsDouble("alpha"),
+                k.applyAsDouble("B"), k.applyAsDouble("beta"));
+        return switch (form) {
+            case "chinchilla" -> base;
+            case "muennighoff" -> new Muennighoff(base, k.applyAsDouble("R_D*"), k.applyAsDouble("R_N*"));
+            case "quokka" -> new Quokka(k.applyAsDouble("E"), k.applyAsDouble("A"), k.applyAsDouble("alpha"), k.applyAsDouble("B"),
+                    k.applyAsDouble("beta"), k.applyAsDouble("p_e"), k.applyAsDouble("gamma"), k.applyAsDouble("c_p"), k.applyAsDouble("m_p"),
+                    k.applyAsDouble("k_p"));
+            default -> throw new IllegalArgumentException("unknown law form " + form + " (chinchilla, muennighoff or quokka)");
+        };
+    }
+
     /** The names of the published fits in scaling-laws.md. */
     java.util.List<String> PUBLISHED = java.util.List.of("quokka-dlm", "quokka-dlm-compute", "chinchilla", "chinchilla-epoch", "muennighoff");
 

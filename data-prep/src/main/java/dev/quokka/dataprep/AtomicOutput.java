@@ -109,6 +109,13 @@ public final class AtomicOutput {
         }
     }
 
+    /** Writes a small file of text into the staging directory. */
+    public void writeText(String name, String text) throws IOException {
+        try (OutputStream out = fs.create(new Path(staging, name), false)) {
+            out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
     /** Writes the manifest and the success marker, then moves the staging directory into place. */
     public void commit(JsonNode manifest) throws IOException {
         try (OutputStream out = fs.create(new Path(staging, MANIFEST), false)) {

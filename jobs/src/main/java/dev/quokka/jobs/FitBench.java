@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "fit", mixinStandardHelpOptions = true,
         description = "Time a Quokka-form fit at Quokka's scale: synthetic per-epoch points from the published DLM law "
-                + "(with E = 0.5) and 1% noise, runs over a grid of N and U, evaluated at every epoch boundary.")
+                + "(with E = 0.5) and 1%% noise, runs over a grid of N and U, evaluated at every epoch boundary.")
 final class FitBench implements Callable<Integer> {
     @Option(names = "--runs-n", defaultValue = "20", description = "Model sizes, 10M to 2B (default: ${DEFAULT-VALUE})") int sizes;
     @Option(names = "--runs-u", defaultValue = "10", description = "Unique budgets, 10M to 10B (default: ${DEFAULT-VALUE})") int budgets;

@@ -9,15 +9,12 @@ import dev.quokka.analysis.Quokka;
 import dev.quokka.analysis.Table;
 import dev.quokka.dataprep.AtomicOutput;
 import dev.quokka.dataprep.BuildInfo;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -32,6 +29,7 @@ final class PlanCommand implements Callable<Integer> {
 
     @Option(names = "--law", defaultValue = "quokka-dlm", description = "A published law: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})",
             completionCandidates = Names.class) String law;
+    @Option(names = "--fit", description = "A `quokka fit` output directory (or its fit.json): plan with the fitted law instead") String fit;
     @Option(names = "--n", split = ",", defaultValue = PAPER_N, description = "Model sizes for the e_opt table (default: Quokka Table 3's)") List<String> ns;
     @Option(names = "--u", split = ",", defaultValue = PAPER_U, description = "Unique-token budgets (default: Quokka Table 3's)") List<String> us;
     @Option(names = "--budgets", split = ",", defaultValue = "1e18,1e19,1e20,1e21,1e22,1e23,1e24", description = "FLOP budgets for the compute-optimal table (default: ${DEFAULT-VALUE})") List<String> budgets;
@@ -47,7 +45,30 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Law chosen = Law.published(law);
+        if (fit != null) {
+            Law fitted = fitted(fit);
+            law = "fit " + fit;
+            return plan(fitted);
+        }
+        return plan(Law.published(law));
+    }
+
+    /** The law a `quokka fit` wrote. */
+    static Law fitted(String fitPath) throws java.io.IOException {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(fitPath);
+        org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(new Configuration());
+        if (fs.getFileStatus(p).isDirectory()) p = new org.apache.hadoop.fs.Path(p, "fit.json");
+        com.fasterxml.jackson.databind.JsonNode json;
+        try (var in = fs.open(p)) {
+            json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
+        }
+        if (!FitCommand.FORMAT.equals(json.path("format").asText())) throw new IllegalArgumentException(p + ": not a quokka fit (format " + json.path("format") + ")");
+        Map<String, Double> constants = new LinkedHashMap<>();
+        json.path("law").path("constants").fields().forEachRemaining(e -> constants.put(e.getKey(), e.getValue().asDouble()));
+        return Law.of(json.path("law").path("form").asText(), constants);
+    }
+
+    private int plan(Law chosen) throws java.io.IOException {
         double[] u = parse(us), budgetList = parse(budgets);
         Map<String, Table> tables = new LinkedHashMap<>();
         if (chosen instanceof Quokka q) {
@@ -68,8 +89,8 @@ final class PlanCommand implements Callable<Integer> {
         AtomicOutput out = new AtomicOutput(output, new Configuration());
         out.begin();
         try {
-            put(out, "plan.md", md);
-            for (Map.Entry<String, Table> t : tables.entrySet()) put(out, t.getKey() + ".csv", t.getValue().csv());
+            out.writeText("plan.md", md);
+            for (Map.Entry<String, Table> t : tables.entrySet()) out.writeText(t.getKey() + ".csv", t.getValue().csv());
             ObjectNode m = JsonNodeFactory.instance.objectNode();
             m.put("format", "quokka.plan/1").put("law", law).put("form", chosen.form());
             chosen.constants().forEach(m.putObject("constants")::put);
@@ -82,12 +103,6 @@ final class PlanCommand implements Callable<Integer> {
             throw e;
         }
         System.out.println("wrote " + out.target());
-    }
-
-    private static void put(AtomicOutput out, String name, String text) throws java.io.IOException {
-        try (OutputStream s = out.fileSystem().create(new Path(out.stagingPath(), name), false)) {
-            s.write(text.getBytes(StandardCharsets.UTF_8));
-        }
     }
 
     private static double[] parse(List<String> values) {

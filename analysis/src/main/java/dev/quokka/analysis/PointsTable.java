@@ -1,0 +1,69 @@
+package dev.quokka.analysis;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.isnan;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.monotonically_increasing_id;
+import static org.apache.spark.sql.functions.when;
+
+/**
+ * Fit points from a plain table (CSV with a header, or Parquet): columns N, U, D and loss (any case), optionally run
+ * and objective, so that published results can be fitted beside ours. Rows with a missing, non-numeric, NaN or
+ * non-positive value are excluded and counted by reason; only the valid points (a few numbers each) reach the driver.
+ */
+public final class PointsTable {
+    static final List<String> REQUIRED = List.of("n", "u", "d", "loss");
+
+    /** The valid points, and the excluded rows counted by reason. */
+    public record Result(List<FitPoint> points, Map<String, Long> excluded) {}
+
+    private PointsTable() {}
+
+    public static Result read(SparkSession spark, String path) {
+        Dataset<Row> raw = path.endsWith(".csv") || path.endsWith(".csv.gz")
+                ? spark.read().option("header", "true").option("mode", "PERMISSIVE").csv(path)
+                : spark.read().parquet(path);
+        Map<String, String> byLower = new LinkedHashMap<>();
+        for (String c : raw.columns()) byLower.put(c.toLowerCase(Locale.ROOT), c);
+        List<String> missing = REQUIRED.stream().filter(c -> !byLower.containsKey(c)).toList();
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException(path + ": no column " + String.join(", ", missing) + " (has " + Arrays.toString(raw.columns())
+                    + "; needs N, U, D and loss, optionally run and objective)");
+        }
+        Column reason = null; // one CASE WHEN, the first failing check naming the row's reason
+        for (String c : REQUIRED) {
+            Column v = col(byLower.get(c)).cast("double");
+            reason = (reason == null ? when(v.isNull(), lit(c + " missing or not a number")) : reason.when(v.isNull(), lit(c + " missing or not a number")))
+                    .when(isnan(v), lit(c + " is NaN"))
+                    .when(v.leq(0), lit(c + " not positive"))
+                    .when(v.equalTo(Double.POSITIVE_INFINITY), lit(c + " infinite"));
+        }
+        Column rowId = concat(lit("row-"), monotonically_increasing_id().cast("string")); // a point of its own
+        Column run = byLower.containsKey("run") ? coalesce(col(byLower.get("run")).cast("string"), rowId) : rowId;
+        Column objective = byLower.containsKey("objective") ? coalesce(col(byLower.get("objective")).cast("string"), lit("")) : lit("");
+        Dataset<Row> checked = raw.select(reason.as("reason"), run.as("run"), objective.as("objective"),
+                col(byLower.get("n")).cast("double").as("n"), col(byLower.get("u")).cast("double").as("u"),
+                col(byLower.get("d")).cast("double").as("d"), col(byLower.get("loss")).cast("double").as("loss"));
+        Map<String, Long> excluded = new LinkedHashMap<>();
+        for (Row r : checked.where(col("reason").isNotNull()).groupBy("reason").count().orderBy("reason").collectAsList()) {
+            excluded.put(r.getString(0), r.getLong(1));
+        }
+        List<FitPoint> points = new ArrayList<>();
+        for (Row r : checked.where(col("reason").isNull()).drop("reason").collectAsList()) {
+            points.add(new FitPoint(r.getString(0), r.getString(1), r.getDouble(2), r.getDouble(3), r.getDouble(4), r.getDouble(5)));
+        }
+        return new Result(points, excluded);
+    }
+}

@@ -1,0 +1,139 @@
+package dev.quokka.jobs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quokka.analysis.Bootstrap;
+import dev.quokka.analysis.ChinchillaForm;
+import dev.quokka.analysis.FitData;
+import dev.quokka.analysis.FitPoint;
+import dev.quokka.analysis.Fitter;
+import dev.quokka.analysis.Form;
+import dev.quokka.analysis.PointsTable;
+import dev.quokka.analysis.QuokkaForm;
+import dev.quokka.dataprep.AtomicOutput;
+import dev.quokka.dataprep.BuildInfo;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "fit", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Fit a scaling law to a table of points (CSV with a header, or Parquet; columns N, U, D, loss and "
+                + "optionally run and objective): Huber (delta 1e-3) on log loss, L-BFGS from the form's screened grid, "
+                + "and bootstrap intervals by run. Rows with missing, NaN or non-positive values are excluded and counted.",
+                "Writes <output>/fit.json (law, constants, intervals, objective, counts, input checksums, code version) and "
+                + "fit.md; `quokka plan --fit <output>` plans with the result."})
+final class FitCommand implements Callable<Integer> {
+    static final String FORMAT = "quokka.fit/1";
+
+    @Option(names = "--points", required = true, description = "The table of points") String points;
+    @Option(names = "--law", defaultValue = "quokka", description = "chinchilla or quokka (default: ${DEFAULT-VALUE})") String law;
+    @Option(names = "--objective", description = "Fit only the points of this objective (e.g. dlm or ar)") String objective;
+    @Option(names = "--n-convention", defaultValue = "as given", description = "How the table counts N, recorded in fit.json (default: ${DEFAULT-VALUE})") String nConvention;
+    @Option(names = "--bootstrap", defaultValue = "200", description = "Resamples of the runs for the intervals; 0 for none (default: ${DEFAULT-VALUE})") int resamples;
+    @Option(names = "--level", defaultValue = "0.95", description = "Interval coverage (default: ${DEFAULT-VALUE})") double level;
+    @Option(names = "--seed", defaultValue = "1", description = "Bootstrap seed (default: ${DEFAULT-VALUE})") long seed;
+    @Option(names = "--output", required = true, description = "The fit's directory") String output;
+
+    @Override
+    public Integer call() throws Exception {
+        Form form = switch (law) {
+            case "chinchilla" -> new ChinchillaForm();
+            case "quokka" -> new QuokkaForm();
+            default -> throw new IllegalArgumentException("--law must be chinchilla or quokka, not " + law + " (Muennighoff's two-stage fit is to come)");
+        };
+        if (!(level > 0 && level < 1)) throw new IllegalArgumentException("--level must be in (0, 1)");
+        PointsTable.Result table = PointsTable.read(SparkSessions.get("quokka fit"), points);
+        List<FitPoint> chosen = objective == null ? table.points() : table.points().stream().filter(p -> objective.equals(p.objective())).toList();
+        if (chosen.size() < form.parameters().size()) {
+            throw new IllegalArgumentException(points + ": " + chosen.size() + " valid points" + (objective == null ? "" : " of objective " + objective)
+                    + ", fewer than the " + form.parameters().size() + " constants of the " + law + " law; excluded " + table.excluded());
+        }
+        FitData data = new FitData(chosen);
+        long t0 = System.nanoTime();
+        Fitter.Fit fit = Fitter.fit(form, data);
+        Map<String, Bootstrap.Interval> ci = resamples > 0 ? Bootstrap.intervals(fit, data, resamples, seed, level) : Map.of();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+
+        ObjectNode json = JsonNodeFactory.instance.objectNode();
+        json.put("format", FORMAT);
+        ObjectNode lawNode = json.putObject("law");
+        lawNode.put("form", fit.law().form());
+        fit.law().constants().forEach(lawNode.putObject("constants")::put);
+        ObjectNode intervals = json.putObject("intervals");
+        ci.forEach((k, v) -> intervals.putArray(k).add(v.low()).add(v.high()));
+        json.put("level", level);
+        json.putObject("bootstrap").put("resamples", resamples).put("seed", seed).put("unit", "run");
+        json.putObject("objective").put("name", "sum of Huber(log L_pred - log L_obs)").put("delta", 1e-3).put("value", fit.objective());
+        json.put("points", data.size()).put("runs", data.runs()).put("n_convention", nConvention);
+        if (objective != null) json.put("objective_filter", objective);
+        ObjectNode excluded = json.putObject("excluded");
+        table.excluded().forEach(excluded::put);
+        json.put("excluded_by_objective", table.points().size() - chosen.size());
+        json.set("inputs", checksums(points));
+        json.put("fit_seconds", seconds);
+        json.put("code_version", BuildInfo.codeVersion());
+
+        String md = markdown(json, fit, ci);
+        System.out.print(md);
+        AtomicOutput out = new AtomicOutput(output, new Configuration());
+        out.begin();
+        try {
+            out.writeText("fit.json", new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(json));
+            out.writeText("fit.md", md);
+            out.commit(json);
+        } catch (RuntimeException | IOException e) {
+            out.abort();
+            throw e;
+        }
+        System.out.println("wrote " + out.target());
+        return 0;
+    }
+
+    private String markdown(ObjectNode json, Fitter.Fit fit, Map<String, Bootstrap.Interval> ci) {
+        StringBuilder s = new StringBuilder("# " + law + " fit of " + points + "\n\n");
+        s.append(String.format("%d points in %d runs (N: %s); excluded: %s; objective %.6g%n%n", json.get("points").asInt(), json.get("runs").asInt(),
+                nConvention, json.get("excluded"), fit.objective()));
+        s.append(String.format("| constant | value | %.0f%% interval |%n|---|---:|---:|%n", 100 * level));
+        fit.law().constants().forEach((k, v) -> {
+            Bootstrap.Interval i = ci.get(k);
+            s.append(String.format("| %s | %.6g | %s |%n", k, v, i == null ? "-" : String.format("%.4g .. %.4g", i.low(), i.high())));
+        });
+        return s.append('\n').toString();
+    }
+
+    /** SHA-256 of each input file (every visible file of a directory, by name). */
+    static ArrayNode checksums(String path) throws IOException {
+        Path p = new Path(path);
+        FileSystem fs = p.getFileSystem(new Configuration());
+        FileStatus[] files = fs.getFileStatus(p).isDirectory() ? fs.listStatus(p, f -> !f.getName().startsWith("_") && !f.getName().startsWith("."))
+                : new FileStatus[] {fs.getFileStatus(p)};
+        Arrays.sort(files);
+        ArrayNode out = JsonNodeFactory.instance.arrayNode();
+        for (FileStatus f : files) {
+            try (InputStream in = fs.open(f.getPath())) {
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                byte[] buf = new byte[1 << 16];
+                for (int n; (n = in.read(buf)) > 0; ) sha.update(buf, 0, n);
+                out.addObject().put("path", f.getPath().toString()).put("bytes", f.getLen()).put("sha256", HexFormat.of().formatHex(sha.digest()));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return out;
+    }
+}

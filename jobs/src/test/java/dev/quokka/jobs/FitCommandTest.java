@@ -1,0 +1,54 @@
+package dev.quokka.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quokka.analysis.Chinchilla;
+import dev.quokka.analysis.Synthetic;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A table of points in, fit.json out, and a plan from it; bad rows excluded and counted. */
+class FitCommandTest {
+    @TempDir Path dir;
+
+    @Test
+    void fitsATableThenPlansWithTheFit() throws Exception {
+        List<String> lines = new ArrayList<>(List.of("run,objective,N,U,D,loss"));
+        java.util.Random rng = new java.util.Random(3);
+        for (double n : Synthetic.logSpace(7e7, 1.6e10, 8)) {
+            for (double tpp : new double[] {2, 5, 10, 20, 40, 80, 160}) {
+                double d = n * tpp;
+                lines.add("r" + lines.size() + ",ar," + n + "," + d + "," + d + "," + Chinchilla.EPOCH_AI.loss(n, d, d) * Math.exp(0.01 * rng.nextGaussian()));
+            }
+        }
+        lines.add("bad1,ar,1e9,1e10,1e10,NaN");
+        lines.add("bad2,ar,-5,1e10,1e10,2.5");
+        lines.add("bad3,ar,1e9,,1e10,2.5");
+        Path table = dir.resolve("points.csv");
+        Files.write(table, lines);
+        Path out = dir.resolve("fit");
+        CliTest.Result r = CliTest.run("fit", "--master", "local[2]", "--points", table.toString(), "--law", "chinchilla", "--bootstrap", "20",
+                "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode fit = new ObjectMapper().readTree(out.resolve("fit.json").toFile());
+        assertEquals(56, fit.get("points").asInt());
+        assertEquals(1, fit.get("excluded").get("loss is NaN").asInt(), fit.get("excluded").toString());
+        assertEquals(1, fit.get("excluded").get("n not positive").asInt());
+        assertEquals(1, fit.get("excluded").get("u missing or not a number").asInt());
+        assertEquals(Chinchilla.EPOCH_AI.alpha(), fit.get("law").get("constants").get("alpha").asDouble(), 0.05 * Chinchilla.EPOCH_AI.alpha());
+        assertEquals(2, fit.get("intervals").get("beta").size());
+        assertEquals(64, fit.get("inputs").get(0).get("sha256").asText().length());
+        assertTrue(Files.exists(out.resolve("_SUCCESS")));
+
+        CliTest.Result plan = CliTest.run("plan", "--fit", out.toString(), "--budgets", "1e21", "--output", dir.resolve("plan").toString());
+        assertEquals(0, plan.code(), plan.err());
+        assertTrue(Files.readString(dir.resolve("plan/compute.csv")).startsWith("FLOPs,N_opt,D_opt,epochs,loss\n1.00e+21,"));
+    }
+}
