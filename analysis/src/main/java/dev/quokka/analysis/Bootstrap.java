@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 
 /**
@@ -24,11 +25,16 @@ public final class Bootstrap {
 
     /** Central {@code level} intervals (0.95: the 2.5th and 97.5th percentiles) for every constant of the fit's law. */
     public static Map<String, Interval> intervals(Fitter.Fit fit, FitData data, int resamples, long seed, double level) {
+        return intervals(fit.law(), data, resamples, seed, level, w -> Fitter.fit(fit.form(), data, w, List.of(fit.theta())).law());
+    }
+
+    /** The same, for any fitting procedure: {@code refit} fits the points under a resample's weights. */
+    public static Map<String, Interval> intervals(Law best, FitData data, int resamples, long seed, double level,
+                                                  Function<double[], Law> refit) {
         if (resamples < 2) throw new IllegalArgumentException("the bootstrap needs at least 2 resamples");
-        List<String> names = List.copyOf(fit.law().constants().keySet());
+        List<String> names = List.copyOf(best.constants().keySet());
         double[][] draws = IntStream.range(0, resamples).parallel().mapToObj(r -> {
-            double[] weights = weights(data, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + r));
-            Law law = Fitter.fit(fit.form(), data, weights, List.of(fit.theta())).law();
+            Law law = refit.apply(weights(data, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + r)));
             return law.constants().values().stream().mapToDouble(Double::doubleValue).toArray();
         }).toArray(double[][]::new);
         Map<String, Interval> out = new LinkedHashMap<>();

@@ -21,16 +21,16 @@ public final class Fitter {
     public static final int STARTS = 16;
 
     public static Fit fit(Form form, FitData data) {
-        return fit(form, data, null, screen(form, data, form.grid(), STARTS));
+        return fit(form, data, null, screen(form, data, null, form.grid(), STARTS));
     }
 
     /**
      * The {@code keep} points of the grid with the lowest objective, in grid order. Evaluating a point costs one pass
      * over the data, a descent from it hundreds: screening lets a fine grid cover the space at the price of a few.
      */
-    public static List<double[]> screen(Form form, FitData data, List<double[]> grid, int keep) {
+    public static List<double[]> screen(Form form, FitData data, double[] weights, List<double[]> grid, int keep) {
         if (grid.size() <= keep) return grid;
-        HuberObjective objective = new HuberObjective(form, data, null, HuberObjective.DELTA);
+        HuberObjective objective = new HuberObjective(form, data, weights, HuberObjective.DELTA);
         double[] value = IntStream.range(0, grid.size()).parallel()
                 .mapToDouble(i -> objective.evaluate(grid.get(i), new double[grid.get(i).length])).toArray();
         Integer[] order = IntStream.range(0, grid.size()).boxed().toArray(Integer[]::new);

@@ -65,4 +65,33 @@ class RecoveryTest {
         assertEquals(truth.kP(), q.kP(), 0.05 * truth.kP());
         assertEquals(truth.mP(), q.mP(), 0.05 * truth.mP());
     }
+
+    @Test
+    void muennighoffComesBackInTwoStages() {
+        // As in the paper, the single-epoch points come from models no larger than compute-optimal for their U (stage 1
+        // must not see excess parameters); the repeated-data runs span sizes on both sides of it.
+        Muennighoff truth = Muennighoff.AR;
+        Random rng = new Random(4);
+        List<FitPoint> points = new ArrayList<>();
+        for (double u : Synthetic.logSpace(1e8, 3e10, 6)) {
+            double nOpt = truth.onePass().optimalParametersForOnePass(u);
+            for (double n : new double[] {0.05 * nOpt, 0.2 * nOpt, nOpt, 4 * nOpt, 16 * nOpt}) {
+                for (double e : new double[] {1, 2, 4, 8, 16, 32, 64}) {
+                    if (e == 1 && n > nOpt) continue;
+                    points.add(new FitPoint("N" + n + "-U" + u, "ar", n, u, u * e, truth.loss(n, u, u * e) * Math.exp(0.01 * rng.nextGaussian())));
+                }
+            }
+        }
+        FitData data = new FitData(points);
+        TwoStage.Fit fit = TwoStage.fit(data, null);
+        System.out.printf("muennighoff: %s%n", fit.law());
+        Map<String, Bootstrap.Interval> ci = Bootstrap.intervals(fit.law(), data, 200, 5, 1 - 0.05 / 7, w -> TwoStage.refit(fit, data, w));
+        truth.constants().forEach((name, value) -> assertTrue(ci.get(name).contains(value), name + " = " + value + " outside " + ci.get(name)));
+        assertEquals(truth.rD(), fit.law().rD(), 0.15 * truth.rD());
+        assertEquals(truth.rN(), fit.law().rN(), 0.15 * truth.rN());
+
+        TwoStage.Fit given = TwoStage.fit(data, truth.onePass());
+        assertEquals(truth.onePass(), given.law().onePass(), "stage 1 given, not refitted");
+        assertEquals(truth.rD(), given.law().rD(), 0.1 * truth.rD());
+    }
 }

@@ -9,7 +9,9 @@ import dev.quokka.analysis.ChinchillaForm;
 import dev.quokka.analysis.FitData;
 import dev.quokka.analysis.FitPoint;
 import dev.quokka.analysis.Fitter;
-import dev.quokka.analysis.Form;
+import dev.quokka.analysis.Chinchilla;
+import dev.quokka.analysis.Law;
+import dev.quokka.analysis.TwoStage;
 import dev.quokka.analysis.PointsTable;
 import dev.quokka.analysis.QuokkaForm;
 import dev.quokka.dataprep.AtomicOutput;
@@ -41,7 +43,8 @@ final class FitCommand implements Callable<Integer> {
     static final String FORMAT = "quokka.fit/1";
 
     @Option(names = "--points", required = true, description = "The table of points") String points;
-    @Option(names = "--law", defaultValue = "quokka", description = "chinchilla or quokka (default: ${DEFAULT-VALUE})") String law;
+    @Option(names = "--law", defaultValue = "quokka", description = "chinchilla, muennighoff (two stages: single-epoch points, then R_D* and R_N*) or quokka (default: ${DEFAULT-VALUE})") String law;
+    @Option(names = "--stage1", description = "muennighoff: take stage 1 from this published law (e.g. chinchilla-epoch) instead of fitting it") String stage1;
     @Option(names = "--objective", description = "Fit only the points of this objective (e.g. dlm or ar)") String objective;
     @Option(names = "--n-convention", defaultValue = "as given", description = "How the table counts N, recorded in fit.json (default: ${DEFAULT-VALUE})") String nConvention;
     @Option(names = "--bootstrap", defaultValue = "200", description = "Resamples of the runs for the intervals; 0 for none (default: ${DEFAULT-VALUE})") int resamples;
@@ -51,34 +54,52 @@ final class FitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Form form = switch (law) {
-            case "chinchilla" -> new ChinchillaForm();
-            case "quokka" -> new QuokkaForm();
-            default -> throw new IllegalArgumentException("--law must be chinchilla or quokka, not " + law + " (Muennighoff's two-stage fit is to come)");
-        };
+        if (!List.of("chinchilla", "quokka", "muennighoff").contains(law)) {
+            throw new IllegalArgumentException("--law must be chinchilla, muennighoff or quokka, not " + law);
+        }
         if (!(level > 0 && level < 1)) throw new IllegalArgumentException("--level must be in (0, 1)");
+        Chinchilla given = null;
+        if (stage1 != null) {
+            if (!law.equals("muennighoff") || !(Law.published(stage1) instanceof Chinchilla c)) {
+                throw new IllegalArgumentException("--stage1 takes a published Chinchilla-form law, for --law muennighoff");
+            }
+            given = c;
+        }
         PointsTable.Result table = PointsTable.read(SparkSessions.get("quokka fit"), points);
         List<FitPoint> chosen = objective == null ? table.points() : table.points().stream().filter(p -> objective.equals(p.objective())).toList();
-        if (chosen.size() < form.parameters().size()) {
+        if (chosen.size() < 10) {
             throw new IllegalArgumentException(points + ": " + chosen.size() + " valid points" + (objective == null ? "" : " of objective " + objective)
-                    + ", fewer than the " + form.parameters().size() + " constants of the " + law + " law; excluded " + table.excluded());
+                    + ", too few to fit; excluded " + table.excluded());
         }
         FitData data = new FitData(chosen);
         long t0 = System.nanoTime();
-        Fitter.Fit fit = Fitter.fit(form, data);
-        Map<String, Bootstrap.Interval> ci = resamples > 0 ? Bootstrap.intervals(fit, data, resamples, seed, level) : Map.of();
+        Law fitted;
+        double value;
+        Map<String, Bootstrap.Interval> ci = Map.of();
+        if (law.equals("muennighoff")) {
+            TwoStage.Fit fit = TwoStage.fit(data, given);
+            fitted = fit.law();
+            value = fit.repetition().objective();
+            if (resamples > 0) ci = Bootstrap.intervals(fitted, data, resamples, seed, level, w -> TwoStage.refit(fit, data, w));
+        } else {
+            Fitter.Fit fit = Fitter.fit(law.equals("quokka") ? new QuokkaForm() : new ChinchillaForm(), data);
+            fitted = fit.law();
+            value = fit.objective();
+            if (resamples > 0) ci = Bootstrap.intervals(fit, data, resamples, seed, level);
+        }
         double seconds = (System.nanoTime() - t0) / 1e9;
 
         ObjectNode json = JsonNodeFactory.instance.objectNode();
         json.put("format", FORMAT);
         ObjectNode lawNode = json.putObject("law");
-        lawNode.put("form", fit.law().form());
-        fit.law().constants().forEach(lawNode.putObject("constants")::put);
+        lawNode.put("form", fitted.form());
+        fitted.constants().forEach(lawNode.putObject("constants")::put);
+        if (stage1 != null) lawNode.put("stage1_given", stage1);
         ObjectNode intervals = json.putObject("intervals");
         ci.forEach((k, v) -> intervals.putArray(k).add(v.low()).add(v.high()));
         json.put("level", level);
         json.putObject("bootstrap").put("resamples", resamples).put("seed", seed).put("unit", "run");
-        json.putObject("objective").put("name", "sum of Huber(log L_pred - log L_obs)").put("delta", 1e-3).put("value", fit.objective());
+        json.putObject("objective").put("name", "sum of Huber(log L_pred - log L_obs)").put("delta", 1e-3).put("value", value);
         json.put("points", data.size()).put("runs", data.runs()).put("n_convention", nConvention);
         if (objective != null) json.put("objective_filter", objective);
         ObjectNode excluded = json.putObject("excluded");
@@ -88,7 +109,7 @@ final class FitCommand implements Callable<Integer> {
         json.put("fit_seconds", seconds);
         json.put("code_version", BuildInfo.codeVersion());
 
-        String md = markdown(json, fit, ci);
+        String md = markdown(json, fitted, value, ci);
         System.out.print(md);
         AtomicOutput out = new AtomicOutput(output, new Configuration());
         out.begin();
@@ -104,12 +125,12 @@ final class FitCommand implements Callable<Integer> {
         return 0;
     }
 
-    private String markdown(ObjectNode json, Fitter.Fit fit, Map<String, Bootstrap.Interval> ci) {
+    private String markdown(ObjectNode json, Law fitted, double value, Map<String, Bootstrap.Interval> ci) {
         StringBuilder s = new StringBuilder("# " + law + " fit of " + points + "\n\n");
         s.append(String.format("%d points in %d runs (N: %s); excluded: %s; objective %.6g%n%n", json.get("points").asInt(), json.get("runs").asInt(),
-                nConvention, json.get("excluded"), fit.objective()));
+                nConvention, json.get("excluded"), value));
         s.append(String.format("| constant | value | %.0f%% interval |%n|---|---:|---:|%n", 100 * level));
-        fit.law().constants().forEach((k, v) -> {
+        fitted.constants().forEach((k, v) -> {
             Bootstrap.Interval i = ci.get(k);
             s.append(String.format("| %s | %.6g | %s |%n", k, v, i == null ? "-" : String.format("%.4g .. %.4g", i.low(), i.high())));
         });
