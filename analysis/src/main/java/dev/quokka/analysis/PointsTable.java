@@ -42,20 +42,28 @@ public final class PointsTable {
             throw new IllegalArgumentException(path + ": no column " + String.join(", ", missing) + " (has " + Arrays.toString(raw.columns())
                     + "; needs N, U, D and loss, optionally run and objective)");
         }
+        Column rowId = concat(lit("row-"), monotonically_increasing_id().cast("string")); // a point of its own
+        Column run = byLower.containsKey("run") ? coalesce(col(byLower.get("run")).cast("string"), rowId) : rowId;
+        Column objective = byLower.containsKey("objective") ? coalesce(col(byLower.get("objective")).cast("string"), lit("")) : lit("");
+        return check(raw.select(run.as("run"), objective.as("objective"), col(byLower.get("n")).as("n"), col(byLower.get("u")).as("u"),
+                col(byLower.get("d")).as("d"), col(byLower.get("loss")).as("loss")));
+    }
+
+    /**
+     * Points from a dataset with columns run, objective, n, u, d and loss: rows failing a check are counted by reason,
+     * and only the valid points are collected.
+     */
+    public static Result check(Dataset<Row> rows) {
         Column reason = null; // one CASE WHEN, the first failing check naming the row's reason
         for (String c : REQUIRED) {
-            Column v = col(byLower.get(c)).cast("double");
+            Column v = col(c).cast("double");
             reason = (reason == null ? when(v.isNull(), lit(c + " missing or not a number")) : reason.when(v.isNull(), lit(c + " missing or not a number")))
                     .when(isnan(v), lit(c + " is NaN"))
                     .when(v.leq(0), lit(c + " not positive"))
                     .when(v.equalTo(Double.POSITIVE_INFINITY), lit(c + " infinite"));
         }
-        Column rowId = concat(lit("row-"), monotonically_increasing_id().cast("string")); // a point of its own
-        Column run = byLower.containsKey("run") ? coalesce(col(byLower.get("run")).cast("string"), rowId) : rowId;
-        Column objective = byLower.containsKey("objective") ? coalesce(col(byLower.get("objective")).cast("string"), lit("")) : lit("");
-        Dataset<Row> checked = raw.select(reason.as("reason"), run.as("run"), objective.as("objective"),
-                col(byLower.get("n")).cast("double").as("n"), col(byLower.get("u")).cast("double").as("u"),
-                col(byLower.get("d")).cast("double").as("d"), col(byLower.get("loss")).cast("double").as("loss"));
+        Dataset<Row> checked = rows.select(reason.as("reason"), col("run").cast("string").as("run"), col("objective").cast("string").as("objective"),
+                col("n").cast("double").as("n"), col("u").cast("double").as("u"), col("d").cast("double").as("d"), col("loss").cast("double").as("loss"));
         Map<String, Long> excluded = new LinkedHashMap<>();
         for (Row r : checked.where(col("reason").isNotNull()).groupBy("reason").count().orderBy("reason").collectAsList()) {
             excluded.put(r.getString(0), r.getLong(1));

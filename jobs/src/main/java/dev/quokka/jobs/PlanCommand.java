@@ -62,7 +62,7 @@ final class PlanCommand implements Callable<Integer> {
         try (var in = fs.open(p)) {
             json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
         }
-        if (!FitCommand.FORMAT.equals(json.path("format").asText())) throw new IllegalArgumentException(p + ": not a quokka fit (format " + json.path("format") + ")");
+        if (!FitOptions.FORMAT.equals(json.path("format").asText())) throw new IllegalArgumentException(p + ": not a quokka fit (format " + json.path("format") + ")");
         Map<String, Double> constants = new LinkedHashMap<>();
         json.path("law").path("constants").fields().forEachRemaining(e -> constants.put(e.getKey(), e.getValue().asDouble()));
         return Law.of(json.path("law").path("form").asText(), constants);

@@ -1,0 +1,136 @@
+package dev.quokka.analysis;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.TreeSet;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.api.java.function.FlatMapGroupsFunction;
+import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.input_file_name;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max_by;
+import static org.apache.spark.sql.functions.regexp_replace;
+import static org.apache.spark.sql.functions.struct;
+
+/**
+ * Fit points from training runs, read by the run directory's documented format (README: run.json, metrics/eval.csv)
+ * and nothing else. Metrics stay on the executors: only the chosen points are returned, as a dataset.
+ * <ul>
+ *   <li>{@code FINAL}: each run's last evaluation;</li>
+ *   <li>{@code EPOCHS}: Quokka's points, the evaluation at every epoch boundary of every run that is not an anneal
+ *       branch, optionally cut after the first peak that follows the minimum (second descent);</li>
+ *   <li>{@code ANNEAL}: the last evaluation of each anneal branch.</li>
+ * </ul>
+ */
+public final class RunPoints {
+    public enum Mode { FINAL, EPOCHS, ANNEAL }
+
+    /** Where N comes from in run.json's model block. */
+    public enum NConvention {
+        PAPERS("papers_n"), NON_EMBEDDING("papers_n_non_embedding"), TOTAL("parameters");
+
+        final String field;
+
+        NConvention(String field) {
+            this.field = field;
+        }
+    }
+
+    static final StructType EVAL = new StructType().add("step", DataTypes.LongType).add("tokens", DataTypes.LongType)
+            .add("epoch", DataTypes.DoubleType).add("lr", DataTypes.DoubleType).add("val_loss", DataTypes.DoubleType)
+            .add("boundary", DataTypes.BooleanType);
+    static final StructType POINT = new StructType().add("run", DataTypes.StringType).add("step", DataTypes.LongType)
+            .add("tokens", DataTypes.LongType).add("val_loss", DataTypes.DoubleType);
+
+    private RunPoints() {}
+
+    /** Run directories: each path or glob is a run (it holds run.json) or is searched recursively for runs. */
+    public static List<String> find(List<String> patterns, Configuration conf) throws IOException {
+        TreeSet<String> runs = new TreeSet<>();
+        for (String pattern : patterns) {
+            Path p = new Path(pattern);
+            FileSystem fs = p.getFileSystem(conf);
+            FileStatus[] matches = fs.globStatus(p);
+            if (matches == null || matches.length == 0) throw new IllegalArgumentException(pattern + ": no such run directory");
+            for (FileStatus m : matches) {
+                RemoteIterator<LocatedFileStatus> files = fs.listFiles(m.getPath(), true);
+                while (files.hasNext()) {
+                    Path f = files.next().getPath();
+                    if (f.getName().equals("run.json")) runs.add(f.getParent().toString());
+                }
+            }
+        }
+        if (runs.isEmpty()) throw new IllegalArgumentException(patterns + ": no run directories (no run.json) found");
+        return new ArrayList<>(runs);
+    }
+
+    /** Columns run, objective, n, u, d, loss, one row per point. */
+    public static Dataset<Row> points(SparkSession spark, List<String> runs, Mode mode, NConvention n, boolean truncateSecondDescent) {
+        Dataset<Row> manifests = spark.read().option("multiLine", "true")
+                .json(runs.stream().map(r -> r + "/run.json").toArray(String[]::new))
+                .withColumn("run", regexp_replace(input_file_name(), "/run\\.json$", ""));
+        boolean anyAnneal = Arrays.asList(manifests.columns()).contains("parent");
+        Column isAnneal = anyAnneal ? col("parent").isNotNull() : lit(false);
+        manifests = manifests.select(col("run"), col("config.objective").as("objective"), col("model." + n.field).as("n"),
+                col("study.unique_tokens").as("u"), isAnneal.as("anneal"));
+
+        Dataset<Row> evals = spark.read().option("header", "true").schema(EVAL)
+                .csv(runs.stream().map(r -> r + "/metrics/eval.csv").toArray(String[]::new))
+                .withColumn("run", regexp_replace(input_file_name(), "/metrics/eval\\.csv$", ""))
+                .where(col("tokens").gt(0));
+        Dataset<Row> chosen = switch (mode) {
+            case FINAL, ANNEAL -> evals.groupBy("run").agg(max_by(struct(col("step"), col("tokens"), col("val_loss")), col("step")).as("last"))
+                    .select(col("run"), col("last.step").as("step"), col("last.tokens").as("tokens"), col("last.val_loss").as("val_loss"));
+            case EPOCHS -> {
+                Dataset<Row> boundaries = evals.where(col("boundary")).select("run", "step", "tokens", "val_loss");
+                yield truncateSecondDescent ? truncate(boundaries) : boundaries;
+            }
+        };
+        Dataset<Row> joined = chosen.join(manifests, "run");
+        joined = switch (mode) {
+            case FINAL -> joined;
+            case EPOCHS -> joined.where(col("anneal").equalTo(false));
+            case ANNEAL -> joined.where(col("anneal"));
+        };
+        return joined.select(col("run"), col("objective"), col("n"), col("u"), col("tokens").as("d"), col("val_loss").as("loss"));
+    }
+
+    /** Each run's boundary points in step order, cut after the first local maximum that follows the minimum. */
+    static Dataset<Row> truncate(Dataset<Row> boundaries) {
+        return boundaries.groupByKey((MapFunction<Row, String>) r -> r.getString(0), Encoders.STRING())
+                .flatMapGroups((FlatMapGroupsFunction<String, Row, Row>) (run, rows) -> cut(rows).iterator(), Encoders.row(POINT));
+    }
+
+    static List<Row> cut(Iterator<Row> rows) {
+        List<Row> all = new ArrayList<>();
+        rows.forEachRemaining(r -> all.add(RowFactory.create(r.getString(0), r.getLong(1), r.getLong(2), r.getDouble(3))));
+        all.sort((a, b) -> Long.compare(a.getLong(1), b.getLong(1)));
+        int min = 0;
+        for (int i = 1; i < all.size(); i++) if (all.get(i).getDouble(3) < all.get(min).getDouble(3)) min = i;
+        int end = all.size();
+        for (int i = min + 1; i + 1 < all.size(); i++) {
+            if (all.get(i).getDouble(3) > all.get(i - 1).getDouble(3) && all.get(i).getDouble(3) > all.get(i + 1).getDouble(3)) {
+                end = i + 1;
+                break;
+            }
+        }
+        return all.subList(0, end);
+    }
+}

@@ -1,0 +1,157 @@
+package dev.quokka.jobs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quokka.analysis.Bootstrap;
+import dev.quokka.analysis.Chinchilla;
+import dev.quokka.analysis.ChinchillaForm;
+import dev.quokka.analysis.FitData;
+import dev.quokka.analysis.FitPoint;
+import dev.quokka.analysis.Fitter;
+import dev.quokka.analysis.Law;
+import dev.quokka.analysis.PointsTable;
+import dev.quokka.analysis.QuokkaForm;
+import dev.quokka.analysis.TwoStage;
+import dev.quokka.dataprep.AtomicOutput;
+import dev.quokka.dataprep.BuildInfo;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import picocli.CommandLine.Option;
+
+/** The fitting options and steps that `quokka fit` and `quokka analyze` share (a picocli mixin). */
+final class FitOptions {
+    static final String FORMAT = "quokka.fit/1";
+
+    /** More files for the output directory, written into its staging directory before the commit. */
+    @FunctionalInterface
+    interface Extra {
+        void write(AtomicOutput out) throws IOException;
+    }
+
+    @Option(names = "--law", defaultValue = "quokka", description = "chinchilla, muennighoff (two stages: single-epoch points, then R_D* and R_N*) or quokka (default: ${DEFAULT-VALUE})") String law;
+    @Option(names = "--stage1", description = "muennighoff: take stage 1 from this published law (e.g. chinchilla-epoch) instead of fitting it") String stage1;
+    @Option(names = "--objective", description = "Fit only the points of this objective (e.g. dlm or ar)") String objective;
+    @Option(names = "--bootstrap", defaultValue = "200", description = "Resamples of the runs for the intervals; 0 for none (default: ${DEFAULT-VALUE})") int resamples;
+    @Option(names = "--level", defaultValue = "0.95", description = "Interval coverage (default: ${DEFAULT-VALUE})") double level;
+    @Option(names = "--seed", defaultValue = "1", description = "Bootstrap seed (default: ${DEFAULT-VALUE})") long seed;
+    /** Checks the options before any data is read. */
+    void validate() {
+        if (!List.of("chinchilla", "quokka", "muennighoff").contains(law)) {
+            throw new IllegalArgumentException("--law must be chinchilla, muennighoff or quokka, not " + law);
+        }
+        if (!(level > 0 && level < 1)) throw new IllegalArgumentException("--level must be in (0, 1)");
+        if (stage1 != null && (!law.equals("muennighoff") || !(Law.published(stage1) instanceof Chinchilla))) {
+            throw new IllegalArgumentException("--stage1 takes a published Chinchilla-form law, for --law muennighoff");
+        }
+    }
+
+    /**
+     * Fits the law to the table's points and writes fit.json and fit.md (and whatever {@code extra} adds) to
+     * {@code output}, atomically. {@code source} names the points in messages, {@code nConvention} how they count N.
+     */
+    void fitAndWrite(PointsTable.Result table, String source, String nConvention, ArrayNode inputs, String output, Extra extra) throws IOException {
+        validate();
+        Chinchilla given = stage1 == null ? null : (Chinchilla) Law.published(stage1);
+        List<FitPoint> chosen = objective == null ? table.points() : table.points().stream().filter(p -> objective.equals(p.objective())).toList();
+        if (chosen.size() < 10) {
+            throw new IllegalArgumentException(source + ": " + chosen.size() + " valid points" + (objective == null ? "" : " of objective " + objective)
+                    + ", too few to fit; excluded " + table.excluded());
+        }
+        FitData data = new FitData(chosen);
+        long t0 = System.nanoTime();
+        Law fitted;
+        double value;
+        Map<String, Bootstrap.Interval> ci = Map.of();
+        if (law.equals("muennighoff")) {
+            TwoStage.Fit fit = TwoStage.fit(data, given);
+            fitted = fit.law();
+            value = fit.repetition().objective();
+            if (resamples > 0) ci = Bootstrap.intervals(fitted, data, resamples, seed, level, w -> TwoStage.refit(fit, data, w));
+        } else {
+            Fitter.Fit fit = Fitter.fit(law.equals("quokka") ? new QuokkaForm() : new ChinchillaForm(), data);
+            fitted = fit.law();
+            value = fit.objective();
+            if (resamples > 0) ci = Bootstrap.intervals(fit, data, resamples, seed, level);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+
+        ObjectNode json = JsonNodeFactory.instance.objectNode();
+        json.put("format", FORMAT);
+        ObjectNode lawNode = json.putObject("law");
+        lawNode.put("form", fitted.form());
+        fitted.constants().forEach(lawNode.putObject("constants")::put);
+        if (stage1 != null) lawNode.put("stage1_given", stage1);
+        ObjectNode intervals = json.putObject("intervals");
+        ci.forEach((k, v) -> intervals.putArray(k).add(v.low()).add(v.high()));
+        json.put("level", level);
+        json.putObject("bootstrap").put("resamples", resamples).put("seed", seed).put("unit", "run");
+        json.putObject("objective").put("name", "sum of Huber(log L_pred - log L_obs)").put("delta", 1e-3).put("value", value);
+        json.put("points", data.size()).put("runs", data.runs()).put("n_convention", nConvention);
+        if (objective != null) json.put("objective_filter", objective);
+        ObjectNode excluded = json.putObject("excluded");
+        table.excluded().forEach(excluded::put);
+        json.put("excluded_by_objective", table.points().size() - chosen.size());
+        json.set("inputs", inputs);
+        json.put("fit_seconds", seconds);
+        json.put("code_version", BuildInfo.codeVersion());
+
+        String md = markdown(json, source, nConvention, fitted, value, ci);
+        System.out.print(md);
+        AtomicOutput out = new AtomicOutput(output, new Configuration());
+        out.begin();
+        try {
+            out.writeText("fit.json", new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(json));
+            out.writeText("fit.md", md);
+            extra.write(out);
+            out.commit(json);
+        } catch (RuntimeException | IOException e) {
+            out.abort();
+            throw e;
+        }
+        System.out.println("wrote " + out.target());
+    }
+
+    private String markdown(ObjectNode json, String source, String nConvention, Law fitted, double value, Map<String, Bootstrap.Interval> ci) {
+        StringBuilder s = new StringBuilder("# " + law + " fit of " + source + "\n\n");
+        s.append(String.format("%d points in %d runs (N: %s); excluded: %s; objective %.6g%n%n", json.get("points").asInt(), json.get("runs").asInt(),
+                nConvention, json.get("excluded"), value));
+        s.append(String.format("| constant | value | %.0f%% interval |%n|---|---:|---:|%n", 100 * level));
+        fitted.constants().forEach((k, v) -> {
+            Bootstrap.Interval i = ci.get(k);
+            s.append(String.format("| %s | %.6g | %s |%n", k, v, i == null ? "-" : String.format("%.4g .. %.4g", i.low(), i.high())));
+        });
+        return s.append('\n').toString();
+    }
+
+    /** SHA-256 of each input file (every visible file of a directory, by name). */
+    static ArrayNode checksums(String path) throws IOException {
+        Path p = new Path(path);
+        FileSystem fs = p.getFileSystem(new Configuration());
+        FileStatus[] files = fs.getFileStatus(p).isDirectory() ? fs.listStatus(p, f -> !f.getName().startsWith("_") && !f.getName().startsWith("."))
+                : new FileStatus[] {fs.getFileStatus(p)};
+        Arrays.sort(files);
+        ArrayNode out = JsonNodeFactory.instance.arrayNode();
+        for (FileStatus f : files) {
+            try (InputStream in = fs.open(f.getPath())) {
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                byte[] buf = new byte[1 << 16];
+                for (int n; (n = in.read(buf)) > 0; ) sha.update(buf, 0, n);
+                out.addObject().put("path", f.getPath().toString()).put("bytes", f.getLen()).put("sha256", HexFormat.of().formatHex(sha.digest()));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return out;
+    }
+}
