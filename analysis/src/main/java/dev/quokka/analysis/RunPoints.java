@@ -3,7 +3,6 @@ package dev.quokka.analysis;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.TreeSet;
 import org.apache.hadoop.conf.Configuration;
@@ -35,7 +34,7 @@ import static org.apache.spark.sql.functions.struct;
  * <ul>
  *   <li>{@code FINAL}: each run's last evaluation;</li>
  *   <li>{@code EPOCHS}: Quokka's points, the evaluation at every epoch boundary of every run that is not an anneal
- *       branch, optionally cut after the first peak that follows the minimum (second descent);</li>
+ *       branch, optionally cut at the overfitting peak when a second descent follows it;</li>
  *   <li>{@code ANNEAL}: the last evaluation of each anneal branch.</li>
  * </ul>
  */
@@ -112,25 +111,38 @@ public final class RunPoints {
         return joined.select(col("run"), col("objective"), col("n"), col("u"), col("tokens").as("d"), col("val_loss").as("loss"));
     }
 
-    /** Each run's boundary points in step order, cut after the first local maximum that follows the minimum. */
+    /**
+     * Relative changes below this are noise, not overfitting or a second descent: a rise of more than 1% above the
+     * lowest loss so far starts overfitting, and a fall of more than 1% below the peak since then starts a second
+     * descent.
+     */
+    static final double TOLERANCE = 0.01;
+
+    /** Each run's boundary points in step order, cut after the overfitting peak when a second descent follows it. */
     static Dataset<Row> truncate(Dataset<Row> boundaries) {
         return boundaries.groupByKey((MapFunction<Row, String>) r -> r.getString(0), Encoders.STRING())
-                .flatMapGroups((FlatMapGroupsFunction<String, Row, Row>) (run, rows) -> cut(rows).iterator(), Encoders.row(POINT));
+                .flatMapGroups((FlatMapGroupsFunction<String, Row, Row>) (run, rows) -> {
+                    List<Row> all = new ArrayList<>();
+                    rows.forEachRemaining(r -> all.add(RowFactory.create(r.getString(0), r.getLong(1), r.getLong(2), r.getDouble(3))));
+                    all.sort((a, b) -> Long.compare(a.getLong(1), b.getLong(1)));
+                    return all.subList(0, keep(all.stream().mapToDouble(r -> r.getDouble(3)).toArray())).iterator();
+                }, Encoders.row(POINT));
     }
 
-    static List<Row> cut(Iterator<Row> rows) {
-        List<Row> all = new ArrayList<>();
-        rows.forEachRemaining(r -> all.add(RowFactory.create(r.getString(0), r.getLong(1), r.getLong(2), r.getDouble(3))));
-        all.sort((a, b) -> Long.compare(a.getLong(1), b.getLong(1)));
-        int min = 0;
-        for (int i = 1; i < all.size(); i++) if (all.get(i).getDouble(3) < all.get(min).getDouble(3)) min = i;
-        int end = all.size();
-        for (int i = min + 1; i + 1 < all.size(); i++) {
-            if (all.get(i).getDouble(3) > all.get(i - 1).getDouble(3) && all.get(i).getDouble(3) > all.get(i + 1).getDouble(3)) {
-                end = i + 1;
-                break;
-            }
+    /** How many of a run's losses (in step order) to keep: all, or up to the overfitting peak before a second descent. */
+    static int keep(double[] loss) {
+        double lowest = Double.POSITIVE_INFINITY;
+        int rise = -1;
+        for (int k = 0; k < loss.length && rise < 0; k++) {
+            lowest = Math.min(lowest, loss[k]);
+            if (loss[k] > lowest * (1 + TOLERANCE)) rise = k;
         }
-        return all.subList(0, end);
+        if (rise < 0) return loss.length;
+        int peak = rise;
+        for (int k = rise + 1; k < loss.length; k++) {
+            if (loss[k] > loss[peak]) peak = k;
+            else if (loss[k] < loss[peak] * (1 - TOLERANCE)) return peak + 1;
+        }
+        return loss.length;
     }
 }

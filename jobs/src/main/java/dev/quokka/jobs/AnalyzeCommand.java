@@ -20,14 +20,14 @@ import picocli.CommandLine.Option;
                 + "the given directories or globs (any directory holding run.json) and read by their documented format; "
                 + "metrics never reach the driver, only the chosen points do.",
                 "Points (--mode): final (each run's last evaluation), epochs (Quokka: every epoch boundary of every run "
-                + "that is not an anneal branch; --truncate cuts each run after the first peak that follows its minimum), "
+                + "that is not an anneal branch; --truncate cuts a run at its overfitting peak when a second descent follows), "
                 + "or anneal (the last evaluation of each anneal branch).",
                 "Writes <output>/points (Parquet: run, objective, n, u, d, loss), fit.json and fit.md."})
 final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--runs", required = true, split = ",", description = "Run directories or parents of them, paths or globs") List<String> runs;
     @Option(names = "--mode", defaultValue = "final", description = "final, epochs or anneal (default: ${DEFAULT-VALUE})") String mode;
     @Option(names = "--n", defaultValue = "papers", description = "N as papers (4Ld^2 + 3Ldh_f + 6Ld + Vd), non_embedding or total (default: ${DEFAULT-VALUE})") String n;
-    @Option(names = "--truncate", description = "epochs: drop each run's points after the first peak that follows its minimum (second descent)") boolean truncate;
+    @Option(names = "--truncate", description = "epochs: drop a run's points after its overfitting peak when a second descent follows (changes under 1%% are noise)") boolean truncate;
     @Option(names = "--output", required = true, description = "The analysis directory") String output;
     @Mixin FitOptions fit;
 
