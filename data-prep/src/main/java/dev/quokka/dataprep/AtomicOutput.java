@@ -111,8 +111,13 @@ public final class AtomicOutput {
 
     /** Writes a small file of text into the staging directory. */
     public void writeText(String name, String text) throws IOException {
+        writeBytes(name, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Writes a small file into the staging directory. */
+    public void writeBytes(String name, byte[] bytes) throws IOException {
         try (OutputStream out = fs.create(new Path(staging, name), false)) {
-            out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.write(bytes);
         }
     }
 

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
                 "Points (--mode): final (each run's last evaluation), epochs (Quokka: every epoch boundary of every run "
                 + "that is not an anneal branch; --truncate cuts a run at its overfitting peak when a second descent follows), "
                 + "or anneal (the last evaluation of each anneal branch).",
-                "Writes <output>/points (Parquet: run, objective, n, u, d, loss), fit.json and fit.md."})
+                "Writes <output>/points (Parquet: run, objective, n, u, d, loss), fit.json, fit.md, and report.html with its PNG plots."})
 final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--runs", required = true, split = ",", description = "Run directories or parents of them, paths or globs") List<String> runs;
     @Option(names = "--mode", defaultValue = "final", description = "final, epochs or anneal (default: ${DEFAULT-VALUE})") String mode;

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
                 + "optionally run and objective): Huber (delta 1e-3) on log loss, L-BFGS from the form's screened grid, "
                 + "and bootstrap intervals by run. Rows with missing, NaN or non-positive values are excluded and counted.",
                 "Writes <output>/fit.json (law, constants, intervals, objective, counts, input checksums, code version) and "
-                + "fit.md; `quokka plan --fit <output>` plans with the result."})
+                + "fit.md, and report.html with its PNG plots; `quokka plan --fit <output>` plans with the result."})
 final class FitCommand implements Callable<Integer> {
     @Option(names = "--points", required = true, description = "The table of points") String points;
     @Option(names = "--n-convention", defaultValue = "as given", description = "How the table counts N, recorded in fit.json (default: ${DEFAULT-VALUE})") String nConvention;

@@ -13,6 +13,7 @@ import dev.quokka.analysis.Fitter;
 import dev.quokka.analysis.Law;
 import dev.quokka.analysis.PointsTable;
 import dev.quokka.analysis.QuokkaForm;
+import dev.quokka.analysis.Report;
 import dev.quokka.analysis.TwoStage;
 import dev.quokka.dataprep.AtomicOutput;
 import dev.quokka.dataprep.BuildInfo;
@@ -113,6 +114,9 @@ final class FitOptions {
         try {
             out.writeText("fit.json", new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(json));
             out.writeText("fit.md", md);
+            for (Map.Entry<String, byte[]> f : Report.files(law + " fit of " + source, fitted, chosen, md).entrySet()) {
+                out.writeBytes(f.getKey(), f.getValue());
+            }
             extra.write(out);
             out.commit(json);
         } catch (RuntimeException | IOException e) {

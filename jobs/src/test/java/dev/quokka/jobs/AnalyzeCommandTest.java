@@ -43,6 +43,12 @@ class AnalyzeCommandTest {
         assertEquals(TRUTH.alpha(), fit.get("law").get("constants").get("alpha").asDouble(), 0.05 * TRUTH.alpha());
         assertTrue(Files.isDirectory(out.resolve("points")) && Files.exists(out.resolve("_SUCCESS")));
         assertEquals("papers", fit.get("n_convention").asText());
+        String html = Files.readString(out.resolve("report.html"));
+        for (String png : List.of("loss-vs-epochs.png", "predicted-vs-observed.png", "e-opt-heatmap.png", "iso-loss.png")) {
+            assertTrue(html.contains("src=\"" + png + "\""), png);
+            byte[] bytes = Files.readAllBytes(out.resolve(png));
+            assertTrue(bytes.length > 10_000 && bytes[1] == 'P' && bytes[2] == 'N' && bytes[3] == 'G', png + ": " + bytes.length + " bytes");
+        }
     }
 
     @Test

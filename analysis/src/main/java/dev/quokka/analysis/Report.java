@@ -1,0 +1,182 @@
+package dev.quokka.analysis;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * A fit's report: PNG plots (XChart) and a self-contained report.html that shows them beside the fit and links
+ * fit.json and the points. Files are returned by name, for the caller to write where its output goes.
+ */
+public final class Report {
+    static final int WIDTH = 900, HEIGHT = 600, CURVES = 8, SCATTER = 5000;
+    /** One colour per run, shared by its points and its fitted curve. */
+    static final java.awt.Color[] PALETTE = {new java.awt.Color(0x1f77b4), new java.awt.Color(0xff7f0e), new java.awt.Color(0x2ca02c),
+            new java.awt.Color(0xd62728), new java.awt.Color(0x9467bd), new java.awt.Color(0x8c564b), new java.awt.Color(0xe377c2),
+            new java.awt.Color(0x7f7f7f)};
+
+    private Report() {}
+
+    public static Map<String, byte[]> files(String title, Law law, List<FitPoint> points, String fitMarkdown) {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        Map<String, String> captions = new LinkedHashMap<>();
+        files.put("loss-vs-epochs.png", png(lossVersusEpochs(law, points)));
+        captions.put("loss-vs-epochs.png", "Validation loss against epochs for " + Math.min(CURVES, runs(points).size())
+                + " runs spread over (N, U): observed points and the fitted law.");
+        files.put("predicted-vs-observed.png", png(predictedVersusObserved(law, points)));
+        captions.put("predicted-vs-observed.png", "Predicted against observed loss for every point; the line is y = x.");
+        if (law instanceof Quokka q) {
+            files.put("e-opt-heatmap.png", png(optimalEpochsHeatmap(q, points)));
+            captions.put("e-opt-heatmap.png", "log10 of the optimal epochs e_opt(N, U) over the range of the data.");
+        }
+        files.put("iso-loss.png", png(isoLoss(law, points)));
+        captions.put("iso-loss.png", "Iso-loss contours over (N, D) for single-epoch training (U = D).");
+        files.put("report.html", html(title, fitMarkdown, captions).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return files;
+    }
+
+    /** Points by run, in the order their runs first appear. */
+    static Map<String, List<FitPoint>> runs(List<FitPoint> points) {
+        Map<String, List<FitPoint>> runs = new LinkedHashMap<>();
+        for (FitPoint p : points) runs.computeIfAbsent(p.run(), k -> new ArrayList<>()).add(p);
+        return runs;
+    }
+
+    static XYChart lossVersusEpochs(Law law, List<FitPoint> points) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Loss against epochs").xAxisTitle("epochs").yAxisTitle("validation loss").build();
+        chart.getStyler().setXAxisLogarithmic(true);
+        List<List<FitPoint>> runs = new ArrayList<>(runs(points).values());
+        runs.sort(Comparator.comparingDouble((List<FitPoint> r) -> r.get(0).n()).thenComparingDouble(r -> r.get(0).u()));
+        int shown = Math.min(CURVES, runs.size());
+        for (int k = 0; k < shown; k++) {
+            List<FitPoint> run = runs.get(shown == 1 ? 0 : k * (runs.size() - 1) / (shown - 1));
+            run.sort(Comparator.comparingDouble(FitPoint::epochs));
+            FitPoint first = run.get(0);
+            String name = "N " + Quantities.format(first.n()) + ", U " + Quantities.format(first.u());
+            XYSeries observed = chart.addSeries(name, run.stream().mapToDouble(FitPoint::epochs).toArray(), run.stream().mapToDouble(FitPoint::loss).toArray());
+            observed.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            observed.setMarker(SeriesMarkers.CIRCLE);
+            observed.setMarkerColor(PALETTE[k % PALETTE.length]);
+            double lo = run.get(0).epochs(), hi = run.get(run.size() - 1).epochs();
+            double[] e = Synthetic.logSpace(lo, Math.max(hi, lo * 1.0001), 100), fitted = new double[e.length];
+            for (int i = 0; i < e.length; i++) fitted[i] = law.loss(first.n(), first.u(), first.u() * e[i]);
+            XYSeries curve = chart.addSeries(name + " (fit)", e, fitted);
+            curve.setMarker(SeriesMarkers.NONE);
+            curve.setLineColor(PALETTE[k % PALETTE.length]);
+            curve.setShowInLegend(false);
+        }
+        return chart;
+    }
+
+    static XYChart predictedVersusObserved(Law law, List<FitPoint> points) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Predicted against observed").xAxisTitle("observed loss")
+                .yAxisTitle("predicted loss").build();
+        int step = Math.max(1, points.size() / SCATTER);
+        List<Double> x = new ArrayList<>(), y = new ArrayList<>();
+        for (int i = 0; i < points.size(); i += step) {
+            FitPoint p = points.get(i);
+            x.add(p.loss());
+            y.add(law.loss(p.n(), p.u(), p.d()));
+        }
+        chart.addSeries("points", x, y).setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        double lo = Math.min(x.stream().min(Double::compare).orElse(0.0), y.stream().min(Double::compare).orElse(0.0));
+        double hi = Math.max(x.stream().max(Double::compare).orElse(1.0), y.stream().max(Double::compare).orElse(1.0));
+        chart.addSeries("y = x", new double[] {lo, hi}, new double[] {lo, hi}).setMarker(SeriesMarkers.NONE);
+        return chart;
+    }
+
+    static HeatMapChart optimalEpochsHeatmap(Quokka law, List<FitPoint> points) {
+        double[] n = Synthetic.logSpace(min(points, FitPoint::n), max(points, FitPoint::n), 9);
+        double[] u = Synthetic.logSpace(min(points, FitPoint::u), max(points, FitPoint::u), 9);
+        HeatMapChart chart = new HeatMapChartBuilder().width(WIDTH).height(HEIGHT).title("log10 e_opt(N, U)").xAxisTitle("N").yAxisTitle("U").build();
+        List<String> xs = new ArrayList<>(), ys = new ArrayList<>();
+        for (double v : n) xs.add(Quantities.format(v));
+        for (double v : u) ys.add(Quantities.format(v));
+        List<Number[]> heat = new ArrayList<>();
+        for (int i = 0; i < n.length; i++) {
+            for (int j = 0; j < u.length; j++) heat.add(new Number[] {i, j, Math.round(100 * Math.log10(law.optimalEpochs(n[i], u[j]))) / 100.0});
+        }
+        chart.addSeries("log10 e_opt", xs, ys, heat);
+        chart.getStyler().setShowValue(true);
+        return chart;
+    }
+
+    /** For each loss level, the single-epoch D at which a model of N reaches it, where it can. */
+    static XYChart isoLoss(Law law, List<FitPoint> points) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Iso-loss contours (one epoch)").xAxisTitle("N").yAxisTitle("D").build();
+        chart.getStyler().setXAxisLogarithmic(true);
+        chart.getStyler().setYAxisLogarithmic(true);
+        double[] n = Synthetic.logSpace(min(points, FitPoint::n) / 10, max(points, FitPoint::n) * 10, 80);
+        double[] losses = points.stream().mapToDouble(FitPoint::loss).sorted().toArray();
+        TreeMap<Double, Boolean> levels = new TreeMap<>();
+        for (double q : new double[] {0.1, 0.3, 0.5, 0.7, 0.9}) levels.put(Math.round(1000 * losses[(int) (q * (losses.length - 1))]) / 1000.0, true);
+        for (double level : levels.keySet()) {
+            List<Double> xs = new ArrayList<>(), ds = new ArrayList<>();
+            for (double size : n) {
+                double d = dataFor(law, size, level);
+                if (Double.isFinite(d)) {
+                    xs.add(size);
+                    ds.add(d);
+                }
+            }
+            if (xs.size() >= 2) chart.addSeries("loss " + level, xs, ds).setMarker(SeriesMarkers.NONE);
+        }
+        return chart;
+    }
+
+    /** The D in [1e3, 1e16] with loss(N, D, D) = level (bisection in log D), or NaN if the level is out of reach. */
+    static double dataFor(Law law, double n, double level) {
+        double lo = 3, hi = 16;
+        if (law.loss(n, Math.pow(10, hi), Math.pow(10, hi)) > level || law.loss(n, Math.pow(10, lo), Math.pow(10, lo)) < level) return Double.NaN;
+        for (int i = 0; i < 60; i++) {
+            double mid = (lo + hi) / 2, d = Math.pow(10, mid);
+            if (law.loss(n, d, d) > level) lo = mid;
+            else hi = mid;
+        }
+        return Math.pow(10, (lo + hi) / 2);
+    }
+
+    static String html(String title, String fitMarkdown, Map<String, String> captions) {
+        StringBuilder s = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(escape(title))
+                .append("</title>\n<style>body{font-family:sans-serif;max-width:960px;margin:2em auto}img{max-width:100%;border:1px solid #ddd}"
+                        + "pre{background:#f6f6f6;padding:1em;overflow-x:auto}</style></head><body>\n");
+        s.append("<h1>").append(escape(title)).append("</h1>\n<p><a href=\"fit.json\">fit.json</a> · <a href=\"fit.md\">fit.md</a> · "
+                + "<a href=\"points\">points (Parquet)</a></p>\n<pre>").append(escape(fitMarkdown)).append("</pre>\n");
+        captions.forEach((file, caption) -> s.append("<figure><img src=\"").append(file).append("\" alt=\"").append(escape(caption))
+                .append("\"><figcaption>").append(escape(caption)).append("</figcaption></figure>\n"));
+        return s.append("</body></html>\n").toString();
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    private static byte[] png(Chart<?, ?> chart) {
+        try {
+            return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static double min(List<FitPoint> points, java.util.function.ToDoubleFunction<FitPoint> f) {
+        return points.stream().mapToDouble(f).min().orElseThrow();
+    }
+
+    private static double max(List<FitPoint> points, java.util.function.ToDoubleFunction<FitPoint> f) {
+        return points.stream().mapToDouble(f).max().orElseThrow();
+    }
+}
