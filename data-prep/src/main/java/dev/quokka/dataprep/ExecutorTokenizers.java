@@ -15,4 +15,8 @@ final class ExecutorTokenizers {
     static Tokenizer get(String sha256, byte[] json) {
         return BY_SHA.computeIfAbsent(sha256, k -> TokenizerJson.parse(new String(json, StandardCharsets.UTF_8)));
     }
+
+    static void clear() {
+        BY_SHA.clear();
+    }
 }

@@ -10,7 +10,9 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.format.ColumnChunk;
@@ -20,6 +22,8 @@ import org.apache.parquet.format.FileMetaData;
 import org.apache.parquet.format.PageEncodingStats;
 import org.apache.parquet.format.RowGroup;
 import org.apache.parquet.format.Util;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
 
 /**
  * Makes Parquet files byte-identical across JVMs. parquet-mr gathers each column chunk's encodings in a HashSet of
@@ -57,6 +61,13 @@ final class ParquetFooters {
             out.write(tail);
         }
         if (!fs.delete(file, false) || !fs.rename(tmp, file)) throw new IOException("could not replace " + file);
+    }
+
+    /** The number of rows in a Parquet file, from its footer. */
+    static long rows(FileStatus file, Configuration conf) throws IOException {
+        try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromStatus(file, conf))) {
+            return reader.getRecordCount();
+        }
     }
 
     /** Sorts every encodings list; returns whether anything moved. */

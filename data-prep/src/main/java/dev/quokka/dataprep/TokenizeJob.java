@@ -1,10 +1,5 @@
 package dev.quokka.dataprep;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.sum;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -21,18 +16,13 @@ import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.HashPartitioner;
 import org.apache.spark.SparkException;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.Encoders;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,7 +78,7 @@ public final class TokenizeJob {
 
         out.begin();
         try {
-            JsonNode manifest = write(spark, sc, cfg, files, tokenizerJson, tokenizerSha, tokenizer, out, request, requestSha);
+            JsonNode manifest = write(spark, sc, conf, cfg, files, tokenizerJson, tokenizerSha, tokenizer, out, request, requestSha);
             out.commit(manifest);
             LOG.info("tokenize: wrote {}", out.target());
             return new Result(manifest, false);
@@ -101,28 +91,28 @@ public final class TokenizeJob {
         }
     }
 
-    private static JsonNode write(SparkSession spark, JavaSparkContext sc, TokenizeConfig cfg, List<InputFile> files,
+    private static JsonNode write(SparkSession spark, JavaSparkContext sc, Configuration conf, TokenizeConfig cfg, List<InputFile> files,
                                   byte[] tokenizerJson, String tokenizerSha, Tokenizer tokenizer, AtomicOutput out,
                                   ObjectNode request, String requestSha) throws IOException, SparkException {
         Broadcast<byte[]> tokenizerBroadcast = sc.broadcast(tokenizerJson);
         JavaRDD<Row> raw = SourceReader.read(spark, files, cfg);
 
-        // One pass: documents stream from input split to file. Hadoop's splits of a file do not depend on the number
-        // of cores, so neither do the files; Spark's Parquet reader does split by cores, so Parquet input is shuffled
-        // into partitions by document id instead. Each input partition also writes what became of its records.
-        SerializableConfiguration hadoop = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
-        TokenizeRecords tokenize = new TokenizeRecords(tokenizerBroadcast, tokenizerSha, cfg.lenient(), out.side().toString(), hadoop);
-        Dataset<Row> docs = spark.createDataset(raw.mapPartitions(tokenize).rdd(), Encoders.bean(Doc.class))
-                .select(col("docId").as("doc_id"), col("source"), col("position"), col("tokenCount").as("n_tokens"), col("tokens"));
+        // One pass: each input partition streams its records into one Parquet file and reports what became of them.
+        // Hadoop's splits of a file do not depend on the number of cores, so neither do the files. Spark's Parquet
+        // reader does split by cores, so Parquet input is shuffled into partitions by document id instead.
         if (cfg.format() == TokenizeConfig.Format.PARQUET) {
-            docs = docs.repartition(partitions(files), col("doc_id")).sortWithinPartitions("doc_id");
+            raw = raw.keyBy(r -> DocIds.of(r.getString(0), r.getLong(1)))
+                    .repartitionAndSortWithinPartitions(new HashPartitioner(partitions(files)))
+                    .values();
         }
+        SerializableConfiguration hadoop = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
+        TokenizePartition tokenize = new TokenizePartition(tokenizerBroadcast, tokenizerSha, cfg.lenient(),
+                out.staging(), hadoop, spark.version());
         long t1 = System.nanoTime();
-        docs.write().option("compression", "zstd").parquet(out.staging());
-        out.normalizePartFiles("");
+        List<TokenizePartition.Fate> fates = raw.mapPartitions(tokenize).collect(); // one small record a partition
+        out.fileSystem().delete(new Path(out.stagingPath(), TokenizePartition.TEMPORARY), true);
         LOG.info("tokenize: tokenized and wrote the documents in {} s", seconds(t1));
-        Row written = spark.read().parquet(out.staging()).agg(count(lit(1)), sum(col("n_tokens"))).first();
-        ObjectNode counts = counts(out, raw.getNumPartitions(), written.getLong(0), written.isNullAt(1) ? 0 : written.getLong(1));
+        ObjectNode counts = counts(fates, raw.getNumPartitions());
 
         ObjectNode m = JsonNodeFactory.instance.objectNode();
         m.put("format", FORMAT);
@@ -135,60 +125,54 @@ public final class TokenizeJob {
         tok.put("end_of_document", tokenizer.specialTokens().endOfDocument());
         m.set("counts", counts);
         ArrayNode outFiles = m.putArray("files");
+        long rows = 0;
         for (FileStatus f : out.fileSystem().listStatus(out.stagingPath(), p -> p.getName().endsWith(".parquet"))) {
             outFiles.addObject().put("name", f.getPath().getName()).put("bytes", f.getLen());
+            rows += ParquetFooters.rows(f, conf);
+        }
+        // The files, not the tasks' word for it: every document that had text is in exactly one written file.
+        if (rows != counts.get("documents").asLong() || outFiles.size() != fates.size()) {
+            throw new IllegalStateException(outFiles.size() + " files of " + rows + " documents were written, but "
+                    + fates.size() + " partitions reported " + counts.get("documents") + " documents");
         }
         m.put("code_version", BuildInfo.codeVersion());
         m.put("spark_version", spark.version());
         return m;
     }
 
-    /**
-     * Sums the partitions' fates: records = documents + empty + rejected, or the job fails, since nothing may go
-     * uncounted. The documents and tokens are those in the written files; they must be the records that had text.
-     */
-    private static ObjectNode counts(AtomicOutput out, int partitions, long writtenDocs, long writtenTokens) throws IOException {
-        Path dir = new Path(out.side(), TokenizeRecords.FATES);
-        FileStatus[] parts = out.fileSystem().listStatus(dir, p -> p.getName().endsWith(".json"));
-        if (parts.length != partitions) throw new IllegalStateException(parts.length + " of " + partitions + " partitions reported their records");
-        long records = 0, withText = 0, empty = 0, rejected = 0, surrogates = 0;
+    /** Sums the partitions' fates: records = documents + empty + rejected, or the job fails, since nothing may go uncounted. */
+    static ObjectNode counts(List<TokenizePartition.Fate> fates, int partitions) {
+        if (fates.size() != partitions) throw new IllegalStateException(fates.size() + " of " + partitions + " partitions reported their records");
+        long records = 0, documents = 0, tokens = 0, empty = 0, rejected = 0, surrogates = 0;
         Map<String, Long> reasons = new TreeMap<>();
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        for (FileStatus f : parts) {
-            JsonNode n;
-            try (var in = out.fileSystem().open(f.getPath())) {
-                n = json.readTree(in);
-            }
-            records += n.get("records").asLong();
-            withText += n.get("with_text").asLong();
-            empty += n.get("empty").asLong();
-            surrogates += n.get("replaced_lone_surrogates").asLong();
-            var it = n.path("rejected_by_reason").fields();
-            while (it.hasNext()) {
-                var e = it.next();
-                reasons.merge(e.getKey(), e.getValue().asLong(), Long::sum);
-                rejected += e.getValue().asLong();
-            }
+        for (TokenizePartition.Fate f : fates) {
+            records += f.records();
+            documents += f.documents();
+            tokens += f.tokens();
+            empty += f.empty();
+            rejected += f.rejected();
+            surrogates += f.replacedLoneSurrogates();
+            f.rejectedByReason().forEach((k, v) -> reasons.merge(k, v, Long::sum));
         }
-        Path rejectedDir = new Path(out.side(), TokenizeRecords.REJECTED);
-        if (out.fileSystem().exists(rejectedDir) && !out.fileSystem().rename(rejectedDir, new Path(out.stagingPath(), TokenizeRecords.REJECTED))) {
-            throw new IOException("could not move " + rejectedDir + " into " + out.stagingPath());
-        }
-        out.fileSystem().delete(out.side(), true);
-        if (withText != writtenDocs) {
-            throw new IllegalStateException(withText + " records had text but " + writtenDocs + " documents were written");
-        }
-        if (records != withText + empty + rejected) throw new IllegalStateException("records do not add up: " + records);
+        if (records != documents + empty + rejected) throw new IllegalStateException("records do not add up: " + records);
         ObjectNode c = JsonNodeFactory.instance.objectNode();
         c.put("records", records);
-        c.put("documents", writtenDocs);
-        c.put("tokens", writtenTokens);
+        c.put("documents", documents);
+        c.put("tokens", tokens);
         c.put("empty", empty);
         c.put("rejected", rejected);
         ObjectNode rr = c.putObject("rejected_by_reason");
         reasons.forEach(rr::put);
         c.put("replaced_lone_surrogates", surrogates);
         return c;
+    }
+
+    /**
+     * Makes the next job in this JVM parse its tokenizer afresh, with empty word caches, as a new executor would.
+     * In local mode the executors are this JVM, so benchmarks use this to time a cold job.
+     */
+    public static void forgetTokenizers() {
+        ExecutorTokenizers.clear();
     }
 
     /** From the input size alone (compressed files count four times), never from the cluster's parallelism. */
