@@ -1,10 +1,12 @@
 package dev.quokka.dataprep;
 
+import com.github.luben.zstd.Zstd;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnWriteStore;
 import org.apache.parquet.column.ColumnWriter;
@@ -46,10 +48,13 @@ final class DocsParquetWriter implements Closeable {
             SCHEMA.getFields().stream().filter(f -> f.isPrimitive()).toList());
     private static final ColumnDescriptor TOKENS = SCHEMA.getColumnDescription(new String[] {"tokens", "list", "element"});
 
+    /** The zstd level, read as parquet-mr names it; parquet-mr's default is 3. */
+    static final String ZSTD_LEVEL = "parquet.compression.codec.zstd.level";
+    static final int DEFAULT_ZSTD_LEVEL = 3;
+
     private final ParquetFileWriter file;
     private final ParquetProperties props;
-    private final CodecFactory codecs;
-    private final CodecFactory.BytesCompressor compressor;
+    private final ZstdPages compressor;
     private final long rowGroupBytes;
     private final Map<String, String> footer;
     private ColumnChunkPageWriteStore pages;
@@ -70,8 +75,7 @@ final class DocsParquetWriter implements Closeable {
                 .withWriterVersion(ParquetOutputFormat.getWriterVersion(conf))
                 .build();
         rowGroupBytes = ParquetOutputFormat.getLongBlockSize(conf);
-        codecs = new CodecFactory(conf, props.getPageSizeThreshold());
-        compressor = codecs.getCompressor(CompressionCodecName.ZSTD);
+        compressor = new ZstdPages(conf.getInt(ZSTD_LEVEL, DEFAULT_ZSTD_LEVEL));
         footer = Map.of("org.apache.spark.version", sparkVersion,
                 "org.apache.spark.sql.parquet.row.metadata", Schemas.DOCS.json());
         file = new ParquetFileWriter(HadoopOutputFile.fromPath(path, conf), SCHEMA, ParquetFileWriter.Mode.CREATE,
@@ -130,11 +134,32 @@ final class DocsParquetWriter implements Closeable {
 
     @Override
     public void close() throws IOException {
-        try {
-            flushRowGroup();
-            file.end(footer);
-        } finally {
-            codecs.release();
+        flushRowGroup();
+        file.end(footer);
+    }
+
+    /**
+     * Pages compressed by zstd-jni at the configured level. parquet-mr 1.13 caches its codec, and with it the first
+     * level any job in the JVM asked for, for the life of the JVM.
+     */
+    private static final class ZstdPages extends CodecFactory.BytesCompressor {
+        private final int level;
+
+        ZstdPages(int level) {
+            this.level = level;
         }
+
+        @Override
+        public BytesInput compress(BytesInput bytes) throws IOException {
+            return BytesInput.from(Zstd.compress(bytes.toByteArray(), level));
+        }
+
+        @Override
+        public CompressionCodecName getCodecName() {
+            return CompressionCodecName.ZSTD;
+        }
+
+        @Override
+        public void release() {}
     }
 }

@@ -87,15 +87,14 @@ final class SourceReader {
             return new MappingIterator<>(records, t -> {
                 long offset = t._1().get();
                 Text line = t._2();
-                String where = source + " at byte " + offset;
-                if (line.getLength() > maxBytes) return tooLarge(source, offset, where, line.getLength(), maxBytes);
+                if (line.getLength() > maxBytes) return tooLarge(source, offset, source + " at byte " + offset, line.getLength(), maxBytes);
                 String text;
                 try {
                     text = decode(line.getBytes(), line.getLength());
                 } catch (CharacterCodingException e) {
-                    return bad(source, offset, "invalid_utf8", where + ": invalid UTF-8", lossy(line.getBytes(), line.getLength()));
+                    return bad(source, offset, "invalid_utf8", source + " at byte " + offset + ": invalid UTF-8", lossy(line.getBytes(), line.getLength()));
                 }
-                return jsonl ? jsonRecord(json, source, offset, where, text, field) : good(source, offset, text);
+                return jsonl ? jsonRecord(json, source, offset, source + " at byte " + offset, text, field) : good(source, offset, text);
             });
         }, true);
     }
@@ -192,7 +191,10 @@ final class SourceReader {
         });
     }
 
+    /** Strict UTF-8: malformed input is an error, not a replacement character. */
     static String decode(byte[] bytes, int length) throws CharacterCodingException {
+        String lenient = new String(bytes, 0, length, StandardCharsets.UTF_8); // the JDK's fast path
+        if (lenient.indexOf('\uFFFD') < 0) return lenient; // nothing was replaced, so nothing was malformed
         return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes, 0, length)).toString();
     }
