@@ -109,7 +109,9 @@ public final class TokenizeJob {
         TokenizePartition tokenize = new TokenizePartition(tokenizerBroadcast, tokenizerSha, cfg.lenient(),
                 out.staging(), hadoop, spark.version());
         long t1 = System.nanoTime();
-        List<TokenizePartition.Fate> fates = raw.mapPartitions(tokenize).collect(); // one small record a partition
+        JavaRDD<Row> records = raw;
+        List<TokenizePartition.Fate> fates = Stragglers.awaitOnFailure(sc, "quokka tokenize",
+                () -> records.mapPartitions(tokenize).collect()); // one small record a partition
         out.fileSystem().delete(new Path(out.stagingPath(), TokenizePartition.TEMPORARY), true);
         LOG.info("tokenize: tokenized and wrote the documents in {} s", seconds(t1));
         ObjectNode counts = counts(fates, raw.getNumPartitions());

@@ -190,6 +190,29 @@ class TokenizeJobTest {
     }
 
     @Test
+    void aFailedJobLeavesNothingBehindWhileItsOtherTasksAreStillRunning() throws Exception {
+        // Many splits that fail at once: when the job fails, some tasks are still starting or writing, and one that
+        // outlived the job would recreate the output directory its clean-up had just removed.
+        Path corpus = Files.createDirectories(dir.resolve("mixed"));
+        List<String> book = SparkTest.fixtureLines("corpus/gutenberg-sample.txt.gz");
+        String text = String.join("\n", book) + "\n";
+        for (int f = 0; f < 8; f++) {
+            byte[] bytes = ((f == 0 ? "ok\nbad X\n" : "") + text).getBytes(StandardCharsets.UTF_8);
+            if (f == 0) bytes[7] = (byte) 0xC3; // the X: invalid UTF-8 on the second line
+            Files.write(corpus.resolve("part-" + f + ".txt"), bytes);
+        }
+        Path work = Files.createDirectories(dir.resolve("work"));
+        for (int attempt = 0; attempt < 4; attempt++) {
+            assertThrows(BadRecordException.class, () -> TokenizeJob.run(SparkTest.spark(),
+                    config(List.of(corpus.toString()), Format.LINES, work.resolve("docs").toString(), false)));
+            Thread.sleep(300); // a task that outlived the job would be writing now
+            try (Stream<Path> left = Files.list(work)) {
+                assertEquals(List.of(), left.toList(), "the failed job's output directory must be gone");
+            }
+        }
+    }
+
+    @Test
     void existingOutputNeedsOverwriteAndKilledRunsAreCleanedUp() throws Exception {
         Path in = dir.resolve("x.txt");
         Files.writeString(in, "one\ntwo\n");
