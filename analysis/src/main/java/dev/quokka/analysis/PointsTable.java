@@ -32,21 +32,42 @@ public final class PointsTable {
     private PointsTable() {}
 
     public static Result read(SparkSession spark, String path) {
+        return read(spark, path, Map.of());
+    }
+
+    /**
+     * @param names the table's column for a role (run, objective, n, u, d or loss) where it is not named for it, such
+     *              as {@code loss=eval_loss}; any case
+     */
+    public static Result read(SparkSession spark, String path, Map<String, String> names) {
         Dataset<Row> raw = path.endsWith(".csv") || path.endsWith(".csv.gz")
                 ? spark.read().option("header", "true").option("mode", "PERMISSIVE").csv(path)
                 : spark.read().parquet(path);
         Map<String, String> byLower = new LinkedHashMap<>();
         for (String c : raw.columns()) byLower.put(c.toLowerCase(Locale.ROOT), c);
-        List<String> missing = REQUIRED.stream().filter(c -> !byLower.containsKey(c)).toList();
+        Map<String, String> column = new LinkedHashMap<>(); // role -> the table's column
+        for (String role : List.of("run", "objective", "n", "u", "d", "loss")) {
+            if (byLower.containsKey(role)) column.put(role, byLower.get(role));
+        }
+        names.forEach((role, name) -> {
+            String r = role.toLowerCase(Locale.ROOT);
+            if (!List.of("run", "objective", "n", "u", "d", "loss").contains(r)) {
+                throw new IllegalArgumentException("no role '" + role + "' for a column (roles: run, objective, n, u, d, loss)");
+            }
+            String c = byLower.get(name.toLowerCase(Locale.ROOT));
+            if (c == null) throw new IllegalArgumentException(path + ": no column '" + name + "' for " + r + " (has " + Arrays.toString(raw.columns()) + ")");
+            column.put(r, c);
+        });
+        List<String> missing = REQUIRED.stream().filter(c -> !column.containsKey(c)).toList();
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException(path + ": no column " + String.join(", ", missing) + " (has " + Arrays.toString(raw.columns())
-                    + "; needs N, U, D and loss, optionally run and objective)");
+                    + "; needs N, U, D and loss, optionally run and objective, or --column ROLE=NAME)");
         }
         Column rowId = concat(lit("row-"), monotonically_increasing_id().cast("string")); // a point of its own
-        Column run = byLower.containsKey("run") ? coalesce(col(byLower.get("run")).cast("string"), rowId) : rowId;
-        Column objective = byLower.containsKey("objective") ? coalesce(col(byLower.get("objective")).cast("string"), lit("")) : lit("");
-        return check(raw.select(run.as("run"), objective.as("objective"), col(byLower.get("n")).as("n"), col(byLower.get("u")).as("u"),
-                col(byLower.get("d")).as("d"), col(byLower.get("loss")).as("loss")));
+        Column run = column.containsKey("run") ? coalesce(col(column.get("run")).cast("string"), rowId) : rowId;
+        Column objective = column.containsKey("objective") ? coalesce(col(column.get("objective")).cast("string"), lit("")) : lit("");
+        return check(raw.select(run.as("run"), objective.as("objective"), col(column.get("n")).as("n"), col(column.get("u")).as("u"),
+                col(column.get("d")).as("d"), col(column.get("loss")).as("loss")));
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.quokka.jobs;
 
 import dev.quokka.analysis.PointsTable;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,6 +16,8 @@ import picocli.CommandLine.Option;
                 + "fit.md, and report.html with its PNG plots; `quokka plan --fit <output>` plans with the result."})
 final class FitCommand implements Callable<Integer> {
     @Option(names = "--points", required = true, description = "The table of points") String points;
+    @Option(names = "--column", description = "The table's column for a role where it is not named for it: "
+            + "ROLE=NAME, roles run, objective, n, u, d, loss (e.g. --column loss=eval_loss --column n=params)") Map<String, String> columns = new LinkedHashMap<>();
     @Option(names = "--n-convention", defaultValue = "as given", description = "How the table counts N, recorded in fit.json (default: ${DEFAULT-VALUE})") String nConvention;
     @Option(names = "--output", required = true, description = "The fit's directory") String output;
     @Mixin FitOptions fit;
@@ -21,8 +25,9 @@ final class FitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         fit.validate();
-        PointsTable.Result table = PointsTable.read(SparkSessions.get("quokka fit"), points);
-        fit.fitAndWrite(table, points, nConvention, FitOptions.checksums(points), output, out -> { });
+        PointsTable.Result table = PointsTable.read(SparkSessions.get("quokka fit"), points, columns);
+        String source = columns.isEmpty() ? points : points + " (columns " + columns + ")";
+        fit.fitAndWrite(table, source, nConvention, FitOptions.checksums(points), output, out -> { });
         return 0;
     }
 }

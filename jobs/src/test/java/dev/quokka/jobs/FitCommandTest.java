@@ -50,5 +50,22 @@ class FitCommandTest {
         CliTest.Result plan = CliTest.run("plan", "--fit", out.toString(), "--budgets", "1e21", "--output", dir.resolve("plan").toString());
         assertEquals(0, plan.code(), plan.err());
         assertTrue(Files.readString(dir.resolve("plan/compute.csv")).startsWith("FLOPs,N_opt,D_opt,epochs,loss\n1.00e+21,"));
+
+        // A published table names its columns its own way: --column maps them to roles.
+        List<String> renamed = new ArrayList<>(lines);
+        renamed.set(0, "run,objective,params,U,D,eval_loss");
+        Files.write(dir.resolve("renamed.csv"), renamed);
+        CliTest.Result unmapped = CliTest.run("fit", "--points", dir.resolve("renamed.csv").toString(), "--law", "chinchilla",
+                "--bootstrap", "0", "--output", dir.resolve("fit2").toString());
+        assertTrue(unmapped.code() != 0 && unmapped.err().contains("no column n, loss"), unmapped.err());
+        CliTest.Result wrong = CliTest.run("fit", "--points", dir.resolve("renamed.csv").toString(), "--column", "loss=val_loss",
+                "--law", "chinchilla", "--bootstrap", "0", "--output", dir.resolve("fit2").toString());
+        assertTrue(wrong.code() != 0 && wrong.err().contains("no column 'val_loss' for loss"), wrong.err());
+        CliTest.Result mapped = CliTest.run("fit", "--points", dir.resolve("renamed.csv").toString(), "--column", "n=params",
+                "--column", "loss=EVAL_LOSS", "--law", "chinchilla", "--bootstrap", "0", "--output", dir.resolve("fit2").toString());
+        assertEquals(0, mapped.code(), mapped.err());
+        JsonNode fit2 = new ObjectMapper().readTree(dir.resolve("fit2/fit.json").toFile());
+        assertEquals(56, fit2.get("points").asInt());
+        assertEquals(fit.get("law").get("constants").get("alpha").asDouble(), fit2.get("law").get("constants").get("alpha").asDouble(), 1e-9);
     }
 }
