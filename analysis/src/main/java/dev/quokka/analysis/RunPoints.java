@@ -22,6 +22,12 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.exp;
+import static org.apache.spark.sql.functions.first;
+import static org.apache.spark.sql.functions.greatest;
+import static org.apache.spark.sql.functions.isnan;
+import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max_by;
@@ -35,11 +41,13 @@ import static org.apache.spark.sql.functions.struct;
  *   <li>{@code FINAL}: each run's last evaluation;</li>
  *   <li>{@code EPOCHS}: Quokka's points, the evaluation at every epoch boundary of every run that is not an anneal
  *       branch, optionally cut at the overfitting peak when a second descent follows it;</li>
- *   <li>{@code ANNEAL}: the last evaluation of each anneal branch.</li>
+ *   <li>{@code ANNEAL}: the last evaluation of each anneal branch;</li>
+ *   <li>{@code TRAIN}: for compute-constrained fits, each run's training loss at its last step, smoothed by a
+ *       one-sided Gaussian over the steps before it ({@link #trainingLoss}).</li>
  * </ul>
  */
 public final class RunPoints {
-    public enum Mode { FINAL, EPOCHS, ANNEAL }
+    public enum Mode { FINAL, EPOCHS, ANNEAL, TRAIN }
 
     /** Where N comes from in run.json's model block. */
     public enum NConvention {
@@ -55,6 +63,11 @@ public final class RunPoints {
     static final StructType EVAL = new StructType().add("step", DataTypes.LongType).add("tokens", DataTypes.LongType)
             .add("epoch", DataTypes.DoubleType).add("lr", DataTypes.DoubleType).add("val_loss", DataTypes.DoubleType)
             .add("boundary", DataTypes.BooleanType);
+    static final StructType TRAIN = new StructType().add("step", DataTypes.LongType).add("tokens", DataTypes.LongType)
+            .add("epoch", DataTypes.DoubleType).add("lr", DataTypes.DoubleType).add("train_loss", DataTypes.DoubleType)
+            .add("grad_norm", DataTypes.DoubleType).add("tokens_per_s", DataTypes.DoubleType);
+    /** The default width of the training-loss smoothing, as a fraction of a run's steps. */
+    public static final double DEFAULT_SMOOTHING = 0.02;
     static final StructType POINT = new StructType().add("run", DataTypes.StringType).add("step", DataTypes.LongType)
             .add("tokens", DataTypes.LongType).add("val_loss", DataTypes.DoubleType);
 
@@ -80,8 +93,15 @@ public final class RunPoints {
         return new ArrayList<>(runs);
     }
 
-    /** Columns run, objective, n, u, d, loss, one row per point. */
+    /** Columns run, objective, n, u, d, loss, one row per point; TRAIN smooths over the default width. */
     public static Dataset<Row> points(SparkSession spark, List<String> runs, Mode mode, NConvention n, boolean truncateSecondDescent) {
+        return points(spark, runs, mode, n, truncateSecondDescent, DEFAULT_SMOOTHING);
+    }
+
+    /** @param smoothing TRAIN: the Gaussian's standard deviation as a fraction of the run's last step (at least one step) */
+    public static Dataset<Row> points(SparkSession spark, List<String> runs, Mode mode, NConvention n, boolean truncateSecondDescent,
+                                      double smoothing) {
+        if (!(smoothing > 0)) throw new IllegalArgumentException("the smoothing width must be positive, not " + smoothing);
         Dataset<Row> manifests = spark.read().option("multiLine", "true")
                 .json(runs.stream().map(r -> r + "/run.json").toArray(String[]::new))
                 .withColumn("run", regexp_replace(input_file_name(), "/run\\.json$", ""));
@@ -90,25 +110,52 @@ public final class RunPoints {
         manifests = manifests.select(col("run"), col("config.objective").as("objective"), col("model." + n.field).as("n"),
                 col("study.unique_tokens").as("u"), isAnneal.as("anneal"));
 
-        Dataset<Row> evals = spark.read().option("header", "true").schema(EVAL)
-                .csv(runs.stream().map(r -> r + "/metrics/eval.csv").toArray(String[]::new))
-                .withColumn("run", regexp_replace(input_file_name(), "/metrics/eval\\.csv$", ""))
-                .where(col("tokens").gt(0));
         Dataset<Row> chosen = switch (mode) {
-            case FINAL, ANNEAL -> evals.groupBy("run").agg(max_by(struct(col("step"), col("tokens"), col("val_loss")), col("step")).as("last"))
+            case FINAL, ANNEAL -> evaluations(spark, runs).groupBy("run").agg(max_by(struct(col("step"), col("tokens"), col("val_loss")), col("step")).as("last"))
                     .select(col("run"), col("last.step").as("step"), col("last.tokens").as("tokens"), col("last.val_loss").as("val_loss"));
+            case TRAIN -> trainingLoss(spark, runs, smoothing);
             case EPOCHS -> {
-                Dataset<Row> boundaries = evals.where(col("boundary")).select("run", "step", "tokens", "val_loss");
+                Dataset<Row> boundaries = evaluations(spark, runs).where(col("boundary")).select("run", "step", "tokens", "val_loss");
                 yield truncateSecondDescent ? truncate(boundaries) : boundaries;
             }
         };
         Dataset<Row> joined = chosen.join(manifests, "run");
         joined = switch (mode) {
-            case FINAL -> joined;
+            case FINAL, TRAIN -> joined;
             case EPOCHS -> joined.where(col("anneal").equalTo(false));
             case ANNEAL -> joined.where(col("anneal"));
         };
         return joined.select(col("run"), col("objective"), col("n"), col("u"), col("tokens").as("d"), col("val_loss").as("loss"));
+    }
+
+    /** Every evaluation after the start (step 0 is the untrained model) of every run, with its run. */
+    static Dataset<Row> evaluations(SparkSession spark, List<String> runs) {
+        return spark.read().option("header", "true").schema(EVAL)
+                .csv(runs.stream().map(r -> r + "/metrics/eval.csv").toArray(String[]::new))
+                .withColumn("run", regexp_replace(input_file_name(), "/metrics/eval\\.csv$", ""))
+                .where(col("tokens").gt(0));
+    }
+
+    /**
+     * Each run's training loss at its last step, as a Gaussian-weighted mean of the losses of the steps before it:
+     * weights exp(-((last - step) / sigma)^2 / 2) with sigma = max(1, smoothing * last), over the last 4 sigma.
+     * One-sided, since no steps follow the last; on a falling curve it reads a little high. Columns run, step,
+     * tokens (at the last step) and val_loss (the smoothed loss, named as the evaluation modes name theirs).
+     */
+    static Dataset<Row> trainingLoss(SparkSession spark, List<String> runs, double smoothing) {
+        Dataset<Row> train = spark.read().option("header", "true").schema(TRAIN)
+                .csv(runs.stream().map(r -> r + "/metrics/train.csv").toArray(String[]::new))
+                .withColumn("run", regexp_replace(input_file_name(), "/metrics/train\\.csv$", ""))
+                .where(col("train_loss").isNotNull().and(not(isnan(col("train_loss")))));
+        Dataset<Row> last = train.groupBy("run").agg(max_by(struct(col("step"), col("tokens")), col("step")).as("last"))
+                .select(col("run"), col("last.step").as("last_step"), col("last.tokens").as("last_tokens"));
+        Column sigma = greatest(lit(1.0), col("last_step").multiply(smoothing));
+        Column distance = col("last_step").minus(col("step")).divide(sigma);
+        Column weight = exp(distance.multiply(distance).multiply(-0.5));
+        return train.join(last, "run").where(distance.leq(4))
+                .groupBy("run")
+                .agg(first(col("last_step")).as("step"), first(col("last_tokens")).as("tokens"),
+                        sum(weight.multiply(col("train_loss"))).divide(sum(weight)).as("val_loss"));
     }
 
     /**

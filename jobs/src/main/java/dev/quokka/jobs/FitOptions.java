@@ -98,6 +98,7 @@ final class FitOptions {
         json.put("level", level);
         json.putObject("bootstrap").put("resamples", resamples).put("seed", seed).put("unit", "run");
         json.putObject("objective").put("name", "sum of Huber(log L_pred - log L_obs)").put("delta", 1e-3).put("value", value);
+        json.put("source", source);
         json.put("points", data.size()).put("runs", data.runs()).put("n_convention", nConvention);
         if (objective != null) json.put("objective_filter", objective);
         ObjectNode excluded = json.putObject("excluded");

@@ -10,6 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import dev.quokka.analysis.Chinchilla;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,6 +69,51 @@ class AnalyzeCommandTest {
                 "--truncate", "--law", "chinchilla", "--bootstrap", "0", "--output", out.toString());
         assertEquals(0, r.code(), r.err());
         assertEquals(12, new ObjectMapper().readTree(out.resolve("fit.json").toFile()).get("points").asInt(), "up to the peak of 4.6 at epoch 12");
+    }
+
+    @Test
+    void trainingLossPointsAreGaussianSmoothedAtEachRunsLastStep() throws Exception {
+        Random rng = new Random(11);
+        Map<String, Double> expected = new java.util.TreeMap<>();
+        int k = 0;
+        for (double n = 1e7; n <= 1e9; n *= 3) {
+            for (double tpp : new double[] {5, 20, 80}) {
+                double d = n * tpp, truth = Chinchilla.EPOCH_AI.loss(n, d, d);
+                int steps = 200 + 150 * k;
+                Path run = dir.resolve("compute/run" + k++);
+                Files.createDirectories(run.resolve("metrics"));
+                Files.writeString(run.resolve("run.json"), "{\"config\": {\"objective\": \"ar\"}, \"model\": {\"papers_n\": " + n
+                        + "}, \"study\": {\"unique_tokens\": " + (long) d + "}}");
+                List<String> rows = new ArrayList<>(List.of("step,tokens,epoch,lr,train_loss,grad_norm,tokens_per_s"));
+                double sigma = Math.max(1, 0.05 * steps), weighted = 0, weights = 0;
+                for (int s = 1; s <= steps; s++) {
+                    double loss = truth + 1.0 * (steps - s) / steps + 0.3 * rng.nextGaussian(); // falling, and noisy
+                    rows.add(s + "," + (long) (d * s / steps) + "," + (double) s / steps + ",1e-3," + loss + ",1.0,1000");
+                    double z = (steps - s) / sigma;
+                    if (z <= 4) {
+                        weighted += Math.exp(-0.5 * z * z) * loss;
+                        weights += Math.exp(-0.5 * z * z);
+                    }
+                }
+                rows.add(steps + 1 + "," + (long) d + ",1.0,1e-3,NaN,1.0,1000"); // a diverged step is not a loss
+                Files.write(run.resolve("metrics/train.csv"), rows);
+                expected.put(run.toUri().getPath().replaceAll("/$", ""), weighted / weights);
+            }
+        }
+        Path out = dir.resolve("compute-fit");
+        CliTest.Result r = CliTest.run("analyze", "--master", "local[2]", "--runs", dir.resolve("compute").toString(), "--mode", "train",
+                "--smooth", "0.05", "--law", "chinchilla", "--bootstrap", "0", "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        List<Row> points = SparkSession.builder().getOrCreate().read().parquet(out.resolve("points").toString()).collectAsList();
+        assertEquals(expected.size(), points.size());
+        for (Row p : points) {
+            String run = new org.apache.hadoop.fs.Path(p.getString(p.fieldIndex("run"))).toUri().getPath();
+            assertEquals(expected.get(run), p.getDouble(p.fieldIndex("loss")), 1e-9, run);
+            // Near the truth although one step's loss has noise of sd 0.3: the smoothing is what makes the point usable.
+            double n = ((Number) p.get(p.fieldIndex("n"))).doubleValue(), d = ((Number) p.get(p.fieldIndex("d"))).doubleValue();
+            assertEquals(Chinchilla.EPOCH_AI.loss(n, d, d), p.getDouble(p.fieldIndex("loss")), 0.25, run);
+        }
+        assertTrue(new ObjectMapper().readTree(out.resolve("fit.json").toFile()).get("source").asText().contains("train points"));
     }
 
     /** A run directory as the trainer writes it: run.json, and metrics/eval.csv with a step-0 row and mid-epoch rows. */
