@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.quokka.analysis.PointsTable;
 import dev.quokka.analysis.RunPoints;
+import dev.quokka.analysis.TensorBoardPoints;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -23,6 +26,10 @@ import picocli.CommandLine.Option;
                 + "that is not an anneal branch; --truncate cuts a run at its overfitting peak when a second descent follows), "
                 + "anneal (the last evaluation of each anneal branch), or train (for compute-constrained fits: each run's "
                 + "training loss at its last step, smoothed by a one-sided Gaussian over the steps before it, --smooth wide).",
+                "--format tensorboard reads TensorBoard event files instead (such as the logs Quokka released), with a mapping: "
+                + "--tb-loss-tag names the loss, --tb-tokens-tag or --tb-tokens-per-step gives D, and --tb-run-name reads N and U "
+                + "(and optionally the objective) from each run directory's name. Modes: final, epochs (the loss logged nearest "
+                + "each whole epoch) or all.",
                 "Writes <output>/points (Parquet: run, objective, n, u, d, loss), fit.json, fit.md, and report.html with its PNG plots."})
 final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--runs", required = true, split = ",", description = "Run directories or parents of them, paths or globs") List<String> runs;
@@ -31,25 +38,54 @@ final class AnalyzeCommand implements Callable<Integer> {
             description = "train: the Gaussian's standard deviation as a fraction of a run's steps, at least one step (default: ${DEFAULT-VALUE})") double smooth;
     @Option(names = "--n", defaultValue = "papers", description = "N as papers (4Ld^2 + 3Ldh_f + 6Ld + Vd), non_embedding or total (default: ${DEFAULT-VALUE})") String n;
     @Option(names = "--truncate", description = "epochs: drop a run's points after its overfitting peak when a second descent follows (changes under 1%% are noise)") boolean truncate;
+    @Option(names = "--format", defaultValue = "runs", description = "runs (quokka's run directories) or tensorboard (event files) (default: ${DEFAULT-VALUE})") String format;
+    @Option(names = "--tb-loss-tag", defaultValue = "val/loss", description = "tensorboard: the scalar that is the loss (default: ${DEFAULT-VALUE})") String lossTag;
+    @Option(names = "--tb-tokens-tag", description = "tensorboard: the scalar counting tokens seen") String tokensTag;
+    @Option(names = "--tb-tokens-per-step", defaultValue = "0", description = "tensorboard: tokens a step stands for, when no tag counts them") double tokensPerStep;
+    @Option(names = "--tb-run-name", description = "tensorboard: a regex matched against each run directory's whole name, with named groups n and u "
+            + "(and optionally objective); values such as 3e8, 110M, 1.5B or 2k, e.g. '.*N(?<n>[0-9.]+[MB])_U(?<u>[0-9.]+[MB]).*'") String runName;
+    @Option(names = "--tb-objective", defaultValue = "", description = "tensorboard: the objective of runs whose name does not say") String tbObjective;
     @Option(names = "--output", required = true, description = "The analysis directory") String output;
     @Mixin FitOptions fit;
 
     @Override
     public Integer call() throws Exception {
         fit.validate();
-        RunPoints.Mode m = RunPoints.Mode.valueOf(mode.toUpperCase());
         RunPoints.NConvention convention = RunPoints.NConvention.valueOf(n.toUpperCase());
-        List<String> dirs = RunPoints.find(runs, new Configuration());
-        SparkSession spark = SparkSessions.get("quokka analyze");
-        Dataset<Row> points = RunPoints.points(spark, dirs, m, convention, truncate, smooth).cache();
-        PointsTable.Result table = PointsTable.check(points);
+        SparkSession spark;
+        Dataset<Row> points;
         ArrayNode inputs = JsonNodeFactory.instance.arrayNode();
-        String metrics = m == RunPoints.Mode.TRAIN ? "/metrics/train.csv" : "/metrics/eval.csv";
-        for (String d : dirs) inputs.addAll(FitOptions.checksums(d + "/run.json")).addAll(FitOptions.checksums(d + metrics));
-        String source = dirs.size() + " runs under " + String.join(", ", runs) + " (" + m.name().toLowerCase() + " points"
-                + (m == RunPoints.Mode.TRAIN ? ", smoothed over " + smooth + " of each run's steps)" : ")");
-        fit.fitAndWrite(table, source, convention.name().toLowerCase(), inputs, output,
-                out -> points.orderBy("run", "d").coalesce(1).write().parquet(new Path(out.stagingPath(), "points").toString()));
+        String source, nConvention;
+        switch (format) {
+            case "runs" -> {
+                RunPoints.Mode m = RunPoints.Mode.valueOf(mode.toUpperCase());
+                List<String> dirs = RunPoints.find(runs, new Configuration());
+                spark = SparkSessions.get("quokka analyze");
+                points = RunPoints.points(spark, dirs, m, convention, truncate, smooth).cache();
+                String metrics = m == RunPoints.Mode.TRAIN ? "/metrics/train.csv" : "/metrics/eval.csv";
+                for (String d : dirs) inputs.addAll(FitOptions.checksums(d + "/run.json")).addAll(FitOptions.checksums(d + metrics));
+                source = dirs.size() + " runs under " + String.join(", ", runs) + " (" + m.name().toLowerCase() + " points"
+                        + (m == RunPoints.Mode.TRAIN ? ", smoothed over " + smooth + " of each run's steps)" : ")");
+                nConvention = convention.name().toLowerCase();
+            }
+            case "tensorboard" -> {
+                if (runName == null) throw new IllegalArgumentException("--format tensorboard needs --tb-run-name, to read N and U from each run's name");
+                TensorBoardPoints.Mode m = TensorBoardPoints.Mode.valueOf(mode.toUpperCase());
+                TensorBoardPoints.Mapping mapping = new TensorBoardPoints.Mapping(lossTag, tokensTag, tokensPerStep, Pattern.compile(runName), tbObjective);
+                Map<String, List<String>> files = TensorBoardPoints.find(runs, new Configuration());
+                spark = SparkSessions.get("quokka analyze");
+                points = TensorBoardPoints.points(spark, files, mapping, m);
+                for (List<String> fs : files.values()) for (String f : fs) inputs.addAll(FitOptions.checksums(f));
+                source = files.size() + " TensorBoard runs under " + String.join(", ", runs) + " (" + m.name().toLowerCase() + " points of "
+                        + lossTag + ", D from " + (tokensTag != null ? tokensTag : tokensPerStep + " tokens a step") + ", names as " + runName + ")";
+                nConvention = "as named";
+            }
+            default -> throw new IllegalArgumentException("--format is runs or tensorboard, not " + format);
+        }
+        PointsTable.Result table = PointsTable.check(points);
+        Dataset<Row> written = points;
+        fit.fitAndWrite(table, source, nConvention, inputs, output,
+                out -> written.orderBy("run", "d").coalesce(1).write().parquet(new Path(out.stagingPath(), "points").toString()));
         points.unpersist();
         return 0;
     }

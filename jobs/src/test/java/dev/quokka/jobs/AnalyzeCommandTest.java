@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import dev.quokka.analysis.Chinchilla;
+import dev.quokka.analysis.Quantities;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import java.util.Random;
@@ -114,6 +115,42 @@ class AnalyzeCommandTest {
             assertEquals(Chinchilla.EPOCH_AI.loss(n, d, d), p.getDouble(p.fieldIndex("loss")), 0.25, run);
         }
         assertTrue(new ObjectMapper().readTree(out.resolve("fit.json").toFile()).get("source").asText().contains("train points"));
+    }
+
+    @Test
+    void tensorBoardLogsAreReadWithANameMapping() throws Exception {
+        Random rng = new Random(5);
+        int runs = 0;
+        long tokensPerStep = 100_000;
+        for (double n = 1e7; n <= 2e9; n *= 2.5) {
+            for (double u = 1e7; u <= 1e10; u *= 4) {
+                // As released logs are laid out: a directory a run, named for its shape, and TensorBoard scalars only.
+                Path run = Files.createDirectories(dir.resolve("tb/dlm_N" + Quantities.format(n) + "_U" + (long) u));
+                long perEpoch = (long) u / tokensPerStep;
+                try (var events = new dev.quokka.training.TensorBoardEvents(Files.newOutputStream(run.resolve("events.out.tfevents.1.host")), 0)) {
+                    events.scalars(0, 1, Map.of("val/loss", 11.0));
+                    for (int e = 1; e <= 40; e++) {
+                        double loss = TRUTH.loss(Quantities.parse(Quantities.format(n)), u, u * e) * Math.exp(0.01 * rng.nextGaussian());
+                        events.scalars(e * perEpoch - perEpoch / 2, e, Map.of("val/loss", loss + 0.1, "train/loss", loss));
+                        events.scalars(e * perEpoch, e + 0.5, Map.of("val/loss", loss));
+                    }
+                }
+                runs++;
+            }
+        }
+        Path out = dir.resolve("tb-fit");
+        CliTest.Result r = CliTest.run("analyze", "--master", "local[2]", "--runs", dir.resolve("tb").toString(), "--format", "tensorboard",
+                "--tb-run-name", "(?<objective>[a-z]+)_N(?<n>[^_]+)_U(?<u>[^_]+)", "--tb-tokens-per-step", "" + tokensPerStep,
+                "--mode", "epochs", "--law", "quokka", "--bootstrap", "0", "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode fit = new ObjectMapper().readTree(out.resolve("fit.json").toFile());
+        assertEquals(runs * 40, fit.get("points").asInt(), "the loss nearest every whole epoch, not the mid-epoch ones or step 0");
+        assertEquals(TRUTH.gamma(), fit.get("law").get("constants").get("gamma").asDouble(), 0.05 * TRUTH.gamma());
+        assertEquals(runs, fit.get("inputs").size(), "every event file is checksummed");
+
+        CliTest.Result unnamed = CliTest.run("analyze", "--runs", dir.resolve("tb").toString(), "--format", "tensorboard",
+                "--tb-run-name", "N(?<n>[^_]+)_U(?<u>[^_]+)", "--tb-tokens-per-step", "1000", "--output", dir.resolve("x").toString());
+        assertTrue(unnamed.code() != 0 && unnamed.err().contains("does not match"), unnamed.err());
     }
 
     /** A run directory as the trainer writes it: run.json, and metrics/eval.csv with a step-0 row and mid-epoch rows. */
