@@ -8,7 +8,7 @@ import java.util.Map;
  * Fit points as columns of logarithms, computed once: the objective evaluates every point thousands of times.
  * {@code logR} is log(e - 1), or negative infinity for points within the first epoch.
  */
-public final class FitData {
+public final class FitData implements java.io.Serializable {
     final int size;
     final double[] logN, logU, logD, logE, logR, logLoss;
     /** The index of each point's run, 0 .. runs - 1, in order of first appearance. */

@@ -13,7 +13,7 @@ import java.util.stream.IntStream;
  */
 public final class Fitter {
     /** The best theta, its objective value, and the law it describes. */
-    public record Fit(Form form, double[] theta, double objective, Law law) {}
+    public record Fit(Form form, double[] theta, double objective, Law law) implements java.io.Serializable {}
 
     private Fitter() {}
 

@@ -6,7 +6,7 @@ import java.util.List;
  * A law's functional form as the optimiser sees it: a parameter vector theta (positive constants as logarithms, so
  * that every theta is valid), the log of the predicted loss with its gradient, and a grid of starting points.
  */
-public interface Form {
+public interface Form extends java.io.Serializable {
     String name();
 
     /** The names of theta's components. */

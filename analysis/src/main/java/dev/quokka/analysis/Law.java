@@ -6,7 +6,7 @@ import java.util.Map;
  * A scaling law with its constants: the validation loss (nats per token) it predicts for a model of N parameters
  * trained on D tokens drawn from U unique ones (e = D / U epochs). Laws that ignore repetition ignore U.
  */
-public sealed interface Law permits Chinchilla, Muennighoff, Quokka {
+public sealed interface Law extends java.io.Serializable permits Chinchilla, Muennighoff, Quokka {
 
     double loss(double n, double u, double d);
 

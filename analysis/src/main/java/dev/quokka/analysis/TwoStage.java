@@ -10,7 +10,7 @@ import java.util.List;
  */
 public final class TwoStage {
     /** Both stages' fits; {@code onePass} is null when stage 1 was given. */
-    public record Fit(Fitter.Fit onePass, Fitter.Fit repetition) {
+    public record Fit(Fitter.Fit onePass, Fitter.Fit repetition) implements java.io.Serializable {
         public Muennighoff law() {
             return (Muennighoff) repetition.law();
         }

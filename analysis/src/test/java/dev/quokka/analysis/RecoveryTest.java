@@ -85,7 +85,7 @@ class RecoveryTest {
         FitData data = new FitData(points);
         TwoStage.Fit fit = TwoStage.fit(data, null);
         System.out.printf("muennighoff: %s%n", fit.law());
-        Map<String, Bootstrap.Interval> ci = Bootstrap.intervals(fit.law(), data, 200, 5, 1 - 0.05 / 7, w -> TwoStage.refit(fit, data, w));
+        Map<String, Bootstrap.Interval> ci = Bootstrap.intervals(fit.law(), data, 200, 5, 1 - 0.05 / 7, (d, w) -> TwoStage.refit(fit, d, w), null);
         truth.constants().forEach((name, value) -> assertTrue(ci.get(name).contains(value), name + " = " + value + " outside " + ci.get(name)));
         assertEquals(truth.rD(), fit.law().rD(), 0.15 * truth.rD());
         assertEquals(truth.rN(), fit.law().rN(), 0.15 * truth.rN());

@@ -23,6 +23,7 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -46,15 +47,29 @@ final class FitOptions {
     @Option(names = "--bootstrap", defaultValue = "200", description = "Resamples of the runs for the intervals; 0 for none (default: ${DEFAULT-VALUE})") int resamples;
     @Option(names = "--level", defaultValue = "0.95", description = "Interval coverage (default: ${DEFAULT-VALUE})") double level;
     @Option(names = "--seed", defaultValue = "1", description = "Bootstrap seed (default: ${DEFAULT-VALUE})") long seed;
+    @Option(names = "--bootstrap-on", defaultValue = "auto", description = "Where the resamples run: driver (its threads), spark "
+            + "(as tasks), or auto: Spark when the cluster has more cores than the driver (default: ${DEFAULT-VALUE}). "
+            + "The intervals are the same either way.") String bootstrapOn;
     /** Checks the options before any data is read. */
     void validate() {
         if (!List.of("chinchilla", "quokka", "muennighoff").contains(law)) {
             throw new IllegalArgumentException("--law must be chinchilla, muennighoff or quokka, not " + law);
         }
         if (!(level > 0 && level < 1)) throw new IllegalArgumentException("--level must be in (0, 1)");
+        if (!List.of("auto", "driver", "spark").contains(bootstrapOn)) {
+            throw new IllegalArgumentException("--bootstrap-on must be auto, driver or spark, not " + bootstrapOn);
+        }
         if (stage1 != null && (!law.equals("muennighoff") || !(Law.published(stage1) instanceof Chinchilla))) {
             throw new IllegalArgumentException("--stage1 takes a published Chinchilla-form law, for --law muennighoff");
         }
+    }
+
+    /** The Spark context to run the resamples on, or null for the driver's threads. */
+    private JavaSparkContext bootstrapSpark() {
+        if (bootstrapOn.equals("driver")) return null;
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(SparkSessions.get("quokka fit").sparkContext());
+        boolean larger = sc.defaultParallelism() > Runtime.getRuntime().availableProcessors();
+        return bootstrapOn.equals("spark") || larger ? sc : null;
     }
 
     /**
@@ -78,12 +93,12 @@ final class FitOptions {
             TwoStage.Fit fit = TwoStage.fit(data, given);
             fitted = fit.law();
             value = fit.repetition().objective();
-            if (resamples > 0) ci = Bootstrap.intervals(fitted, data, resamples, seed, level, w -> TwoStage.refit(fit, data, w));
+            if (resamples > 0) ci = Bootstrap.intervals(fitted, data, resamples, seed, level, (d, w) -> TwoStage.refit(fit, d, w), bootstrapSpark());
         } else {
             Fitter.Fit fit = Fitter.fit(law.equals("quokka") ? new QuokkaForm() : new ChinchillaForm(), data);
             fitted = fit.law();
             value = fit.objective();
-            if (resamples > 0) ci = Bootstrap.intervals(fit, data, resamples, seed, level);
+            if (resamples > 0) ci = Bootstrap.intervals(fit.law(), data, resamples, seed, level, Bootstrap.refit(fit), bootstrapSpark());
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
 
@@ -96,7 +111,7 @@ final class FitOptions {
         ObjectNode intervals = json.putObject("intervals");
         ci.forEach((k, v) -> intervals.putArray(k).add(v.low()).add(v.high()));
         json.put("level", level);
-        json.putObject("bootstrap").put("resamples", resamples).put("seed", seed).put("unit", "run");
+        json.putObject("bootstrap").put("resamples", resamples).put("seed", seed).put("unit", "run").put("on", bootstrapOn);
         json.putObject("objective").put("name", "sum of Huber(log L_pred - log L_obs)").put("delta", 1e-3).put("value", value);
         json.put("source", source);
         json.put("points", data.size()).put("runs", data.runs()).put("n_convention", nConvention);

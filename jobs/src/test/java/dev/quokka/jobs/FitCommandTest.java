@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quokka.analysis.Chinchilla;
+import dev.quokka.analysis.FitPoint;
+import dev.quokka.analysis.Law;
 import dev.quokka.analysis.Synthetic;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,5 +69,26 @@ class FitCommandTest {
         JsonNode fit2 = new ObjectMapper().readTree(dir.resolve("fit2/fit.json").toFile());
         assertEquals(56, fit2.get("points").asInt());
         assertEquals(fit.get("law").get("constants").get("alpha").asDouble(), fit2.get("law").get("constants").get("alpha").asDouble(), 1e-9);
+    }
+
+    @Test
+    void theBootstrapGivesTheSameIntervalsAsSparkTasksAsInTheDriver() throws Exception {
+        List<String> lines = new ArrayList<>(List.of("run,objective,N,U,D,loss"));
+        for (FitPoint p : Synthetic.points(Law.published("quokka-dlm"), Synthetic.logSpace(2e7, 2e9, 4), Synthetic.logSpace(1e8, 1e10, 3),
+                new double[] {1, 2, 4, 8, 16, 32, 64}, 0.01, 9)) {
+            lines.add(p.run() + ",dlm," + p.n() + "," + p.u() + "," + p.d() + "," + p.loss());
+        }
+        Files.write(dir.resolve("quokka.csv"), lines);
+        JsonNode[] intervals = new JsonNode[2];
+        String[] where = {"driver", "spark"};
+        for (int k = 0; k < 2; k++) {
+            Path out = dir.resolve("boot-" + where[k]);
+            CliTest.Result r = CliTest.run("fit", "--master", "local[2]", "--points", dir.resolve("quokka.csv").toString(), "--law", "quokka",
+                    "--bootstrap", "12", "--bootstrap-on", where[k], "--output", out.toString());
+            assertEquals(0, r.code(), r.err());
+            intervals[k] = new ObjectMapper().readTree(out.resolve("fit.json").toFile()).get("intervals");
+        }
+        assertEquals(10, intervals[0].size());
+        assertEquals(intervals[0], intervals[1]);
     }
 }
