@@ -13,6 +13,8 @@ import org.apache.spark.sql.SparkSession;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.isnan;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.monotonically_increasing_id;
@@ -32,14 +34,15 @@ public final class PointsTable {
     private PointsTable() {}
 
     public static Result read(SparkSession spark, String path) {
-        return read(spark, path, Map.of());
+        return read(spark, path, Map.of(), null);
     }
 
     /**
      * @param names the table's column for a role (run, objective, n, u, d or loss) where it is not named for it, such
      *              as {@code loss=eval_loss}; any case
+     * @param where a Spark SQL condition over run, objective, n, u, d and loss that points must meet, or null
      */
-    public static Result read(SparkSession spark, String path, Map<String, String> names) {
+    public static Result read(SparkSession spark, String path, Map<String, String> names, String where) {
         Dataset<Row> raw = path.endsWith(".csv") || path.endsWith(".csv.gz")
                 ? spark.read().option("header", "true").option("mode", "PERMISSIVE").csv(path)
                 : spark.read().parquet(path);
@@ -67,14 +70,15 @@ public final class PointsTable {
         Column run = column.containsKey("run") ? coalesce(col(column.get("run")).cast("string"), rowId) : rowId;
         Column objective = column.containsKey("objective") ? coalesce(col(column.get("objective")).cast("string"), lit("")) : lit("");
         return check(raw.select(run.as("run"), objective.as("objective"), col(column.get("n")).as("n"), col(column.get("u")).as("u"),
-                col(column.get("d")).as("d"), col(column.get("loss")).as("loss")));
+                col(column.get("d")).as("d"), col(column.get("loss")).as("loss")), where);
     }
 
     /**
      * Points from a dataset with columns run, objective, n, u, d and loss: rows failing a check are counted by reason,
-     * and only the valid points are collected.
+     * and only the valid points are collected. Valid points that do not meet {@code where} (a Spark SQL condition
+     * over those columns; null for none) are counted as excluded by it.
      */
-    public static Result check(Dataset<Row> rows) {
+    public static Result check(Dataset<Row> rows, String where) {
         Column reason = null; // one CASE WHEN, the first failing check naming the row's reason
         for (String c : REQUIRED) {
             Column v = col(c).cast("double");
@@ -85,6 +89,15 @@ public final class PointsTable {
         }
         Dataset<Row> checked = rows.select(reason.as("reason"), col("run").cast("string").as("run"), col("objective").cast("string").as("objective"),
                 col("n").cast("double").as("n"), col("u").cast("double").as("u"), col("d").cast("double").as("d"), col("loss").cast("double").as("loss"));
+        if (where != null && !where.isBlank()) {
+            try { // Spark parses and resolves the condition here, throwing its (unchecked in Scala) exceptions
+                checked = checked.withColumn("reason", when(col("reason").isNull().and(not(coalesce(expr(where), lit(false)))),
+                        lit("not where " + where)).otherwise(col("reason")));
+            } catch (Exception e) {
+                throw new IllegalArgumentException("--where '" + where + "' is not a Spark SQL condition over run, objective, n, u, d "
+                        + "and loss: " + e.getMessage().lines().findFirst().orElse(""));
+            }
+        }
         Map<String, Long> excluded = new LinkedHashMap<>();
         for (Row r : checked.where(col("reason").isNotNull()).groupBy("reason").count().orderBy("reason").collectAsList()) {
             excluded.put(r.getString(0), r.getLong(1));

@@ -82,7 +82,7 @@ final class AnalyzeCommand implements Callable<Integer> {
             }
             default -> throw new IllegalArgumentException("--format is runs or tensorboard, not " + format);
         }
-        PointsTable.Result table = PointsTable.check(points);
+        PointsTable.Result table = PointsTable.check(points, fit.where);
         Dataset<Row> written = points;
         fit.fitAndWrite(table, source, nConvention, inputs, output,
                 out -> written.orderBy("run", "d").coalesce(1).write().parquet(new Path(out.stagingPath(), "points").toString()));

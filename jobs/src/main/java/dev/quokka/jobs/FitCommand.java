@@ -25,7 +25,7 @@ final class FitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         fit.validate();
-        PointsTable.Result table = PointsTable.read(SparkSessions.get("quokka fit"), points, columns);
+        PointsTable.Result table = PointsTable.read(SparkSessions.get("quokka fit"), points, columns, fit.where);
         String source = columns.isEmpty() ? points : points + " (columns " + columns + ")";
         fit.fitAndWrite(table, source, nConvention, FitOptions.checksums(points), output, out -> { });
         return 0;

@@ -44,6 +44,8 @@ final class FitOptions {
     @Option(names = "--law", defaultValue = "quokka", description = "chinchilla, muennighoff (two stages: single-epoch points, then R_D* and R_N*) or quokka (default: ${DEFAULT-VALUE})") String law;
     @Option(names = "--stage1", description = "muennighoff: take stage 1 from this published law (e.g. chinchilla-epoch) instead of fitting it") String stage1;
     @Option(names = "--objective", description = "Fit only the points of this objective (e.g. dlm or ar)") String objective;
+    @Option(names = "--where", description = "Fit only the points that meet this Spark SQL condition over run, objective, n, u, d "
+            + "and loss, e.g. \"n >= 1e8 and d / u <= 100\"; the others are counted as excluded") String where;
     @Option(names = "--bootstrap", defaultValue = "200", description = "Resamples of the runs for the intervals; 0 for none (default: ${DEFAULT-VALUE})") int resamples;
     @Option(names = "--level", defaultValue = "0.95", description = "Interval coverage (default: ${DEFAULT-VALUE})") double level;
     @Option(names = "--seed", defaultValue = "1", description = "Bootstrap seed (default: ${DEFAULT-VALUE})") long seed;
@@ -116,6 +118,7 @@ final class FitOptions {
         json.put("source", source);
         json.put("points", data.size()).put("runs", data.runs()).put("n_convention", nConvention);
         if (objective != null) json.put("objective_filter", objective);
+        if (where != null) json.put("where", where);
         ObjectNode excluded = json.putObject("excluded");
         table.excluded().forEach(excluded::put);
         json.put("excluded_by_objective", table.points().size() - chosen.size());

@@ -69,6 +69,19 @@ class FitCommandTest {
         JsonNode fit2 = new ObjectMapper().readTree(dir.resolve("fit2/fit.json").toFile());
         assertEquals(56, fit2.get("points").asInt());
         assertEquals(fit.get("law").get("constants").get("alpha").asDouble(), fit2.get("law").get("constants").get("alpha").asDouble(), 1e-9);
+
+        // Filters: points that do not meet --where are excluded and counted, like bad rows.
+        CliTest.Result filtered = CliTest.run("fit", "--points", table.toString(), "--where", "n >= 1e9 and d / n <= 80", "--law", "chinchilla",
+                "--bootstrap", "0", "--output", dir.resolve("fit3").toString());
+        assertEquals(0, filtered.code(), filtered.err());
+        JsonNode fit3 = new ObjectMapper().readTree(dir.resolve("fit3/fit.json").toFile());
+        long kept = lines.stream().skip(1).filter(l -> !l.startsWith("bad")).map(l -> l.split(","))
+                .filter(f -> Double.parseDouble(f[2]) >= 1e9 && Double.parseDouble(f[4]) / Double.parseDouble(f[2]) <= 80).count();
+        assertEquals(kept, fit3.get("points").asInt());
+        assertEquals(56 - kept, fit3.get("excluded").get("not where n >= 1e9 and d / n <= 80").asInt());
+        CliTest.Result badWhere = CliTest.run("fit", "--points", table.toString(), "--where", "n >>= 3", "--law", "chinchilla",
+                "--output", dir.resolve("fit4").toString());
+        assertTrue(badWhere.code() != 0 && badWhere.err().contains("not a Spark SQL condition"), badWhere.err());
     }
 
     @Test
