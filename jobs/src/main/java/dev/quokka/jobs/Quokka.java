@@ -44,10 +44,14 @@ public final class Quokka {
         return cli;
     }
 
-    /** Errors in the user's input or files: a message suffices, a stack trace would only hide it. */
+    /**
+     * Errors in the user's input or files: a message suffices, a stack trace would only hide it. Spark's
+     * AnalysisException is a query that cannot run as written: a missing path, an unknown column.
+     */
     private static boolean isUserError(Exception e) {
         return e instanceof TokenizerFormatException || e instanceof InputException || e instanceof BadRecordException || e instanceof IOException || e instanceof UncheckedIOException
-                || e instanceof IllegalArgumentException || e instanceof dev.quokka.training.Trainer.Diverged;
+                || e instanceof IllegalArgumentException || e instanceof dev.quokka.training.Trainer.Diverged
+                || e instanceof org.apache.spark.sql.AnalysisException;
     }
 
     static final class Version implements CommandLine.IVersionProvider {
