@@ -93,7 +93,11 @@ public final class RunPoints {
         return new ArrayList<>(runs);
     }
 
-    /** Columns run, objective, n, u, d, loss, one row per point; TRAIN smooths over the default width. */
+    /**
+     * Columns run, objective, n (in the chosen convention), u, d, loss, then n_with_embeddings and
+     * n_without_embeddings (the papers' conventions, null where a manifest lacks them) and e = d / u; one row per
+     * point. TRAIN smooths over the default width.
+     */
     public static Dataset<Row> points(SparkSession spark, List<String> runs, Mode mode, NConvention n, boolean truncateSecondDescent) {
         return points(spark, runs, mode, n, truncateSecondDescent, DEFAULT_SMOOTHING);
     }
@@ -108,6 +112,8 @@ public final class RunPoints {
         boolean anyAnneal = Arrays.asList(manifests.columns()).contains("parent");
         Column isAnneal = anyAnneal ? col("parent").isNotNull() : lit(false);
         manifests = manifests.select(col("run"), col("config.objective").as("objective"), col("model." + n.field).as("n"),
+                field(manifests, "model", NConvention.PAPERS.field).as("n_with_embeddings"),
+                field(manifests, "model", NConvention.NON_EMBEDDING.field).as("n_without_embeddings"),
                 col("study.unique_tokens").as("u"), isAnneal.as("anneal"));
 
         Dataset<Row> chosen = switch (mode) {
@@ -125,7 +131,19 @@ public final class RunPoints {
             case EPOCHS -> joined.where(col("anneal").equalTo(false));
             case ANNEAL -> joined.where(col("anneal"));
         };
-        return joined.select(col("run"), col("objective"), col("n"), col("u"), col("tokens").as("d"), col("val_loss").as("loss"));
+        return joined.select(col("run"), col("objective"), col("n"), col("u"), col("tokens").as("d"), col("val_loss").as("loss"),
+                col("n_with_embeddings"), col("n_without_embeddings"), col("tokens").divide(col("u")).as("e"));
+    }
+
+    /** A field of a struct column of the manifests, or null where no manifest has it. */
+    private static Column field(Dataset<Row> manifests, String struct, String name) {
+        try {
+            StructType s = (StructType) manifests.schema().apply(struct).dataType();
+            if (java.util.Arrays.asList(s.fieldNames()).contains(name)) return col(struct + "." + name).cast("double");
+        } catch (IllegalArgumentException | ClassCastException e) {
+            // no such struct
+        }
+        return lit(null).cast("double");
     }
 
     /** Every evaluation after the start (step 0 is the untrained model) of every run, with its run. */

@@ -105,7 +105,7 @@ public final class TensorBoardPoints {
         return runs;
     }
 
-    /** Columns run, objective, n, u, d, loss, one row per point. */
+    /** Columns run, objective, n (as the run's name gives it), u, d, loss and e = d / u, one row per point. */
     public static Dataset<Row> points(SparkSession spark, Map<String, List<String>> runs, Mapping mapping, Mode mode) {
         List<Row> named = new ArrayList<>();
         for (String run : runs.keySet()) named.add(nameRow(run, mapping));
@@ -153,7 +153,8 @@ public final class TensorBoardPoints {
                         .select(col("run"), col("p.objective"), col("p.n"), col("p.u"), col("p.d"), col("p.loss"));
             }
         };
-        Dataset<Row> result = chosen.select("run", "objective", "n", "u", "d", "loss").cache();
+        Dataset<Row> result = chosen.select(col("run"), col("objective"), col("n"), col("u"), col("d"), col("loss"),
+                col("d").divide(col("u")).as("e")).cache();
         result.count(); // runs the job now, so the accumulator is filled
         if (truncated.value() > 0) {
             LOG.warn("{} event files end inside a record (a run killed while writing); their complete records were read", truncated.value());

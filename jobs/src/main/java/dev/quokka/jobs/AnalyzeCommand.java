@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
                 + "--tb-loss-tag names the loss, --tb-tokens-tag or --tb-tokens-per-step gives D, and --tb-run-name reads N and U "
                 + "(and optionally the objective) from each run directory's name. Modes: final, epochs (the loss logged nearest "
                 + "each whole epoch) or all.",
-                "Writes <output>/points (Parquet: run, objective, n, u, d, loss), fit.json, fit.md, and report.html with its PNG plots."})
+                "Writes <output>/points (Parquet: run, objective, n, u, d, loss, e, and for runs n_with_embeddings and n_without_embeddings), "
+                + "fit.json, fit.md, and report.html with its PNG plots."})
 final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--runs", required = true, split = ",", description = "Run directories or parents of them, paths or globs") List<String> runs;
     @Option(names = "--mode", defaultValue = "final", description = "final, epochs, anneal or train (default: ${DEFAULT-VALUE})") String mode;

@@ -48,6 +48,13 @@ class AnalyzeCommandTest {
         assertEquals(TRUTH.alpha(), fit.get("law").get("constants").get("alpha").asDouble(), 0.05 * TRUTH.alpha());
         assertTrue(Files.isDirectory(out.resolve("points")) && Files.exists(out.resolve("_SUCCESS")));
         assertEquals("papers", fit.get("n_convention").asText());
+        // The points carry N in both conventions, and e.
+        for (Row p : SparkSession.builder().getOrCreate().read().parquet(out.resolve("points").toString()).collectAsList()) {
+            double n = p.getDouble(p.fieldIndex("n")), e = p.getDouble(p.fieldIndex("e"));
+            assertEquals(n, p.getDouble(p.fieldIndex("n_with_embeddings")));
+            assertEquals(0.8 * n, p.getDouble(p.fieldIndex("n_without_embeddings")), 1e-6 * n);
+            assertEquals(Math.rint(e), e, 1e-6, "an epoch boundary");
+        }
         String html = Files.readString(out.resolve("report.html"));
         for (String png : List.of("loss-vs-epochs.png", "predicted-vs-observed.png", "e-opt-heatmap.png", "iso-loss.png")) {
             assertTrue(html.contains("src=\"" + png + "\""), png);
