@@ -8,6 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.commonmark.ext.gfm.tables.TablesExtension;
+import org.commonmark.node.Node;
+import org.commonmark.parser.Parser;
+import org.commonmark.renderer.html.HtmlRenderer;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
@@ -18,8 +22,9 @@ import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * A fit's report: PNG plots (XChart) and a self-contained report.html that shows them beside the fit and links
- * fit.json and the points. Files are returned by name, for the caller to write where its output goes.
+ * A fit's report: PNG plots (XChart) and a self-contained report.html that shows them beside the fit (its Markdown
+ * rendered by CommonMark) and links fit.json and the points. Files are returned by name, for the caller to write
+ * where its output goes.
  */
 public final class Report {
     static final int WIDTH = 900, HEIGHT = 600, CURVES = 8, SCATTER = 5000;
@@ -152,12 +157,20 @@ public final class Report {
     static String html(String title, String fitMarkdown, Map<String, String> captions) {
         StringBuilder s = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(escape(title))
                 .append("</title>\n<style>body{font-family:sans-serif;max-width:960px;margin:2em auto}img{max-width:100%;border:1px solid #ddd}"
-                        + "pre{background:#f6f6f6;padding:1em;overflow-x:auto}</style></head><body>\n");
-        s.append("<h1>").append(escape(title)).append("</h1>\n<p><a href=\"fit.json\">fit.json</a> · <a href=\"fit.md\">fit.md</a> · "
-                + "<a href=\"points\">points (Parquet)</a></p>\n<pre>").append(escape(fitMarkdown)).append("</pre>\n");
+                        + "table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:.2em .6em;text-align:right}"
+                        + "th:first-child,td:first-child{text-align:left}</style></head><body>\n");
+        s.append(markdown(fitMarkdown));
+        s.append("<p><a href=\"fit.json\">fit.json</a> · <a href=\"fit.md\">fit.md</a> · <a href=\"points\">points (Parquet)</a></p>\n");
         captions.forEach((file, caption) -> s.append("<figure><img src=\"").append(file).append("\" alt=\"").append(escape(caption))
                 .append("\"><figcaption>").append(escape(caption)).append("</figcaption></figure>\n"));
         return s.append("</body></html>\n").toString();
+    }
+
+    /** The fit's Markdown as HTML; raw HTML in it is escaped, not passed through. */
+    static String markdown(String md) {
+        List<org.commonmark.Extension> tables = List.of(TablesExtension.create());
+        Node doc = Parser.builder().extensions(tables).build().parse(md);
+        return HtmlRenderer.builder().extensions(tables).escapeHtml(true).build().render(doc);
     }
 
     private static String escape(String s) {

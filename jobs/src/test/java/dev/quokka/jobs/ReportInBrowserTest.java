@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A fit's report.html, opened in headless Chromium, shows every plot the fit wrote: each {@code <img>} has loaded
- * with a real size. The report is served over HTTP beside a harness page that inspects it in a frame once loaded,
+ * A fit's report.html, opened in headless Chromium, shows every plot the fit wrote (each {@code <img>} has loaded
+ * with a real size) and the fitted constants as a table. The report is served over HTTP beside a harness page that inspects it in a frame once loaded,
  * and Chromium prints the harness's DOM. Chromium is Debian's {@code chromium} (or {@code $QUOKKA_CHROMIUM});
  * without it this test is reported as skipped, with the reason, never as passed.
  */
@@ -47,7 +47,8 @@ class ReportInBrowserTest {
               const doc = document.getElementById('report').contentDocument;
               const images = Array.from(doc.images).map(i => ({src: i.getAttribute('src'), complete: i.complete,
                   width: i.naturalWidth, height: i.naturalHeight}));
-              document.getElementById('result').textContent = JSON.stringify({title: doc.title, images: images});
+              const rows = Array.from(doc.querySelectorAll('table tr')).map(r => r.cells.length);
+              document.getElementById('result').textContent = JSON.stringify({title: doc.title, images: images, rows: rows});
             });
             </script></body></html>
             """;
@@ -86,6 +87,9 @@ class ReportInBrowserTest {
                 shown.add(src);
             }
             assertEquals(pngs, shown, "report.html shows exactly the plots the fit wrote");
+            // The fit's constants show as a table: a header and one row for each of Quokka's 10 constants, 3 cells each.
+            assertEquals(11, seen.get("rows").size(), seen.get("rows").toString());
+            for (JsonNode cells : seen.get("rows")) assertEquals(3, cells.asInt(), seen.get("rows").toString());
             // For people: what Chromium drew, kept beside the test's other output.
             Path shot = Path.of("target", "report-screenshot.png").toAbsolutePath();
             run(chromium, "--window-size=1000,2400", "--screenshot=" + shot, url + "/report.html");
