@@ -103,7 +103,8 @@ public final class PointsTable {
             excluded.put(r.getString(0), r.getLong(1));
         }
         List<FitPoint> points = new ArrayList<>();
-        for (Row r : checked.where(col("reason").isNull()).drop("reason").collectAsList()) {
+        // In a fixed order: rows leave a shuffle in whatever order they arrived, and the fit must not depend on it.
+        for (Row r : checked.where(col("reason").isNull()).drop("reason").orderBy("run", "d", "n", "u", "loss", "objective").collectAsList()) {
             points.add(new FitPoint(r.getString(0), r.getString(1), r.getDouble(2), r.getDouble(3), r.getDouble(4), r.getDouble(5)));
         }
         return new Result(points, excluded);
