@@ -71,8 +71,12 @@ public final class InputFiles {
 
     /** SHA-256 of every file's bytes, computed on the executors, one task per file; returns uri -> hex. */
     public static Map<String, String> checksums(JavaSparkContext sc, List<InputFile> files) {
+        return sha256s(sc, files.stream().map(InputFile::uri).toList());
+    }
+
+    /** SHA-256 of the files at these URIs, computed on the executors; returns uri -> hex, in URI order. */
+    public static Map<String, String> sha256s(JavaSparkContext sc, List<String> uris) {
         SerializableConfiguration conf = new SerializableConfiguration(sc.hadoopConfiguration());
-        List<String> uris = files.stream().map(InputFile::uri).toList();
         Map<String, String> out = new TreeMap<>();
         sc.parallelize(uris, Math.max(1, Math.min(uris.size(), 1000)))
                 .mapToPair(uri -> new scala.Tuple2<>(uri, sha256(uri, conf.get())))

@@ -1,10 +1,10 @@
 package dev.quokka.jobs;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.quokka.analysis.PointsTable;
 import dev.quokka.analysis.RunPoints;
 import dev.quokka.analysis.TensorBoardPoints;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -55,7 +55,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         RunPoints.NConvention convention = RunPoints.NConvention.valueOf(n.toUpperCase());
         SparkSession spark;
         Dataset<Row> points;
-        ArrayNode inputs = JsonNodeFactory.instance.arrayNode();
+        ArrayNode inputs;
         String source, nConvention;
         switch (format) {
             case "runs" -> {
@@ -64,7 +64,9 @@ final class AnalyzeCommand implements Callable<Integer> {
                 spark = SparkSessions.get("quokka analyze");
                 points = RunPoints.points(spark, dirs, m, convention, truncate, smooth).cache();
                 String metrics = m == RunPoints.Mode.TRAIN ? "/metrics/train.csv" : "/metrics/eval.csv";
-                for (String d : dirs) inputs.addAll(FitOptions.checksums(d + "/run.json")).addAll(FitOptions.checksums(d + metrics));
+                List<String> read = new ArrayList<>();
+                for (String d : dirs) read.addAll(List.of(d + "/run.json", d + metrics));
+                inputs = FitOptions.checksums(read);
                 source = dirs.size() + " runs under " + String.join(", ", runs) + " (" + m.name().toLowerCase() + " points"
                         + (m == RunPoints.Mode.TRAIN ? ", smoothed over " + smooth + " of each run's steps)" : ")");
                 nConvention = convention.name().toLowerCase();
@@ -76,7 +78,7 @@ final class AnalyzeCommand implements Callable<Integer> {
                 Map<String, List<String>> files = TensorBoardPoints.find(runs, new Configuration());
                 spark = SparkSessions.get("quokka analyze");
                 points = TensorBoardPoints.points(spark, files, mapping, m);
-                for (List<String> fs : files.values()) for (String f : fs) inputs.addAll(FitOptions.checksums(f));
+                inputs = FitOptions.checksums(files.values().stream().flatMap(List::stream).toList());
                 source = files.size() + " TensorBoard runs under " + String.join(", ", runs) + " (" + m.name().toLowerCase() + " points of "
                         + lossTag + ", D from " + (tokensTag != null ? tokensTag : tokensPerStep + " tokens a step") + ", names as " + runName + ")";
                 nConvention = "as named";

@@ -2,6 +2,7 @@ package dev.quokka.jobs;
 
 import dev.quokka.analysis.PointsTable;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,7 +28,7 @@ final class FitCommand implements Callable<Integer> {
         fit.validate();
         PointsTable.Result table = PointsTable.read(SparkSessions.get("quokka fit"), points, columns, fit.where);
         String source = columns.isEmpty() ? points : points + " (columns " + columns + ")";
-        fit.fitAndWrite(table, source, nConvention, FitOptions.checksums(points), output, out -> { });
+        fit.fitAndWrite(table, source, nConvention, FitOptions.checksums(List.of(points)), output, out -> { });
         return 0;
     }
 }

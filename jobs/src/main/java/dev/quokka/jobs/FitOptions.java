@@ -17,18 +17,16 @@ import dev.quokka.analysis.Report;
 import dev.quokka.analysis.TwoStage;
 import dev.quokka.dataprep.AtomicOutput;
 import dev.quokka.dataprep.BuildInfo;
+import dev.quokka.dataprep.InputFiles;
 import java.io.IOException;
-import java.io.InputStream;
-import java.security.MessageDigest;
-import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
-import org.apache.spark.api.java.JavaSparkContext;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Option;
 
 /** The fitting options and steps that `quokka fit` and `quokka analyze` share (a picocli mixin). */
@@ -157,24 +155,25 @@ final class FitOptions {
         return s.append('\n').toString();
     }
 
-    /** SHA-256 of each input file (every visible file of a directory, by name). */
-    static ArrayNode checksums(String path) throws IOException {
-        Path p = new Path(path);
-        FileSystem fs = p.getFileSystem(new Configuration());
-        FileStatus[] files = fs.getFileStatus(p).isDirectory() ? fs.listStatus(p, f -> !f.getName().startsWith("_") && !f.getName().startsWith("."))
-                : new FileStatus[] {fs.getFileStatus(p)};
-        Arrays.sort(files);
-        ArrayNode out = JsonNodeFactory.instance.arrayNode();
-        for (FileStatus f : files) {
-            try (InputStream in = fs.open(f.getPath())) {
-                MessageDigest sha = MessageDigest.getInstance("SHA-256");
-                byte[] buf = new byte[1 << 16];
-                for (int n; (n = in.read(buf)) > 0; ) sha.update(buf, 0, n);
-                out.addObject().put("path", f.getPath().toString()).put("bytes", f.getLen()).put("sha256", HexFormat.of().formatHex(sha.digest()));
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
+    /**
+     * Path, size and SHA-256 of every input file: a path that is a directory stands for its visible files. The files
+     * are hashed on the executors; only the listing happens here.
+     */
+    static ArrayNode checksums(List<String> paths) throws IOException {
+        Configuration conf = new Configuration();
+        Map<String, Long> sizes = new TreeMap<>();
+        for (String path : paths) {
+            Path p = new Path(path);
+            FileSystem fs = p.getFileSystem(conf);
+            FileStatus status = fs.getFileStatus(p);
+            FileStatus[] files = status.isDirectory()
+                    ? fs.listStatus(p, f -> !f.getName().startsWith("_") && !f.getName().startsWith(".")) : new FileStatus[] {status};
+            for (FileStatus f : files) sizes.put(f.getPath().toString(), f.getLen());
         }
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(SparkSessions.get("quokka").sparkContext());
+        Map<String, String> sha = InputFiles.sha256s(sc, List.copyOf(sizes.keySet()));
+        ArrayNode out = JsonNodeFactory.instance.arrayNode();
+        sizes.forEach((path, bytes) -> out.addObject().put("path", path).put("bytes", bytes).put("sha256", sha.get(path)));
         return out;
     }
 }
