@@ -6,11 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.api.java.function.FlatMapGroupsFunction;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Column;
@@ -76,19 +72,7 @@ public final class RunPoints {
     /** Run directories: each path or glob is a run (it holds run.json) or is searched recursively for runs. */
     public static List<String> find(List<String> patterns, Configuration conf) throws IOException {
         TreeSet<String> runs = new TreeSet<>();
-        for (String pattern : patterns) {
-            Path p = new Path(pattern);
-            FileSystem fs = p.getFileSystem(conf);
-            FileStatus[] matches = fs.globStatus(p);
-            if (matches == null || matches.length == 0) throw new IllegalArgumentException(pattern + ": no such run directory");
-            for (FileStatus m : matches) {
-                RemoteIterator<LocatedFileStatus> files = fs.listFiles(m.getPath(), true);
-                while (files.hasNext()) {
-                    Path f = files.next().getPath();
-                    if (f.getName().equals("run.json")) runs.add(f.getParent().toString());
-                }
-            }
-        }
+        for (Path f : Inputs.filesUnder(patterns, conf, "run.json"::equals)) runs.add(f.getParent().toString());
         if (runs.isEmpty()) throw new IllegalArgumentException(patterns + ": no run directories (no run.json) found");
         return new ArrayList<>(runs);
     }

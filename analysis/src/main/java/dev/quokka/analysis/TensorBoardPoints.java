@@ -18,11 +18,7 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
@@ -88,18 +84,8 @@ public final class TensorBoardPoints {
     /** Event files under the given paths or globs, by run directory. */
     public static Map<String, List<String>> find(List<String> patterns, Configuration conf) throws IOException {
         Map<String, List<String>> runs = new TreeMap<>();
-        for (String pattern : patterns) {
-            Path p = new Path(pattern);
-            FileSystem fs = p.getFileSystem(conf);
-            FileStatus[] matches = fs.globStatus(p);
-            if (matches == null || matches.length == 0) throw new IllegalArgumentException(pattern + ": no such file or directory");
-            for (FileStatus m : matches) {
-                RemoteIterator<LocatedFileStatus> files = fs.listFiles(m.getPath(), true);
-                while (files.hasNext()) {
-                    Path f = files.next().getPath();
-                    if (f.getName().startsWith(PREFIX)) runs.computeIfAbsent(f.getParent().toString(), k -> new ArrayList<>()).add(f.toString());
-                }
-            }
+        for (Path f : Inputs.filesUnder(patterns, conf, name -> name.startsWith(PREFIX))) {
+            runs.computeIfAbsent(f.getParent().toString(), k -> new ArrayList<>()).add(f.toString());
         }
         if (runs.isEmpty()) throw new IllegalArgumentException(patterns + ": no TensorBoard event files (" + PREFIX + ".*) found");
         return runs;
