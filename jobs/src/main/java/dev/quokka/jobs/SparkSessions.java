@@ -1,5 +1,6 @@
 package dev.quokka.jobs;
 
+import java.util.function.Consumer;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
@@ -18,10 +19,16 @@ final class SparkSessions {
     }
 
     static synchronized SparkSession get(String appName) {
+        return get(appName, conf -> {});
+    }
+
+    /** The session; {@code defaults} may add settings to its conf when this call creates it. */
+    static synchronized SparkSession get(String appName, Consumer<SparkConf> defaults) {
         if (session == null) {
             SparkConf conf = new SparkConf(); // picks up the spark.* properties spark-submit sets
             if (master != null) conf.setMaster(master);
             else if (!conf.contains("spark.master")) conf.setMaster("local[*]");
+            defaults.accept(conf);
             if (conf.get("spark.master").startsWith("local")) conf.setIfMissing("spark.ui.enabled", "false");
             session = SparkSession.builder().config(conf).appName(appName).getOrCreate();
         }

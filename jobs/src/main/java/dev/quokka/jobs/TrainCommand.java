@@ -63,6 +63,14 @@ final class TrainCommand implements Callable<Integer> {
         return new TrainConfig.Dlm(s, w, tFloor, curriculum == null ? null : new Objective.Curriculum(curriculum[0], curriculum[1], curriculum[2]), variableLength);
     }
 
+    /** The config of a new run from these options; {@code quokka sweep} builds its runs' configs here too. */
+    TrainConfig config() {
+        if (study == null) throw new IllegalArgumentException("--study is required (or --resume, or --anneal-from)");
+        return new TrainConfig(study, output, objective, model, batchTokens, lr, minLr, schedule, warmup, decayFraction,
+                LrSchedule.Decay.valueOf(decayShape.toUpperCase()), new AdamW(0.9, 0.95, 1e-8, weightDecay, clip), epochs, evalEvery,
+                valSequences, valSamples, dlm(), seed, checkpointEpochs, checkpointEvery, tokenizer, null);
+    }
+
     @Override
     public Integer call() throws Exception {
         Configuration conf = new Configuration();
@@ -70,15 +78,9 @@ final class TrainCommand implements Callable<Integer> {
         if (resume) {
             s = Trainer.resume(output, SameDiffEngine::create, conf, stopAfter, System.out);
         } else {
-            TrainConfig cfg;
-            if (annealFrom != null) {
-                cfg = TrainConfig.annealBranch(annealFrom, annealSteps, minLr, LrSchedule.Decay.valueOf(decayShape.toUpperCase()), output, conf);
-            } else {
-                if (study == null) throw new IllegalArgumentException("--study is required (or --resume, or --anneal-from)");
-                cfg = new TrainConfig(study, output, objective, model, batchTokens, lr, minLr, schedule, warmup, decayFraction,
-                        LrSchedule.Decay.valueOf(decayShape.toUpperCase()), new AdamW(0.9, 0.95, 1e-8, weightDecay, clip), epochs, evalEvery,
-                        valSequences, valSamples, dlm(), seed, checkpointEpochs, checkpointEvery, tokenizer, null);
-            }
+            TrainConfig cfg = annealFrom != null
+                    ? TrainConfig.annealBranch(annealFrom, annealSteps, minLr, LrSchedule.Decay.valueOf(decayShape.toUpperCase()), output, conf)
+                    : config();
             s = Trainer.run(cfg, SameDiffEngine::create, conf, stopAfter, System.out);
         }
         System.out.printf("%s %s: %,d of %,d steps, train loss %.4f, validation loss %.4f (best %.4f), %,.0f tokens/s, data wait %.1f%%%n",

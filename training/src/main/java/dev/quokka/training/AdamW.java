@@ -13,7 +13,7 @@ package dev.quokka.training;
  *
  * @param clipNorm 0 for no clipping
  */
-public record AdamW(double beta1, double beta2, double eps, double weightDecay, double clipNorm) {
+public record AdamW(double beta1, double beta2, double eps, double weightDecay, double clipNorm) implements java.io.Serializable {
     public AdamW {
         if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("betas must be in [0, 1)");
         if (!(eps > 0)) throw new IllegalArgumentException("eps must be positive");

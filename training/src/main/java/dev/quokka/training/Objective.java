@@ -54,7 +54,7 @@ public sealed interface Objective permits Objective.Autoregressive, Objective.Ma
      * A clean-to-noisy curriculum: until {@code ramp} of training, t is drawn from a Gaussian of width {@code width}
      * whose mean moves from {@code start} to 1; afterwards t is uniform.
      */
-    record Curriculum(double start, double ramp, double width) {
+    record Curriculum(double start, double ramp, double width) implements java.io.Serializable {
         public Curriculum {
             if (!(start >= 0 && start <= 1) || !(ramp > 0 && ramp <= 1) || !(width > 0)) {
                 throw new IllegalArgumentException("a curriculum needs start in [0, 1], ramp in (0, 1] and width > 0, not "

@@ -1,8 +1,10 @@
 package dev.quokka.training;
 
+import java.io.Serializable;
+
 /**
  * Everything that defines a training run; the run manifest records it whole. A resumed run continues under the
- * config it was started with.
+ * config it was started with. Serializable, so that a sweep can hand a run to a Spark task.
  *
  * @param model        a preset name ({@link ModelShape#PRESETS}) or "d,layers,heads"
  * @param batchTokens  tokens per optimiser step: batchTokens / L sequences, the same for every run of a study
@@ -21,7 +23,7 @@ package dev.quokka.training;
 public record TrainConfig(String study, String output, String objective, String model, int batchTokens,
                           double lr, double minLr, String schedule, double warmup, double decayFraction,
                           LrSchedule.Decay decay, AdamW adamW, double epochs, long evalEvery, int valSequences,
-                          int valSamples, Dlm dlm, long seed, boolean checkpointEpochs, long checkpointEvery, String tokenizer, Anneal anneal) {
+                          int valSamples, Dlm dlm, long seed, boolean checkpointEpochs, long checkpointEvery, String tokenizer, Anneal anneal) implements Serializable {
 
     /**
      * The masked-diffusion options of dlm-objective.md; {@link Objective.MaskedDiffusion} checks them.
@@ -31,7 +33,7 @@ public record TrainConfig(String study, String output, String objective, String 
      * @param variableLength the probability that a batch is cut to a random length
      */
     public record Dlm(MaskSchedule maskSchedule, Objective.Weighting weighting, double tFloor, Objective.Curriculum curriculum,
-                      double variableLength) {
+                      double variableLength) implements Serializable {
         /** The released code's: linear schedule, the realised-fraction ELBO weight, eps 1e-3, no curriculum, fixed length. */
         public static Dlm defaults() {
             return new Dlm(MaskSchedule.LINEAR, Objective.Weighting.ELBO_REALISED, 1e-3, null, 0);
@@ -39,7 +41,7 @@ public record TrainConfig(String study, String output, String objective, String 
     }
 
     /** A branch: from {@code checkpoint} (a step of {@code parentRun}), decay to minLr over {@code steps} steps. */
-    public record Anneal(String parentRun, String checkpoint, long fromStep, double fromLr, long steps) {}
+    public record Anneal(String parentRun, String checkpoint, long fromStep, double fromLr, long steps) implements Serializable {}
 
     public TrainConfig {
         if (!objective.equals("dlm") && !objective.equals("ar")) throw new IllegalArgumentException("--objective must be dlm or ar, not " + objective);

@@ -142,8 +142,18 @@ public final class Trainer {
     public static Summary resume(String output, EngineFactory factory, Configuration conf, long stopAfter, PrintStream console) throws IOException {
         RunFiles files = new RunFiles(output, conf);
         if (!files.hasManifest()) throw new IllegalArgumentException(output + ": no run to resume (no " + RunFiles.MANIFEST + ")");
+        String status = files.manifest().path("status").asText();
+        if (status.equals("complete") || status.equals("diverged")) {
+            throw new IllegalArgumentException(output + ": the run is " + status + "; there is nothing to resume");
+        }
         TrainConfig cfg = RunFiles.JSON.treeToValue(files.manifest().get("config"), TrainConfig.class).withOutput(output);
         return new Trainer(cfg, factory, conf, console).train(true, stopAfter);
+    }
+
+    /** The manifest of the run in {@code output} ({@link RunFiles}), or null if there is none. */
+    public static JsonNode manifestOf(String output, Configuration conf) throws IOException {
+        RunFiles files = new RunFiles(output, conf);
+        return files.hasManifest() ? files.manifest() : null;
     }
 
     private Summary train(boolean resume, long stopAfter) throws IOException {
@@ -160,7 +170,9 @@ public final class Trainer {
         ObjectNode manifest = manifest("running");
         run.writeManifest(manifest);
 
-        List<String> trainRows = run.rows(RunFiles.TRAIN, start), evalRows = run.rows(RunFiles.EVAL, start);
+        // From step 0, nothing is kept: a run killed before its first checkpoint starts over, evaluation included.
+        List<String> trainRows = start == 0 ? List.of() : run.rows(RunFiles.TRAIN, start);
+        List<String> evalRows = start == 0 ? List.of() : run.rows(RunFiles.EVAL, start);
         LrSchedule lr = cfg.lrSchedule(totalSteps);
         int length = window - 1;
         double best = Double.NaN, lastVal = Double.NaN, lastTrain = Double.NaN;
@@ -195,7 +207,7 @@ public final class Trainer {
                 Engine.Step r = engine.step(batch, rate);
                 long done = s + 1, sequences = done * rows;
                 if (!Double.isFinite(r.loss()) || !Double.isFinite(r.gradNorm())) {
-                    throw new Diverged("step " + done + ": the loss is " + r.loss() + " and the gradient norm " + r.gradNorm()
+                    throw diverged(manifest, "step " + done + ": the loss is " + r.loss() + " and the gradient norm " + r.gradNorm()
                             + " at lr " + rate + "; stopped without saving. Last good checkpoint: " + Checkpoints.latest(run.fs, run.dir));
                 }
                 long stepped = System.nanoTime() - before;
@@ -245,6 +257,14 @@ public final class Trainer {
         fin.put("flops", shape.trainingFlops(step * rows * length));
         run.writeManifest(manifest);
         return new Summary(cfg.output(), step, totalSteps, lastTrain, lastVal, best, tokensPerSecond, wait, complete);
+    }
+
+    /** Records the divergence in the manifest, so that a sweep reports it instead of retrying a deterministic failure. */
+    private Diverged diverged(ObjectNode manifest, String message) throws IOException {
+        manifest.put("status", "diverged");
+        manifest.put("error", message);
+        run.writeManifest(manifest);
+        return new Diverged(message);
     }
 
     private Batch batch(long step) {

@@ -21,6 +21,22 @@ public final class Backend {
     }
 
     /**
+     * Caps the threads ND4J's ops and BLAS start per call at {@code threads}: a Spark task's {@code spark.task.cpus}.
+     * Process-wide, which is right because every task of an executor has the same share. The OpenMP pool itself is
+     * sized once at start-up from OMP_NUM_THREADS, which a sweep sets on its executors.
+     */
+    public static void limitThreads(int threads) {
+        if (threads <= 0) throw new IllegalArgumentException("threads must be positive, not " + threads);
+        Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        Nd4j.factory().blas().setMaxThreads(threads);
+    }
+
+    /** Whether ND4J runs on CUDA (the {@code cuda} Maven profile) rather than the CPU. */
+    public static boolean isCuda() {
+        return Nd4j.getBackend().getClass().getName().toLowerCase().contains("cuda");
+    }
+
+    /**
      * The float32 matrix-multiply rate of this backend, in FLOP/s: the median of {@code rounds} timed products of two
      * n x n matrices into a preallocated result (BLAS sgemm on CPU), after a warm-up.
      */

@@ -54,7 +54,7 @@ public final class SameDiffEngine implements Engine {
         this.causal = causal;
         this.sd = Transformer.build(shape, rows, length, seed, dtype, null).sd();
         this.fullBias = Transformer.attentionBias(dtype, rows, shape.heads(), length, causal, length);
-        sd.createGradFunction();
+        Muted.run(sd::createGradFunction);
         this.gradFn = sd.getFunction("grad");
         gradFn.setEnableCache(true);
         List<String> names = new ArrayList<>(List.of("loss"));

@@ -1,0 +1,94 @@
+package dev.quokka.jobs;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkConf;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run a grid of training runs, each as one Spark task with spark.task.cpus threads (and one GPU on GPU "
+                + "executors): objectives x models x unique budgets U x epochs, from a YAML or JSON spec (see README). Studies are "
+                + "prepared once per (U, seed) and reused; each run writes its own directory under <output>/runs.",
+                "Run it again to finish what is missing: complete runs are skipped, interrupted ones resume from their last "
+                + "checkpoint. A task that fails is retried from its checkpoint by Spark, up to --max-attempts times. The sweep "
+                + "ends with a summary table (also summary.csv and summary.md) and exits with 1 if any run did not complete."})
+final class SweepCommand implements Callable<Integer> {
+    private static final Pattern LOCAL = Pattern.compile("local\\[(\\*|\\d+)]");
+
+    @Option(names = "--spec", required = true, description = "The sweep spec, YAML or JSON, on any Hadoop FileSystem") String spec;
+    @Option(names = "--output", required = true, description = "The sweep directory") String output;
+    @Option(names = "--max-attempts", defaultValue = "3", description = "Attempts per run task (spark.task.maxFailures; local[N] becomes local[N,attempts]) (default: ${DEFAULT-VALUE})")
+    int maxAttempts;
+    @Option(names = "--runs", paramLabel = "REGEX", description = "Only the runs whose names match (the summary lists only them)") Pattern only;
+    @Option(names = "--dry-run", description = "Print the studies and runs the spec expands to, and stop") boolean dryRun;
+    @Option(names = "--inject-fault", hidden = true, paramLabel = "RUN@STEP[xN]",
+            description = "Testing: the first N (default 1) attempts of RUN's task die just before STEP") String injectFault;
+
+    @Override
+    public Integer call() throws Exception {
+        Configuration hadoop = new Configuration();
+        Path specPath = new Path(spec);
+        FileSystem specFs = specPath.getFileSystem(hadoop);
+        if (!specFs.exists(specPath)) throw new IllegalArgumentException(spec + ": no such sweep spec");
+        String text;
+        try (var in = specFs.open(specPath)) {
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        // Executors have their own working directories, so every path the runs see is made absolute here.
+        String out = qualify(output, hadoop);
+        SweepPlan plan = SweepPlan.parse(text, spec, out, p -> qualify(p, hadoop));
+        if (only != null) plan = plan.only(only);
+        if (dryRun) {
+            plan.studies().forEach(s -> System.out.printf("study %s: U = %,d, e = %s, L = %d, seed %d%n", s.config().output(),
+                    s.config().uniqueTokens(), SweepPlan.label(s.config().epochs()), s.config().seqLen(), s.config().seed()));
+            plan.longestFirst().forEach(r -> System.out.printf("run %s: %s %s on %s for %s epochs%n", r.config().output(), r.objective(),
+                    r.model(), r.study(), (r.toMax() ? "up to " : "") + SweepPlan.label(r.epochs())));
+            return 0;
+        }
+        SweepTask.Fault fault = null;
+        if (injectFault != null) {
+            Matcher m = Pattern.compile("(.+)@(\\d+)(?:x(\\d+))?").matcher(injectFault);
+            if (!m.matches()) throw new IllegalArgumentException("--inject-fault takes RUN@STEP or RUN@STEPxATTEMPTS");
+            fault = new SweepTask.Fault(m.group(1), Long.parseLong(m.group(2)), m.group(3) == null ? 1 : Integer.parseInt(m.group(3)));
+        }
+        SweepPlan p = plan;
+        var spark = SparkSessions.get("quokka sweep", conf -> configure(conf, p));
+        SweepJob.Result r = SweepJob.run(spark, plan, out, fault, System.out);
+        System.out.println();
+        System.out.print(SweepJob.markdown(r.rows()));
+        if (r.failed() > 0) {
+            System.err.printf("quokka sweep: %d of %d runs did not complete (see the error column; run the sweep again to retry them)%n",
+                    r.failed(), r.rows().size());
+            return 1;
+        }
+        return 0;
+    }
+
+    /** Task slots sized by the spec, retries, and ND4J's threads on the executors, unless spark-submit set them. */
+    private void configure(SparkConf conf, SweepPlan plan) {
+        conf.setIfMissing("spark.task.cpus", Integer.toString(plan.cpus()));
+        if (plan.gpus() > 0) conf.setIfMissing("spark.task.resource.gpu.amount", Double.toString(plan.gpus()));
+        conf.setIfMissing("spark.task.maxFailures", Integer.toString(maxAttempts));
+        Matcher local = LOCAL.matcher(conf.get("spark.master"));
+        if (local.matches()) conf.setMaster("local[" + local.group(1) + "," + maxAttempts + "]"); // local mode ignores maxFailures
+        String threads = conf.get("spark.task.cpus");
+        conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", threads);
+        conf.setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", threads);
+        conf.setIfMissing("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE");
+    }
+
+    private static String qualify(String path, Configuration conf) {
+        try {
+            Path p = new Path(path);
+            return p.getFileSystem(conf).makeQualified(p).toString();
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(path + ": " + e.getMessage());
+        }
+    }
+}

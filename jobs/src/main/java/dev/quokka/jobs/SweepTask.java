@@ -1,0 +1,133 @@
+package dev.quokka.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.quokka.dataprep.SerializableConfiguration;
+import dev.quokka.training.Batch;
+import dev.quokka.training.Engine;
+import dev.quokka.training.ModelShape;
+import dev.quokka.training.TrainConfig;
+import dev.quokka.training.Trainer;
+import dev.quokka.training.nd4j.Backend;
+import dev.quokka.training.nd4j.Devices;
+import dev.quokka.training.nd4j.SameDiffEngine;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.Function;
+import org.apache.spark.resource.ResourceInformation;
+
+/**
+ * One run of a sweep, as one Spark task: on the executor, it takes the task's CPUs and GPU, then trains the run from
+ * the start, or resumes it from its latest checkpoint when the run directory already holds it (a retried task, an
+ * executor lost, a sweep run again). Failures that a retry cannot mend (a bad config, a diverged run) come back as a
+ * failed outcome; anything else is thrown, and Spark retries the task.
+ */
+final class SweepTask implements Function<SweepTask.Work, SweepTask.Outcome> {
+    private static final long serialVersionUID = 1L;
+
+    /** A run to train; {@code fault} is null but in tests. */
+    record Work(String run, TrainConfig config, SerializableConfiguration hadoop, Fault fault) implements Serializable {}
+
+    /**
+     * The fault-injection hook: the first {@code attempts} attempts of {@code run}'s task die just before {@code step},
+     * as a killed task would, leaving what they had checkpointed.
+     */
+    record Fault(String run, long step, int attempts) implements Serializable {}
+
+    /** What a task did: "trained", "resumed" or "failed", with the reason. */
+    record Outcome(String run, String action, String error, int attempt) implements Serializable {}
+
+    /** Thrown by the fault-injection hook. */
+    static final class InjectedFault extends RuntimeException {
+        InjectedFault(String message) {
+            super(message);
+        }
+    }
+
+    @Override
+    public Outcome call(Work w) throws IOException {
+        TaskContext task = TaskContext.get();
+        int attempt = task.attemptNumber();
+        Backend.limitThreads(task.cpus());
+        scala.Option<ResourceInformation> gpu = task.resources().get("gpu");
+        Devices.bind(gpu.isDefined() ? Arrays.asList(gpu.get().addresses()) : List.of(), System.getenv("CUDA_VISIBLE_DEVICES"));
+
+        Configuration conf = w.hadoop().get();
+        Trainer.EngineFactory engines = SameDiffEngine::create;
+        if (w.fault() != null && attempt < w.fault().attempts()) engines = failingAt(engines, w.fault().step());
+        PrintStream console = prefixed("[" + w.run() + "] ");
+        boolean resume = Trainer.manifestOf(w.config().output(), conf) != null;
+        try {
+            if (resume) Trainer.resume(w.config().output(), engines, conf, 0, console);
+            else Trainer.run(w.config(), engines, conf, 0, console);
+            return new Outcome(w.run(), resume ? "resumed" : "trained", null, attempt);
+        } catch (Trainer.Diverged | IllegalArgumentException e) {
+            return new Outcome(w.run(), "failed", e.getMessage(), attempt);
+        } finally {
+            console.flush();
+        }
+    }
+
+    /** Outcomes of runs whose directories say all there is to say, without a task. */
+    static Outcome fromManifest(String run, JsonNode manifest, TrainConfig planned) throws IOException {
+        String status = manifest.path("status").asText();
+        TrainConfig existing = SweepJob.JSON.treeToValue(manifest.get("config"), TrainConfig.class);
+        if (!existing.equals(planned)) {
+            return new Outcome(run, "failed", "the run directory holds a run with another config (" + SweepJob.differences(existing, planned)
+                    + "); move it away, or give the sweep another --output", -1);
+        }
+        if (status.equals("diverged")) return new Outcome(run, "failed", manifest.path("error").asText("diverged"), -1);
+        if (status.equals("complete")) return new Outcome(run, "skipped", null, -1);
+        return null;
+    }
+
+    private static Trainer.EngineFactory failingAt(Trainer.EngineFactory inner, long step) {
+        return (shape, rows, length, causal, adamW, seed) -> {
+            Engine e = inner.create(shape, rows, length, causal, adamW, seed);
+            return new Engine() {
+                @Override public ModelShape shape() { return e.shape(); }
+                @Override public int rows() { return e.rows(); }
+                @Override public int length() { return e.length(); }
+                @Override public double lossSum(Batch batch) { return e.lossSum(batch); }
+                @Override public float[] logits(int[] inputs) { return e.logits(inputs); }
+                @Override public long updates() { return e.updates(); }
+                @Override public void save(DataOutputStream out) throws IOException { e.save(out); }
+                @Override public void load(DataInputStream in) throws IOException { e.load(in); }
+
+                @Override
+                public Step step(Batch batch, double lr) {
+                    if (e.updates() + 1 == step) throw new InjectedFault("injected fault: the task dies before step " + step);
+                    return e.step(batch, lr);
+                }
+            };
+        };
+    }
+
+    /** Executor output, each line marked with its run: several runs share one console in local mode. */
+    private static PrintStream prefixed(String prefix) {
+        return new PrintStream(new OutputStream() {
+            private final StringBuilder line = new StringBuilder();
+            private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+
+            @Override
+            public void write(int b) {
+                if (b != '\n') {
+                    bytes.write(b);
+                    return;
+                }
+                line.setLength(0);
+                line.append(prefix).append(bytes.toString(StandardCharsets.UTF_8));
+                bytes.reset();
+                System.out.println(line);
+            }
+        }, true, StandardCharsets.UTF_8);
+    }
+}
