@@ -9,7 +9,9 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run a grid of training runs, each as one Spark task with spark.task.cpus threads (and one GPU on GPU "
@@ -21,6 +23,7 @@ import picocli.CommandLine.Option;
 final class SweepCommand implements Callable<Integer> {
     private static final Pattern LOCAL = Pattern.compile("local\\[(\\*|\\d+)]");
 
+    @Spec CommandSpec command;
     @Option(names = "--spec", required = true, description = "The sweep spec, YAML or JSON, on any Hadoop FileSystem") String spec;
     @Option(names = "--output", required = true, description = "The sweep directory") String output;
     @Option(names = "--max-attempts", defaultValue = "3", description = "Attempts per run task (spark.task.maxFailures; local[N] becomes local[N,attempts]) (default: ${DEFAULT-VALUE})")
@@ -63,7 +66,7 @@ final class SweepCommand implements Callable<Integer> {
         System.out.println();
         System.out.print(SweepJob.markdown(r.rows()));
         if (r.failed() > 0) {
-            System.err.printf("quokka sweep: %d of %d runs did not complete (see the error column; run the sweep again to retry them)%n",
+            command.commandLine().getErr().printf("quokka sweep: %d of %d runs did not complete (see the error column; run the sweep again to retry them)%n",
                     r.failed(), r.rows().size());
             return 1;
         }

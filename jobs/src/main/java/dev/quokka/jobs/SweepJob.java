@@ -118,7 +118,7 @@ final class SweepJob {
         }
 
         List<Row> rows = new ArrayList<>();
-        for (SweepPlan.Run r : plan.runs()) rows.add(row(r, outcomes.get(r.name()), Trainer.manifestOf(r.config().output(), conf)));
+        for (SweepPlan.Run r : plan.runs()) rows.add(row(r, outcomes.get(r.name()), Trainer.manifestOf(r.config().output(), conf), conf));
         Result result = new Result(rows);
         writeAtomically(fs, new Path(dir, "summary.csv"), csv(rows).getBytes(StandardCharsets.UTF_8));
         writeAtomically(fs, new Path(dir, "summary.md"), markdown(rows).getBytes(StandardCharsets.UTF_8));
@@ -126,7 +126,7 @@ final class SweepJob {
         return result;
     }
 
-    private static Row row(SweepPlan.Run r, SweepTask.Outcome o, JsonNode m) {
+    private static Row row(SweepPlan.Run r, SweepTask.Outcome o, JsonNode m, Configuration conf) throws IOException {
         String error = o.error();
         if (m == null) {
             return new Row(r.name(), "failed", o.action(), 0, r.uniqueTokens(), r.epochs(), 0, 0, Double.NaN, Double.NaN, Double.NaN,
@@ -135,9 +135,11 @@ final class SweepJob {
         String status = m.path("status").asText();
         if (o.action().equals("failed") && status.equals("complete")) status = "failed"; // a complete run of another config
         JsonNode fin = m.path("final");
-        if (!status.equals("complete") && error == null) error = "the run stopped at step " + fin.path("step").asLong() + " without an error";
+        // A run that died has no final figures yet; it stands where its latest checkpoint is.
+        long steps = fin.has("step") ? fin.get("step").asLong() : Trainer.checkpointedStep(r.config().output(), conf);
+        if (!status.equals("complete") && error == null) error = "the run stopped at step " + steps + " without an error";
         return new Row(r.name(), status, o.action(), m.path("model").path("papers_n").asLong(), r.uniqueTokens(), r.epochs(),
-                fin.path("step").asLong(), m.path("plan").path("steps").asLong(), fin.path("val_loss").asDouble(Double.NaN),
+                steps, m.path("plan").path("steps").asLong(), fin.path("val_loss").asDouble(Double.NaN),
                 fin.path("best_val_loss").asDouble(Double.NaN), fin.path("tokens_per_second").asDouble(Double.NaN), error);
     }
 

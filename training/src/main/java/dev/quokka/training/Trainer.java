@@ -156,6 +156,13 @@ public final class Trainer {
         return files.hasManifest() ? files.manifest() : null;
     }
 
+    /** The step of the run's latest checkpoint, where a resume starts; 0 if it has none. */
+    public static long checkpointedStep(String output, Configuration conf) throws IOException {
+        RunFiles files = new RunFiles(output, conf);
+        Path last = Checkpoints.latest(files.fs, files.dir);
+        return last == null ? 0 : Checkpoints.info(files.fs, last).get("step").asLong();
+    }
+
     private Summary train(boolean resume, long stopAfter) throws IOException {
         long start = 0;
         Path last = null;
@@ -168,6 +175,10 @@ public final class Trainer {
             start = Checkpoints.load(parent.getFileSystem(conf), parent, engine).step();
         }
         ObjectNode manifest = manifest("running");
+        // Every session of the run, in order: where each started shows what a kill or a retry cost.
+        var sessions = manifest.putArray("sessions");
+        if (resume) run.manifest().path("sessions").forEach(sessions::add);
+        sessions.addObject().put("from_step", start).put("started_at", java.time.Instant.now().toString());
         run.writeManifest(manifest);
 
         // From step 0, nothing is kept: a run killed before its first checkpoint starts over, evaluation included.
