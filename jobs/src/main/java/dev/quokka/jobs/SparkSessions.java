@@ -18,6 +18,11 @@ final class SparkSessions {
         master = url;
     }
 
+    /** A command's own default master, when neither --master nor spark-submit gave one. */
+    static synchronized void setMasterIfUnset(String url) {
+        if (master == null && !new SparkConf().contains("spark.master")) master = url;
+    }
+
     static synchronized SparkSession get(String appName) {
         return get(appName, conf -> {});
     }

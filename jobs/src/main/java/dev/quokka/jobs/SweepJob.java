@@ -92,7 +92,7 @@ final class SweepJob {
                 outcomes.put(r.name(), known);
                 continue;
             }
-            SweepTask.Work work = new SweepTask.Work(r.name(), r.config(), hadoop, fault != null && fault.run().equals(r.name()) ? fault : null);
+            SweepTask.Work work = new SweepTask.Work(r.name(), r.config(), hadoop, fault != null && fault.run().equals(r.name()) ? fault : null, 0);
             jsc.setJobDescription("quokka sweep: " + r.name());
             jobs.put(r.name(), jsc.parallelize(List.of(work), 1).map(new SweepTask()).collectAsync());
         }

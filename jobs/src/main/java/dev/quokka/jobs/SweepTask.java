@@ -33,8 +33,8 @@ import org.apache.spark.resource.ResourceInformation;
 final class SweepTask implements Function<SweepTask.Work, SweepTask.Outcome> {
     private static final long serialVersionUID = 1L;
 
-    /** A run to train; {@code fault} is null but in tests. */
-    record Work(String run, TrainConfig config, SerializableConfiguration hadoop, Fault fault) implements Serializable {}
+    /** A run to train; {@code fault} is null but in tests, {@code stopAfter} 0 but in benchmarks. */
+    record Work(String run, TrainConfig config, SerializableConfiguration hadoop, Fault fault, long stopAfter) implements Serializable {}
 
     /**
      * The fault-injection hook: the first {@code attempts} attempts of {@code run}'s task die just before {@code step},
@@ -42,8 +42,12 @@ final class SweepTask implements Function<SweepTask.Work, SweepTask.Outcome> {
      */
     record Fault(String run, long step, int attempts) implements Serializable {}
 
-    /** What a task did: "trained", "resumed" or "failed", with the reason. */
-    record Outcome(String run, String action, String error, int attempt) implements Serializable {}
+    /** What a task did: "trained", "resumed" or "failed", with the reason; the session's figures when it trained. */
+    record Outcome(String run, String action, String error, int attempt, Trainer.Summary summary) implements Serializable {
+        Outcome(String run, String action, String error, int attempt) {
+            this(run, action, error, attempt, null);
+        }
+    }
 
     /** Thrown by the fault-injection hook. */
     static final class InjectedFault extends RuntimeException {
@@ -66,9 +70,9 @@ final class SweepTask implements Function<SweepTask.Work, SweepTask.Outcome> {
         PrintStream console = prefixed("[" + w.run() + "] ");
         boolean resume = Trainer.manifestOf(w.config().output(), conf) != null;
         try {
-            if (resume) Trainer.resume(w.config().output(), engines, conf, 0, console);
-            else Trainer.run(w.config(), engines, conf, 0, console);
-            return new Outcome(w.run(), resume ? "resumed" : "trained", null, attempt);
+            Trainer.Summary s = resume ? Trainer.resume(w.config().output(), engines, conf, w.stopAfter(), console)
+                    : Trainer.run(w.config(), engines, conf, w.stopAfter(), console);
+            return new Outcome(w.run(), resume ? "resumed" : "trained", null, attempt, s);
         } catch (Trainer.Diverged | IllegalArgumentException e) {
             return new Outcome(w.run(), "failed", e.getMessage(), attempt);
         } finally {

@@ -51,7 +51,7 @@ public final class Trainer {
 
     /** How a run ended; {@code dataWaitShare} is the share of step time spent waiting for the next batch. */
     public record Summary(String run, long steps, long totalSteps, double lastTrainLoss, double lastValLoss,
-                          double bestValLoss, double tokensPerSecond, double dataWaitShare, boolean complete) {}
+                          double bestValLoss, double tokensPerSecond, double dataWaitShare, boolean complete) implements java.io.Serializable {}
 
     private final TrainConfig cfg;
     private final Configuration conf;
