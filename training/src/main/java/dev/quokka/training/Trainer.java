@@ -236,6 +236,10 @@ public final class Trainer {
                 }
                 if ((cfg.checkpointEpochs() && boundary) || (cfg.checkpointEvery() > 0 && done % cfg.checkpointEvery() == 0)
                         || done == end) {
+                    // A resume keeps the metrics up to its checkpoint: they must be out of this process's buffers
+                    // before the checkpoint exists, or a killed executor takes them along.
+                    train.hflush();
+                    events.flush();
                     Checkpoints.save(run.fs, run.dir, engine, new Checkpoints.Position(done, sequences, epoch, rate), configSha);
                 }
                 long now = System.nanoTime();

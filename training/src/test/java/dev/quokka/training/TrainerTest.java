@@ -51,6 +51,39 @@ class TrainerTest {
         assertArrayEquals(Files.readAllBytes(Path.of(whole.output(), last)), Files.readAllBytes(Path.of(parts.output(), last)));
     }
 
+    /** A killed process loses what it buffered: whatever a resume will keep must be on disk when the checkpoint is. */
+    @Test
+    void atEveryCheckpointTheMetricsUpToItAreAlreadyOnDisk() throws IOException {
+        TrainConfig cfg = tiny(tmp.resolve("flushed").toString(), "ar");
+        cfg = new TrainConfig(cfg.study(), cfg.output(), cfg.objective(), cfg.model(), cfg.batchTokens(), cfg.lr(), cfg.minLr(), cfg.schedule(),
+                cfg.warmup(), cfg.decayFraction(), cfg.decay(), cfg.adamW(), cfg.epochs(), 0, cfg.valSequences(), cfg.valSamples(), cfg.dlm(),
+                cfg.seed(), false, 3, null, null);
+        Path csv = Path.of(cfg.output(), "metrics", "train.csv");
+        List<Long> checked = new java.util.ArrayList<>();
+        Trainer.EngineFactory watched = (shape, rows, length, causal, adamW, seed) -> {
+            Engine e = SameDiffEngine.create(shape, rows, length, causal, adamW, seed);
+            return new Engine() {
+                @Override public ModelShape shape() { return e.shape(); }
+                @Override public int rows() { return e.rows(); }
+                @Override public int length() { return e.length(); }
+                @Override public Step step(Batch batch, double lr) { return e.step(batch, lr); }
+                @Override public double lossSum(Batch batch) { return e.lossSum(batch); }
+                @Override public float[] logits(int[] inputs) { return e.logits(inputs); }
+                @Override public long updates() { return e.updates(); }
+                @Override public void load(java.io.DataInputStream in) throws IOException { e.load(in); }
+
+                @Override
+                public void save(java.io.DataOutputStream out) throws IOException {
+                    assertEquals(e.updates() + 1, Files.readAllLines(csv).size(), "train.csv on disk at the checkpoint of step " + e.updates());
+                    checked.add(e.updates());
+                    e.save(out);
+                }
+            };
+        };
+        Trainer.run(cfg, watched, StudyFixture.conf(), 9, QUIET);
+        assertEquals(List.of(3L, 6L, 9L), checked);
+    }
+
     static List<String> losses(TrainConfig cfg, String csv, int column) throws IOException {
         return Files.readAllLines(Path.of(cfg.output(), "metrics", csv)).stream().skip(1).map(l -> l.split(",")[0] + ":" + l.split(",")[column]).toList();
     }
