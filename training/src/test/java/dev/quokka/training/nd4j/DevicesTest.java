@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Spark's GPU addresses become CUDA ordinals, without a GPU. */
@@ -29,6 +30,7 @@ class DevicesTest {
     }
 
     @Test
+    @Tag("slow") // loads ND4J's backend
     void noAddressesBindNothingAndAddressesOnTheCpuBackendAreRefused() {
         Devices.bind(List.of(), null);
         if (!Backend.isCuda()) {
