@@ -3,6 +3,9 @@ package dev.quokka.training;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The seam between training and the tensor library: one model, its loss and its optimiser state, for batches of a
@@ -29,6 +32,26 @@ public interface Engine {
      * so through its values.
      */
     Step step(Batch batch, double lr);
+
+    /**
+     * The most steps this engine takes in one call of {@link #steps}: more than 1 when steps are cheaper in rounds
+     * (data-parallel training averages parameters once a round).
+     */
+    default int stepsPerRound() {
+        return 1;
+    }
+
+    /** Consecutive steps, one per batch, at the given learning rates; their results in order. */
+    default List<Step> steps(List<Batch> batches, double[] lrs) {
+        List<Step> out = new ArrayList<>();
+        for (int i = 0; i < batches.size(); i++) out.add(step(batches.get(i), lrs[i]));
+        return out;
+    }
+
+    /** How this engine trains, for the run's manifest. */
+    default Map<String, Object> describe() {
+        return Map.of("kind", "single process");
+    }
 
     /** The batch's summed loss, sum(weights * CE), without updating anything. Batches may have fewer rows. */
     double lossSum(Batch batch);

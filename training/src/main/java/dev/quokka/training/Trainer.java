@@ -14,6 +14,7 @@ import dev.quokka.tokenizer.TokenizerJson;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -178,7 +179,8 @@ public final class Trainer {
         // Every session of the run, in order: where each started shows what a kill or a retry cost.
         var sessions = manifest.putArray("sessions");
         if (resume) run.manifest().path("sessions").forEach(sessions::add);
-        sessions.addObject().put("from_step", start).put("started_at", java.time.Instant.now().toString());
+        sessions.addObject().put("from_step", start).put("started_at", java.time.Instant.now().toString())
+                .set("engine", RunFiles.JSON.valueToTree(engine.describe()));
         run.writeManifest(manifest);
 
         // From step 0, nothing is kept: a run killed before its first checkpoint starts over, evaluation included.
@@ -208,49 +210,60 @@ public final class Trainer {
                     cfg.objective(), shape, shape.parameters(), shape.papersParameters(), cfg.study(), totalSteps, rows * length, start);
             long first = start;
             Future<Batch> next = first < end ? prefetch.submit(() -> batch(first)) : null;
-            for (step = start; step < end; step++) {
-                long s = step, before = System.nanoTime();
-                Batch batch = next.get();
-                long got = System.nanoTime();
-                waitNanos += got - before;
-                if (s + 1 < end) next = prefetch.submit(() -> batch(s + 1));
-                double rate = lr.at(s);
-                Engine.Step r = engine.step(batch, rate);
-                long done = s + 1, sequences = done * rows;
-                if (!Double.isFinite(r.loss()) || !Double.isFinite(r.gradNorm())) {
-                    throw diverged(manifest, "step " + done + ": the loss is " + r.loss() + " and the gradient norm " + r.gradNorm()
-                            + " at lr " + rate + "; stopped without saving. Last good checkpoint: " + Checkpoints.latest(run.fs, run.dir));
+            for (step = start; step < end; ) {
+                // A round of steps ends where evaluation, a checkpoint or an epoch boundary needs the parameters.
+                int k = roundLength(step, end);
+                long before = System.nanoTime();
+                List<Batch> batches = new ArrayList<>(k);
+                double[] rates = new double[k];
+                for (int i = 0; i < k; i++) {
+                    long following = step + i + 1;
+                    batches.add(next.get());
+                    if (following < end) next = prefetch.submit(() -> batch(following));
+                    rates[i] = lr.at(step + i);
                 }
+                waitNanos += System.nanoTime() - before;
+                List<Engine.Step> results = engine.steps(batches, rates);
                 long stepped = System.nanoTime() - before;
                 stepNanos += stepped;
-                double seconds = stepped / 1e9, epoch = clock.epochsAfter(sequences);
-                lastTrain = r.loss();
-                String row = String.format("%d,%d,%.6f,%.6e,%.6f,%.6f,%.1f", done, sequences * length, epoch, rate, r.loss(), r.gradNorm(), rows * length / seconds);
-                train.write((row + "\n").getBytes(StandardCharsets.UTF_8));
-                events.scalars(done, System.currentTimeMillis() / 1e3, trainScalars(row.split(",")));
+                double seconds = stepped / 1e9 / k;
+                for (int i = 0; i < k; i++, step++) {
+                    Engine.Step r = results.get(i);
+                    double rate = rates[i];
+                    long done = step + 1, sequences = done * rows;
+                    if (!Double.isFinite(r.loss()) || !Double.isFinite(r.gradNorm())) {
+                        throw diverged(manifest, "step " + done + ": the loss is " + r.loss() + " and the gradient norm " + r.gradNorm()
+                                + " at lr " + rate + "; stopped without saving. Last good checkpoint: " + Checkpoints.latest(run.fs, run.dir));
+                    }
+                    double epoch = clock.epochsAfter(sequences);
+                    lastTrain = r.loss();
+                    String row = String.format("%d,%d,%.6f,%.6e,%.6f,%.6f,%.1f", done, sequences * length, epoch, rate, r.loss(), r.gradNorm(), rows * length / seconds);
+                    train.write((row + "\n").getBytes(StandardCharsets.UTF_8));
+                    events.scalars(done, System.currentTimeMillis() / 1e3, trainScalars(row.split(",")));
 
-                boolean boundary = clock.boundariesCrossed(sequences - rows, sequences) > 0;
-                if (boundary || (cfg.evalEvery() > 0 && done % cfg.evalEvery() == 0) || done == totalSteps) {
-                    lastVal = evaluate(eval, events, done, sequences, rate, boundary);
-                    best = minNaN(best, lastVal);
-                }
-                if ((cfg.checkpointEpochs() && boundary) || (cfg.checkpointEvery() > 0 && done % cfg.checkpointEvery() == 0)
-                        || done == end) {
-                    // A resume keeps the metrics up to its checkpoint: they must be out of this process's buffers
-                    // before the checkpoint exists, or a killed executor takes them along.
-                    train.hflush();
-                    events.flush();
-                    Checkpoints.save(run.fs, run.dir, engine, new Checkpoints.Position(done, sequences, epoch, rate), configSha);
-                }
-                long now = System.nanoTime();
-                if (now - lastPrint > 10e9 || done == end) {
-                    lastPrint = now;
-                    train.hflush();
-                    events.flush();
-                    double perSecond = (double) (done - start) * rows * length / ((now - t0) / 1e9);
-                    long etaSeconds = Math.round((totalSteps - done) * rows * length / perSecond);
-                    console.printf("step %,d/%,d  epoch %.2f  loss %.4f  val %.4f  lr %.2e  %,.0f tok/s  data wait %.1f%%  ETA %dm%02ds%n",
-                            done, totalSteps, epoch, r.loss(), lastVal, rate, perSecond, 100.0 * waitNanos / stepNanos, etaSeconds / 60, etaSeconds % 60);
+                    boolean boundary = clock.boundariesCrossed(sequences - rows, sequences) > 0;
+                    if (boundary || (cfg.evalEvery() > 0 && done % cfg.evalEvery() == 0) || done == totalSteps) {
+                        lastVal = evaluate(eval, events, done, sequences, rate, boundary);
+                        best = minNaN(best, lastVal);
+                    }
+                    if ((cfg.checkpointEpochs() && boundary) || (cfg.checkpointEvery() > 0 && done % cfg.checkpointEvery() == 0)
+                            || done == end) {
+                        // A resume keeps the metrics up to its checkpoint: they must be out of this process's buffers
+                        // before the checkpoint exists, or a killed executor takes them along.
+                        train.hflush();
+                        events.flush();
+                        Checkpoints.save(run.fs, run.dir, engine, new Checkpoints.Position(done, sequences, epoch, rate), configSha);
+                    }
+                    long now = System.nanoTime();
+                    if (now - lastPrint > 10e9 || done == end) {
+                        lastPrint = now;
+                        train.hflush();
+                        events.flush();
+                        double perSecond = (double) (done - start) * rows * length / ((now - t0) / 1e9);
+                        long etaSeconds = Math.round((totalSteps - done) * rows * length / perSecond);
+                        console.printf("step %,d/%,d  epoch %.2f  loss %.4f  val %.4f  lr %.2e  %,.0f tok/s  data wait %.1f%%  ETA %dm%02ds%n",
+                                done, totalSteps, epoch, r.loss(), lastVal, rate, perSecond, 100.0 * waitNanos / stepNanos, etaSeconds / 60, etaSeconds % 60);
+                    }
                 }
             }
         } catch (InterruptedException e) {
@@ -272,6 +285,21 @@ public final class Trainer {
         fin.put("flops", shape.trainingFlops(step * rows * length));
         run.writeManifest(manifest);
         return new Summary(cfg.output(), step, totalSteps, lastTrain, lastVal, best, tokensPerSecond, wait, complete);
+    }
+
+    /** Steps from {@code step} in one engine round: up to its round size, ending at the first step that must stop. */
+    private int roundLength(long step, long end) {
+        int k = 1;
+        while (k < engine.stepsPerRound() && step + k < end && !stopsAfter(step + k)) k++;
+        return k;
+    }
+
+    /** Whether the run evaluates or checkpoints after step {@code done}, or crosses an epoch boundary there. */
+    private boolean stopsAfter(long done) {
+        long sequences = done * rows;
+        return clock.boundariesCrossed(sequences - rows, sequences) > 0 || done == totalSteps
+                || (cfg.evalEvery() > 0 && done % cfg.evalEvery() == 0)
+                || (cfg.checkpointEvery() > 0 && done % cfg.checkpointEvery() == 0);
     }
 
     /** Records the divergence in the manifest, so that a sweep reports it instead of retrying a deterministic failure. */

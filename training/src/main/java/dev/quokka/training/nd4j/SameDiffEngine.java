@@ -118,6 +118,21 @@ public final class SameDiffEngine implements Engine {
         return new Step(loss, norm, scale != 1);
     }
 
+    /** A parameter with its Adam moments: live arrays, for engines that train elsewhere and copy their state in. */
+    public record Tensors(INDArray value, INDArray m, INDArray v) {}
+
+    /** Every parameter's live arrays, by name, in the model's order. */
+    public Map<String, Tensors> tensors() {
+        Map<String, Tensors> t = new java.util.LinkedHashMap<>();
+        for (Param p : params) t.put(p.name, new Tensors(p.value, p.m, p.v));
+        return t;
+    }
+
+    /** Sets the step count, with {@link #tensors()}: Adam's bias correction depends on it. */
+    public void setUpdates(long updates) {
+        this.updates = updates;
+    }
+
     /** Gradients for a batch without updating, by name: for tests that compare routes. */
     Map<String, INDArray> gradients(Batch batch) {
         Map<String, INDArray> out = gradFn.output(feed(batch, true), List.of(), outputs);

@@ -1,6 +1,8 @@
 package dev.quokka.training.nd4j;
 
 import dev.quokka.training.ModelShape;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -38,42 +40,86 @@ public final class Transformer {
      */
     public static Graph build(ModelShape s, int batch, int length, long seed, DataType dtype, INDArray fixedWeights) {
         SameDiff sd = SameDiff.create();
-        Nd4j.getRandom().setSeed(seed);
-        int n = batch * length, d = s.d(), hd = s.headDim(), heads = s.heads();
+        int n = batch * length;
         SDVariable ids = sd.placeHolder("ids", DataType.INT32, n);
         SDVariable picks = sd.placeHolder("picks", DataType.INT32, n);
         SDVariable weights = fixedWeights != null ? sd.constant("weights", fixedWeights.castTo(dtype))
                 : sd.placeHolder("weights", dtype, n);
+        SDVariable bias = sd.placeHolder("attentionBias", dtype, (long) batch * s.heads(), length, length);
+        Map<String, SDVariable> params = new LinkedHashMap<>();
+        initialParameters(s, seed, dtype).forEach((name, value) -> params.put(name, sd.var(name, value)));
+        SDVariable logits = logits(sd, s, batch, length, dtype, params, ids, bias).rename("logits");
+        SDVariable loss = WeightedCrossEntropy.loss(sd, "loss", logits, picks, weights);
+        sd.setLossVariables(loss);
+        return new Graph(sd, logits, loss);
+    }
 
-        SDVariable emb = param(sd, "embedding", dtype, s.vocab(), d);
-        SDVariable x = new ScatterAddGather(sd, emb, ids, 0).outputVariable(); // [N, d]
-        SDVariable bias = sd.placeHolder("attentionBias", dtype, (long) batch * heads, length, length);
-        SDVariable[] rope = rope(sd, dtype, batch, length, heads, hd);
-
+    /**
+     * The parameters' names and shapes, in a fixed order. Matrices (rank 2) take weight decay, norm gains (rank 1)
+     * do not. Names avoid {@code _}, which DL4J reserves as its layer separator.
+     */
+    public static Map<String, long[]> parameterShapes(ModelShape s) {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        int d = s.d(), hd = s.headDim(), f = s.mlpHidden();
+        shapes.put("embedding", new long[] {s.vocab(), d});
         for (int l = 0; l < s.layers(); l++) {
             String p = "l" + l + ".";
-            SDVariable h = rmsNorm(x, gain(sd, p + "attnNorm", dtype, d), d);
-            SDVariable q = rotate(sd, rmsNorm(perHead(h.mmul(param(sd, p + "wq", dtype, d, d)), hd), gain(sd, p + "qNorm", dtype, hd), hd), rope, hd);
-            SDVariable k = rotate(sd, rmsNorm(perHead(h.mmul(param(sd, p + "wk", dtype, d, d)), hd), gain(sd, p + "kNorm", dtype, hd), hd), rope, hd);
-            SDVariable v = h.mmul(param(sd, p + "wv", dtype, d, d));
+            shapes.put(p + "attnNorm", new long[] {d});
+            shapes.put(p + "wq", new long[] {d, d});
+            shapes.put(p + "qNorm", new long[] {hd});
+            shapes.put(p + "wk", new long[] {d, d});
+            shapes.put(p + "kNorm", new long[] {hd});
+            shapes.put(p + "wv", new long[] {d, d});
+            shapes.put(p + "wo", new long[] {d, d});
+            shapes.put(p + "mlpNorm", new long[] {d});
+            shapes.put(p + "wGate", new long[] {d, f});
+            shapes.put(p + "wUp", new long[] {d, f});
+            shapes.put(p + "wDown", new long[] {f, d});
+        }
+        shapes.put("finalNorm", new long[] {d});
+        if (!s.tied()) shapes.put("output", new long[] {d, s.vocab()});
+        return shapes;
+    }
+
+    /** The initial values, drawn in {@link #parameterShapes} order from {@code seed}: N(0, 0.02) matrices, unit gains. */
+    public static Map<String, INDArray> initialParameters(ModelShape s, long seed, DataType dtype) {
+        Nd4j.getRandom().setSeed(seed);
+        Map<String, INDArray> values = new LinkedHashMap<>();
+        parameterShapes(s).forEach((name, shape) ->
+                values.put(name, shape.length == 1 ? Nd4j.ones(dtype, shape) : Nd4j.randn(dtype, shape).muli(0.02)));
+        return values;
+    }
+
+    /**
+     * The logits [N, V] of the model with parameters {@code p} (by {@link #parameterShapes} name), for token ids
+     * [N] and an attention bias [B H, T, T] ({@link #attentionBias}).
+     */
+    public static SDVariable logits(SameDiff sd, ModelShape s, int batch, int length, DataType dtype,
+                                    Map<String, SDVariable> p, SDVariable ids, SDVariable bias) {
+        int n = batch * length, d = s.d(), hd = s.headDim(), heads = s.heads();
+        SDVariable emb = p.get("embedding");
+        SDVariable x = new ScatterAddGather(sd, emb, ids, 0).outputVariable(); // [N, d]
+        SDVariable[] rope = rope(sd, dtype, batch, length, heads, hd);
+        for (int l = 0; l < s.layers(); l++) {
+            String pre = "l" + l + ".";
+            SDVariable h = rmsNorm(x, p.get(pre + "attnNorm"), d);
+            SDVariable q = rotate(sd, rmsNorm(perHead(h.mmul(p.get(pre + "wq")), hd), p.get(pre + "qNorm"), hd), rope, hd);
+            SDVariable k = rotate(sd, rmsNorm(perHead(h.mmul(p.get(pre + "wk")), hd), p.get(pre + "kNorm"), hd), rope, hd);
+            SDVariable v = h.mmul(p.get(pre + "wv"));
             q = heads(q, batch, length, heads, hd);
             k = heads(k, batch, length, heads, hd);
             SDVariable scores = sd.mmul(q, k, false, true, false).mul(1.0 / Math.sqrt(hd)).add(bias); // [B H, T, T]
             SDVariable attended = sd.mmul(sd.nn().softmax(scores), heads(v, batch, length, heads, hd), false, false, false); // [B H, T, hd]
             SDVariable merged = attended.reshape(batch, heads, length, hd).permute(0, 2, 1, 3).reshape(n, d);
-            x = x.add(merged.mmul(param(sd, p + "wo", dtype, d, d)));
+            x = x.add(merged.mmul(p.get(pre + "wo")));
 
-            h = rmsNorm(x, gain(sd, p + "mlpNorm", dtype, d), d);
-            SDVariable gate = sd.nn().swish(h.mmul(param(sd, p + "wGate", dtype, d, s.mlpHidden())));
-            SDVariable up = h.mmul(param(sd, p + "wUp", dtype, d, s.mlpHidden()));
-            x = x.add(gate.mul(up).mmul(param(sd, p + "wDown", dtype, s.mlpHidden(), d)));
+            h = rmsNorm(x, p.get(pre + "mlpNorm"), d);
+            SDVariable gate = sd.nn().swish(h.mmul(p.get(pre + "wGate")));
+            SDVariable up = h.mmul(p.get(pre + "wUp"));
+            x = x.add(gate.mul(up).mmul(p.get(pre + "wDown")));
         }
-        SDVariable out = rmsNorm(x, gain(sd, "finalNorm", dtype, d), d);
-        SDVariable logits = (s.tied() ? sd.mmul(out, emb, false, true, false) : out.mmul(param(sd, "output", dtype, d, s.vocab())))
-                .rename("logits");
-        SDVariable loss = WeightedCrossEntropy.loss(sd, "loss", logits, picks, weights);
-        sd.setLossVariables(loss);
-        return new Graph(sd, logits, loss);
+        SDVariable out = rmsNorm(x, p.get("finalNorm"), d);
+        return s.tied() ? sd.mmul(out, emb, false, true, false) : out.mmul(p.get("output"));
     }
 
     /** [N, d] to one row per token and head, [N H, hd]: a view, since each head's columns are contiguous. */
@@ -139,13 +185,5 @@ public final class Transformer {
         for (int i = 0; i < length; i++) for (int j = 0; j < length; j++) if (j >= visible || (causal && j > i)) m[i][j] = -1e9;
         INDArray mask = Nd4j.createFromArray(m).castTo(dtype).reshape(1, length, length);
         return Nd4j.tile(mask, batch * heads, 1, 1);
-    }
-
-    private static SDVariable param(SameDiff sd, String name, DataType dtype, long... shape) {
-        return sd.var(name, Nd4j.randn(dtype, shape).muli(0.02));
-    }
-
-    private static SDVariable gain(SameDiff sd, String name, DataType dtype, int size) {
-        return sd.var(name, Nd4j.ones(dtype, size));
     }
 }
