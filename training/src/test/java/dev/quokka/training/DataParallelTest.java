@@ -63,4 +63,63 @@ class DataParallelTest {
             }
         }
     }
+
+    @Test
+    void aResumedRunContinuesBitForBitAndTheCheckpointIsTheSingleProcessFormat() throws IOException {
+        TrainConfig whole = run(tmp.resolve("whole").toString(), "dlm");
+        TrainConfig parts = run(tmp.resolve("parts").toString(), "dlm");
+        long n = 5;
+        Trainer.run(whole, twoWorkers(1), StudyFixture.conf(), 2 * n, QUIET);
+        Trainer.run(parts, twoWorkers(1), StudyFixture.conf(), n, QUIET);
+        Trainer.resume(parts.output(), twoWorkers(1), StudyFixture.conf(), 2 * n, QUIET);
+        assertArrayEquals(column(whole, "train.csv", 4), column(parts, "train.csv", 4));
+        assertArrayEquals(column(whole, "eval.csv", 4), column(parts, "eval.csv", 4));
+        String last = String.format("checkpoints/step-%08d/state.bin", 2 * n);
+        assertArrayEquals(Files.readAllBytes(Path.of(whole.output(), last)), Files.readAllBytes(Path.of(parts.output(), last)));
+
+        // The same checkpoint continues in one process.
+        Trainer.Summary single = Trainer.resume(parts.output(), SameDiffEngine::create, StudyFixture.conf(), 2 * n + 2, QUIET);
+        assertEquals(2 * n + 2, single.steps());
+        double[] losses = column(parts, "train.csv", 4);
+        assertEquals(losses[(int) (2 * n) - 1], losses[(int) (2 * n) + 1], 0.2, "the single-process steps continue where the workers stopped");
+    }
+
+    @Test
+    void roundsOfSeveralLocalStepsEndWhereTheRunEvaluates() throws IOException {
+        TrainConfig single = run(tmp.resolve("single").toString(), "ar");
+        TrainConfig rounds = run(tmp.resolve("rounds").toString(), "ar");
+        rounds = new TrainConfig(rounds.study(), rounds.output(), rounds.objective(), rounds.model(), rounds.batchTokens(), rounds.lr(),
+                rounds.minLr(), rounds.schedule(), rounds.warmup(), rounds.decayFraction(), rounds.decay(), rounds.adamW(), rounds.epochs(),
+                5, rounds.valSequences(), rounds.valSamples(), rounds.dlm(), rounds.seed(), false, 0, null, null);
+        long steps = 20;
+        Trainer.run(single, SameDiffEngine::create, StudyFixture.conf(), steps, QUIET);
+        List<Integer> sizes = new java.util.ArrayList<>();
+        Trainer.EngineFactory recorded = (shape, rows, length, causal, adamW, seed) -> {
+            Engine e = twoWorkers(3).create(shape, rows, length, causal, adamW, seed);
+            return new Engine() {
+                @Override public ModelShape shape() { return e.shape(); }
+                @Override public int rows() { return e.rows(); }
+                @Override public int length() { return e.length(); }
+                @Override public int stepsPerRound() { return e.stepsPerRound(); }
+                @Override public Step step(Batch batch, double lr) { return e.step(batch, lr); }
+                @Override public double lossSum(Batch batch) { return e.lossSum(batch); }
+                @Override public float[] logits(int[] inputs) { return e.logits(inputs); }
+                @Override public long updates() { return e.updates(); }
+                @Override public void save(java.io.DataOutputStream out) throws IOException { e.save(out); }
+                @Override public void load(java.io.DataInputStream in) throws IOException { e.load(in); }
+
+                @Override
+                public List<Step> steps(List<Batch> batches, double[] lrs) {
+                    sizes.add(batches.size());
+                    return e.steps(batches, lrs);
+                }
+            };
+        };
+        Trainer.run(rounds, recorded, StudyFixture.conf(), steps, QUIET);
+        assertEquals(List.of(3, 2, 3, 2, 3, 2, 3, 2), sizes, "rounds of 3 that end at every evaluation");
+        double[] a = column(single, "train.csv", 4), b = column(rounds, "train.csv", 4);
+        assertEquals(steps, b.length);
+        assertArrayEquals(new double[] {0, 5, 10, 15, 20}, column(rounds, "eval.csv", 0));
+        for (int i = 0; i < steps; i++) assertEquals(a[i], b[i], 0.03 * a[i], "loss at step " + (i + 1));
+    }
 }
