@@ -31,7 +31,7 @@ import org.nd4j.linalg.learning.config.NoOp;
 @Tag("slow")
 @ExtendWith(DoublePrecision.class)
 class TransformerLayerTest {
-    static final ModelShape SHAPE = ModelShape.of(13, 8, 2, 2);
+    static final ModelShape SHAPE = new ModelShape(13, 8, 2, 2, 6, false); // small, as every parameter is checked
     static final int ROWS = 2, LENGTH = 5;
 
     static ComputationGraph graph(boolean causal) {
@@ -72,8 +72,7 @@ class TransformerLayerTest {
         g.params().assign(Nd4j.createFromArray(rng.doubles(g.numParams(), -0.5, 0.5).toArray()).reshape(g.params().shape()));
         INDArray[] xy = features(batch());
         assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g).inputs(new INDArray[] {xy[0]})
-                .labels(new INDArray[] {xy[1]}).epsilon(1e-6).maxRelError(1e-4).minAbsoluteError(1e-9)
-                .subset(true).maxPerParam(4)), "causal " + causal);
+                .labels(new INDArray[] {xy[1]}).epsilon(1e-6).maxRelError(1e-4).minAbsoluteError(1e-9)), "causal " + causal);
     }
 
     @ParameterizedTest
