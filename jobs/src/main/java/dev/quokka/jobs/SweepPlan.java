@@ -66,6 +66,8 @@ record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> studies,
             "grid", "train", "resources");
     private static final List<String> SET_PER_RUN = List.of("study", "output", "objective", "model", "epochs", "seed", "resume",
             "stop-after", "anneal-from", "anneal-steps");
+    /** A sweep runs each run as one Spark task; a data-parallel run is a job of its own. */
+    private static final List<String> NOT_IN_SWEEPS = List.of("data-parallel", "averaging-frequency", "batch-per-worker", "prefetch");
 
     /**
      * Reads a spec (YAML, of which JSON is a subset); {@code source} names it in errors, {@code resolve} makes the
@@ -135,6 +137,9 @@ record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> studies,
         var trainOptions = new CommandLine(new TrainCommand()).getCommandSpec();
         for (String option : train.keySet()) {
             if (SET_PER_RUN.contains(option)) throw new IllegalArgumentException("train." + option + " is set by the sweep for each run");
+            if (NOT_IN_SWEEPS.contains(option)) {
+                throw new IllegalArgumentException("train." + option + ": a sweep trains each run as one Spark task; train data-parallel runs with quokka train --data-parallel");
+            }
             if (trainOptions.findOption("--" + option) == null) {
                 throw new IllegalArgumentException("train." + option + " is not a quokka train option (see quokka train --help)");
             }

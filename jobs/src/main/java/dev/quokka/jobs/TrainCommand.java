@@ -1,5 +1,6 @@
 package dev.quokka.jobs;
 
+import dev.quokka.dataprep.SequenceSource;
 import dev.quokka.training.AdamW;
 import dev.quokka.training.LrSchedule;
 import dev.quokka.training.MaskSchedule;
@@ -7,8 +8,10 @@ import dev.quokka.training.Objective;
 import dev.quokka.training.TrainConfig;
 import dev.quokka.training.Trainer;
 import dev.quokka.training.nd4j.SameDiffEngine;
+import dev.quokka.training.spark.DataParallelEngine;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -18,7 +21,10 @@ import picocli.CommandLine.Option;
                 + "(and every --eval-every steps), and writes a run directory: run.json, metrics/train.csv, "
                 + "metrics/eval.csv, TensorBoard events and checkpoints.",
                 "Resume an interrupted run with --resume --output <run>; fork a decay branch from a checkpoint with "
-                + "--anneal-from <run>/checkpoints/step-N --anneal-steps K --output <new run>."})
+                + "--anneal-from <run>/checkpoints/step-N --anneal-steps K --output <new run>.",
+                "With --data-parallel W, one model trains across W Spark tasks (DL4J parameter averaging): each step's batch "
+                + "is split by rows, so a step holds as many tokens as in one process. Checkpoints are the same format "
+                + "either way, so a run may be resumed with or without it."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--study", description = "A complete `quokka shard` output") String study;
     @Option(names = "--output", required = true, description = "The run directory") String output;
@@ -54,6 +60,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--stop-after", defaultValue = "0", description = "End this session after this step, with a checkpoint (resume later)") long stopAfter;
     @Option(names = "--anneal-from", description = "A checkpoint directory to fork a decay branch from") String annealFrom;
     @Option(names = "--anneal-steps", defaultValue = "0", description = "Steps of the branch's decay to --min-lr") long annealSteps;
+    @Option(names = "--data-parallel", defaultValue = "0", paramLabel = "WORKERS",
+            description = "Train across this many Spark tasks with DL4J parameter averaging (default: one process, no Spark)") int dataParallel;
+    @Option(names = "--averaging-frequency", defaultValue = "1",
+            description = "data-parallel: local steps per worker between averagings of parameters and Adam moments (default: ${DEFAULT-VALUE})") int averagingFrequency;
+    @Option(names = "--batch-per-worker", paramLabel = "SEQUENCES",
+            description = "data-parallel: sequences per worker per step; sets --batch-tokens to workers * this * L") Integer batchPerWorker;
+    @Option(names = "--prefetch", defaultValue = "0",
+            description = "data-parallel: minibatches each worker prepares ahead (default: ${DEFAULT-VALUE})") int prefetch;
 
     private TrainConfig.Dlm dlm() {
         MaskSchedule s = MaskSchedule.valueOf(maskSchedule.toUpperCase());
@@ -71,17 +85,37 @@ final class TrainCommand implements Callable<Integer> {
                 valSequences, valSamples, dlm(), seed, checkpointEpochs, checkpointEvery, tokenizer, null);
     }
 
+    /** One process, or the Spark workers of --data-parallel (their threads: spark.task.cpus). */
+    private Trainer.EngineFactory engines() {
+        if (dataParallel == 0) {
+            if (batchPerWorker != null || averagingFrequency != 1 || prefetch != 0) {
+                throw new IllegalArgumentException("--batch-per-worker, --averaging-frequency and --prefetch need --data-parallel");
+            }
+            return SameDiffEngine::create;
+        }
+        var spark = SparkSessions.get("quokka train --data-parallel " + dataParallel);
+        int threads = Integer.parseInt(spark.sparkContext().getConf().get("spark.task.cpus", "1"));
+        return DataParallelEngine.factory(JavaSparkContext.fromSparkContext(spark.sparkContext()),
+                new DataParallelEngine.Options(dataParallel, averagingFrequency, prefetch, threads));
+    }
+
     @Override
     public Integer call() throws Exception {
         Configuration conf = new Configuration();
+        Trainer.EngineFactory engines = engines();
         Trainer.Summary s;
         if (resume) {
-            s = Trainer.resume(output, SameDiffEngine::create, conf, stopAfter, System.out);
+            s = Trainer.resume(output, engines, conf, stopAfter, System.out);
         } else {
+            if (batchPerWorker != null) {
+                if (study == null) throw new IllegalArgumentException("--batch-per-worker needs --study");
+                int length = SequenceSource.open(study, conf).window() - 1;
+                batchTokens = Math.multiplyExact(Math.multiplyExact(dataParallel, batchPerWorker), length);
+            }
             TrainConfig cfg = annealFrom != null
                     ? TrainConfig.annealBranch(annealFrom, annealSteps, minLr, LrSchedule.Decay.valueOf(decayShape.toUpperCase()), output, conf)
                     : config();
-            s = Trainer.run(cfg, SameDiffEngine::create, conf, stopAfter, System.out);
+            s = Trainer.run(cfg, engines, conf, stopAfter, System.out);
         }
         System.out.printf("%s %s: %,d of %,d steps, train loss %.4f, validation loss %.4f (best %.4f), %,.0f tokens/s, data wait %.1f%%%n",
                 s.complete() ? "finished" : "stopped", s.run(), s.steps(), s.totalSteps(), s.lastTrainLoss(), s.lastValLoss(),
