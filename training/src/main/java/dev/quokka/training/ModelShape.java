@@ -40,6 +40,14 @@ public record ModelShape(int vocab, int d, int layers, int heads, int mlpHidden,
         };
     }
 
+    /** A preset name, or "d,layers,heads". */
+    public static ModelShape parse(String model, int vocab) {
+        if (!model.contains(",")) return preset(model, vocab);
+        String[] p = model.split(",");
+        if (p.length != 3) throw new IllegalArgumentException("--model must be a preset or d,layers,heads, not " + model);
+        return of(vocab, Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()), Integer.parseInt(p[2].trim()));
+    }
+
     public static final String[] PRESETS = {"tiny", "mini", "small", "base", "medium", "large"};
 
     public int headDim() {

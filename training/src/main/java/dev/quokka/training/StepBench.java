@@ -35,7 +35,8 @@ public final class StepBench {
         return timings;
     }
 
-    private static Batch[] batches(Engine engine, Objective objective, int count, SplittableRandom rng) {
+    /** {@code count} batches of the engine's shape, of uniformly random tokens, through the objective. */
+    public static Batch[] batches(Engine engine, Objective objective, int count, SplittableRandom rng) {
         int rows = engine.rows(), window = engine.length() + 1, vocab = engine.shape().vocab();
         Batch[] batches = new Batch[count];
         for (int i = 0; i < count; i++) {

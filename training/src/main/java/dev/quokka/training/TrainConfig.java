@@ -64,12 +64,7 @@ public record TrainConfig(String study, String output, String objective, String 
 
     /** The shape this config names, for a vocabulary. */
     public ModelShape shape(int vocab) {
-        if (model.contains(",")) {
-            String[] p = model.split(",");
-            if (p.length != 3) throw new IllegalArgumentException("--model must be a preset or d,layers,heads, not " + model);
-            return ModelShape.of(vocab, Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()), Integer.parseInt(p[2].trim()));
-        }
-        return ModelShape.preset(model, vocab);
+        return ModelShape.parse(model, vocab);
     }
 
     /** The objective, given the tokenizer's mask id (ignored for AR). */

@@ -98,16 +98,22 @@ public final class SameDiffEngine implements Engine {
         Map<String, INDArray> out = gradFn.output(feed(batch, true), List.of(), outputs);
         NativeMemory.collectIfGrown();
         double loss = out.get("loss").getDouble(0);
-        double squares = 0;
-        for (Param p : params) {
-            double n = out.get(p.gradient).norm2Number().doubleValue();
-            squares += n * n;
-        }
-        double norm = Math.sqrt(squares);
+        Map<String, INDArray> gradients = new HashMap<>();
+        for (Param p : params) gradients.put(p.name, out.get(p.gradient));
+        return update(loss, gradients, lr);
+    }
+
+    /**
+     * One AdamW update from gradients computed elsewhere (by name, as {@link #tensors()}; consumed: they become the
+     * update), clipped by their global norm. {@code loss} is passed through to the result; if it or the norm is not
+     * finite, nothing is updated.
+     */
+    public Step update(double loss, Map<String, INDArray> gradients, double lr) {
+        double norm = norm(gradients);
         if (!Double.isFinite(loss) || !Double.isFinite(norm)) return new Step(loss, norm, false);
         double scale = adamW.clipScale(norm);
         for (Param p : params) {
-            INDArray g = out.get(p.gradient);
+            INDArray g = gradients.get(p.name);
             if (scale != 1) g.muli(scale);
             if (p.decays && adamW.weightDecay() > 0) p.value.muli(1 - lr * adamW.weightDecay());
             // g becomes the update; the kernel's iteration is 0-based and raises the betas to iteration + 1
@@ -116,6 +122,17 @@ public final class SameDiffEngine implements Engine {
         }
         updates++;
         return new Step(loss, norm, scale != 1);
+    }
+
+    private double norm(Map<String, INDArray> gradients) {
+        double squares = 0;
+        for (Param p : params) {
+            INDArray g = gradients.get(p.name);
+            if (g == null) throw new IllegalArgumentException("no gradient for " + p.name);
+            double n = g.norm2Number().doubleValue();
+            squares += n * n;
+        }
+        return Math.sqrt(squares);
     }
 
     /** A parameter with its Adam moments: live arrays, for engines that train elsewhere and copy their state in. */

@@ -32,15 +32,23 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.Sgd;
 
 /**
  * One model trained across Spark executors with DL4J's parameter averaging: the {@link TransformerLayer} in a
  * ComputationGraph, {@code SparkComputationGraph} and {@code ParameterAveragingTrainingMaster}.
  *
- * <p>A step's batch is the single-process run's batch, split by rows: worker w takes rows [w b, (w + 1) b). A round
- * is up to {@code averagingFrequency} such steps: each worker takes its steps locally, then parameters and Adam
- * moments are averaged. At one step a round this is the single-process step up to Adam's non-linearity (the average
- * of the workers' updates, not the update of the averaged gradient), and the gradient is clipped per worker.
+ * <p>A step's batch is the single-process run's batch, split by rows: worker w takes rows [w b, (w + 1) b). What
+ * happens between averagings depends on the averaging frequency:
+ * <ul>
+ *   <li><b>1, synchronous</b>: each worker takes one plain SGD step of rate 1, so the average of the workers'
+ *       parameters is the parameters minus the mean of their gradients, which is the whole batch's gradient. The driver
+ *       recovers it and takes the AdamW step, clipping it by its global norm: the single-process step, up to float
+ *       rounding (the gradient travels as p - g).
+ *   <li><b>k &gt; 1, local steps</b>: each worker takes k AdamW steps on its own rows, then parameters and Adam moments
+ *       are averaged. This averages k times less often, but it is a different optimiser: each worker clips its own
+ *       gradient, and Adam's second moment sees the noisier gradients of a share of the batch, so steps are smaller.
+ * </ul>
  *
  * <p>The driver keeps a {@link SameDiffEngine} with the same parameters, copied over after each round when needed:
  * it evaluates, and it reads and writes checkpoints in the single-process format, so a run can be resumed either way.
@@ -71,6 +79,7 @@ public final class DataParallelEngine implements Engine {
     private final RoundStart roundStart;
     private final CollectionAccumulator<double[]> log;
     private final double clip;
+    private final boolean synchronous;
     private boolean localStale;
 
     public DataParallelEngine(JavaSparkContext sc, Options options, ModelShape shape, int rows, int length, boolean causal,
@@ -87,14 +96,17 @@ public final class DataParallelEngine implements Engine {
         this.clip = adamW.clipNorm();
         this.local = SameDiffEngine.create(shape, rows, length, causal, adamW, seed);
 
-        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
-                .dataType(DataType.FLOAT)
-                .seed(seed)
-                .updater(Adam.builder().learningRateSchedule(schedule).beta1(adamW.beta1()).beta2(adamW.beta2()).epsilon(adamW.eps()).build())
-                .weightDecay(adamW.weightDecay(), true) // decoupled: p -= lr wd p; DL4J "weights" only, not the gains
-                .gradientNormalization(adamW.clipNorm() > 0 ? GradientNormalization.ClipL2PerLayer : GradientNormalization.None)
-                .gradientNormalizationThreshold(adamW.clipNorm() > 0 ? adamW.clipNorm() : 1) // one layer: the global norm
-                .graphBuilder()
+        this.synchronous = options.averagingFrequency() == 1;
+        NeuralNetConfiguration.Builder builder = new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).seed(seed);
+        if (synchronous) {
+            builder.updater(new Sgd(1.0)); // p - g: the driver applies AdamW to the averaged g
+        } else {
+            builder.updater(Adam.builder().learningRateSchedule(schedule).beta1(adamW.beta1()).beta2(adamW.beta2()).epsilon(adamW.eps()).build())
+                    .weightDecay(adamW.weightDecay(), true) // decoupled: p -= lr wd p; DL4J "weights" only, not the gains
+                    .gradientNormalization(adamW.clipNorm() > 0 ? GradientNormalization.ClipL2PerLayer : GradientNormalization.None)
+                    .gradientNormalizationThreshold(adamW.clipNorm() > 0 ? adamW.clipNorm() : 1); // one layer: the global norm
+        }
+        ComputationGraphConfiguration conf = builder.graphBuilder()
                 .addInputs("ids")
                 .setInputTypes(InputType.feedForward(length))
                 .addLayer(LAYER, new TransformerLayer(shape, rowsPerWorker, length, causal, seed), "ids")
@@ -107,7 +119,7 @@ public final class DataParallelEngine implements Engine {
                 .batchSizePerWorker(rowsPerWorker)
                 .averagingFrequency(options.averagingFrequency())
                 .workerPrefetchNumBatches(options.prefetch())
-                .saveUpdater(true)
+                .saveUpdater(!synchronous)
                 .repartionData(Repartition.Never) // partition w is worker w's rows, as laid out in steps()
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .storageLevel(null) // a round's data is small; DL4J would persist it and never release it
@@ -147,8 +159,6 @@ public final class DataParallelEngine implements Engine {
         roundStart.set(first);
         log.reset();
         spark.fit(sc.parallelize(data, workers));
-        localStale = true;
-        local.setUpdates(first + k);
 
         double[][] sums = new double[k][2];
         int[] counts = new int[k];
@@ -161,12 +171,25 @@ public final class DataParallelEngine implements Engine {
             counts[i]++;
             clipped[i] |= clip > 0 && r[3] > clip;
         }
-        List<Step> out = new ArrayList<>(k);
         for (int i = 0; i < k; i++) {
             if (counts[i] != workers) throw new IllegalStateException("step " + (first + i) + ": " + counts[i] + " of " + workers + " workers reported");
-            out.add(new Step(sums[i][0] / workers, sums[i][1] / workers, clipped[i]));
         }
+        if (synchronous) return List.of(driverStep(sums[0][0] / workers, lrs[0]));
+
+        localStale = true;
+        local.setUpdates(first + k);
+        List<Step> out = new ArrayList<>(k);
+        for (int i = 0; i < k; i++) out.add(new Step(sums[i][0] / workers, sums[i][1] / workers, clipped[i]));
         return out;
+    }
+
+    /** The synchronous round's AdamW step: the batch gradient is what the averaged SGD step took off the parameters. */
+    private Step driverStep(double loss, double lr) {
+        Map<String, INDArray> gradients = new LinkedHashMap<>();
+        eachParam((name, t, net) -> gradients.put(name, t.value().sub(net)));
+        Step step = local.update(loss, gradients, lr);
+        eachParam((name, t, net) -> net.assign(t.value()));
+        return step;
     }
 
     /** Worker w's rows of a batch: features are the input ids, labels the targets then the weights. */
@@ -201,10 +224,32 @@ public final class DataParallelEngine implements Engine {
     }
 
     private void copyToNetwork() {
+        if (synchronous) {
+            eachParam((name, t, net) -> net.assign(t.value())); // SGD keeps no state; Adam's is the driver's
+            return;
+        }
         eachTensor((t, net, m, v) -> {
             net.assign(t.value());
             m.assign(t.m());
             v.assign(t.v());
+        });
+    }
+
+    private interface ParamPair {
+        void apply(String name, SameDiffEngine.Tensors local, INDArray param);
+    }
+
+    /** Pairs each parameter of the driver's engine with its view in the network. */
+    private void eachParam(ParamPair f) {
+        var layer = spark.getNetwork().getLayer(LAYER);
+        Map<String, SameDiffEngine.Tensors> tensors = local.tensors();
+        if (!layer.paramTable().keySet().equals(tensors.keySet())) {
+            throw new IllegalStateException("the network's parameters " + layer.paramTable().keySet() + " are not the model's " + tensors.keySet());
+        }
+        tensors.forEach((name, t) -> {
+            INDArray param = layer.getParam(name);
+            if (!java.util.Arrays.equals(param.shape(), t.value().shape())) throw new IllegalStateException(name + ": shape mismatch");
+            f.apply(name, t, param);
         });
     }
 
@@ -218,7 +263,6 @@ public final class DataParallelEngine implements Engine {
      */
     private void eachTensor(TensorPair f) {
         ComputationGraph net = spark.getNetwork();
-        Map<String, SameDiffEngine.Tensors> tensors = local.tensors();
         Map<String, INDArray[]> moments = new LinkedHashMap<>();
         for (UpdaterBlock block : net.getUpdater().getUpdaterBlocks()) {
             INDArray state = block.getUpdaterView().reshape(-1);
@@ -232,16 +276,10 @@ public final class DataParallelEngine implements Engine {
                         state.get(NDArrayIndex.interval(half + from, half + to)).reshape(order, view.shape())});
             }
         }
-        if (!moments.keySet().equals(tensors.keySet())) {
-            throw new IllegalStateException("the network's parameters " + moments.keySet() + " are not the model's " + tensors.keySet());
+        if (!moments.keySet().equals(local.tensors().keySet())) {
+            throw new IllegalStateException("the updater's parameters " + moments.keySet() + " are not the model's " + local.tensors().keySet());
         }
-        tensors.forEach((name, t) -> {
-            INDArray param = net.getLayer(LAYER).getParam(name);
-            long[] shape = t.value().shape();
-            if (!java.util.Arrays.equals(param.shape(), shape)) throw new IllegalStateException(name + ": shape mismatch");
-            INDArray[] mv = moments.get(name);
-            f.apply(t, param, mv[0], mv[1]);
-        });
+        eachParam((name, t, param) -> f.apply(t, param, moments.get(name)[0], moments.get(name)[1]));
     }
 
     @Override
@@ -267,7 +305,9 @@ public final class DataParallelEngine implements Engine {
     @Override
     public Map<String, Object> describe() {
         Map<String, Object> d = new LinkedHashMap<>();
-        d.put("kind", "data-parallel: DL4J parameter averaging (SparkComputationGraph)");
+        d.put("kind", synchronous
+                ? "data-parallel, synchronous: the workers' gradients averaged by DL4J parameter averaging, AdamW on the driver"
+                : "data-parallel, local steps: DL4J parameter averaging of parameters and Adam moments");
         d.put("workers", options.workers());
         d.put("rows_per_worker", rowsPerWorker);
         d.put("averaging_frequency", options.averagingFrequency());
