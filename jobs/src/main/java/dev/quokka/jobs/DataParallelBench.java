@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
 final class DataParallelBench implements Callable<Integer> {
     @Option(names = "--objective", defaultValue = "dlm", description = "dlm or ar (default: ${DEFAULT-VALUE})") String objective;
     @Option(names = "--model", defaultValue = "tiny", description = "Preset or d,layers,heads (default: ${DEFAULT-VALUE})") String model;
-    @Option(names = "--vocab", defaultValue = "50258", description = "Vocabulary size (default: ${DEFAULT-VALUE}, GPT-2 with the mask token)") int vocab;
+    @Option(names = "--vocab", defaultValue = "8192", description = "Vocabulary size (default: ${DEFAULT-VALUE}; at GPT-2's 50,258 a single process is memory-bound, see BENCHMARKS.md)") int vocab;
     @Option(names = "--seq-len", defaultValue = "128", description = "Positions per row (default: ${DEFAULT-VALUE})") int length;
     @Option(names = "--batch-tokens", defaultValue = "4096", description = "Tokens per step, over all workers (default: ${DEFAULT-VALUE})") int batchTokens;
     @Option(names = "--workers", defaultValue = "2", description = "Spark tasks (default: ${DEFAULT-VALUE})") int workers;

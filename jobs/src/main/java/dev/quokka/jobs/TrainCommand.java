@@ -115,6 +115,9 @@ final class TrainCommand implements Callable<Integer> {
             TrainConfig cfg = annealFrom != null
                     ? TrainConfig.annealBranch(annealFrom, annealSteps, minLr, LrSchedule.Decay.valueOf(decayShape.toUpperCase()), output, conf)
                     : config();
+            if (dataParallel > 0 && cfg.dlm().variableLength() > 0) {
+                throw new IllegalArgumentException("--data-parallel trains batches of one shape; it cannot take --variable-length");
+            }
             s = Trainer.run(cfg, engines, conf, stopAfter, System.out);
         }
         System.out.printf("%s %s: %,d of %,d steps, train loss %.4f, validation loss %.4f (best %.4f), %,.0f tokens/s, data wait %.1f%%%n",

@@ -92,6 +92,14 @@ class CliTest {
     }
 
     @Test
+    void dataParallelOptionsWithoutDataParallelAreAnError() {
+        Result r = run("train", "--output", dir.resolve("never").toString(), "--batch-per-worker", "4");
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("--batch-per-worker, --averaging-frequency and --prefetch need --data-parallel"), r.err);
+        assertFalse(Files.exists(dir.resolve("never")), "nothing is written");
+    }
+
+    @Test
     void everyCommandHasHelp() {
         List<CommandLine> all = new ArrayList<>();
         collect(Quokka.commandLine(), all);
