@@ -88,6 +88,17 @@ class DataParallelTest {
     }
 
     @Test
+    void prefetchingWorkersTrainTheSameSteps() throws IOException {
+        TrainConfig plain = run(tmp.resolve("plain").toString(), "dlm");
+        TrainConfig prefetched = run(tmp.resolve("prefetched").toString(), "dlm");
+        long steps = 6;
+        Trainer.run(plain, twoWorkers(2), StudyFixture.conf(), steps, QUIET);
+        Trainer.run(prefetched, DataParallelEngine.factory(sc, new DataParallelEngine.Options(2, 2, 2, 1)), StudyFixture.conf(), steps, QUIET);
+        assertArrayEquals(column(plain, "train.csv", 4), column(prefetched, "train.csv", 4));
+        assertArrayEquals(column(plain, "eval.csv", 4), column(prefetched, "eval.csv", 4));
+    }
+
+    @Test
     void roundsOfSeveralLocalStepsEndWhereTheRunEvaluates() throws IOException {
         TrainConfig single = run(tmp.resolve("single").toString(), "ar");
         TrainConfig rounds = run(tmp.resolve("rounds").toString(), "ar");
