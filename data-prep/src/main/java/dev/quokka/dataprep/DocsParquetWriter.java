@@ -48,13 +48,15 @@ final class DocsParquetWriter implements Closeable {
             SCHEMA.getFields().stream().filter(f -> f.isPrimitive()).toList());
     private static final ColumnDescriptor TOKENS = SCHEMA.getColumnDescription(new String[] {"tokens", "list", "element"});
 
+    /** The codec, read as parquet-mr names it: ZSTD (the default), SNAPPY or UNCOMPRESSED. */
+    static final String CODEC = "parquet.compression";
     /** The zstd level, read as parquet-mr names it; parquet-mr's default is 3. */
     static final String ZSTD_LEVEL = "parquet.compression.codec.zstd.level";
     static final int DEFAULT_ZSTD_LEVEL = 3;
 
     private final ParquetFileWriter file;
     private final ParquetProperties props;
-    private final ZstdPages compressor;
+    private final CodecFactory.BytesCompressor compressor;
     private final long rowGroupBytes;
     private final Map<String, String> footer;
     private ColumnChunkPageWriteStore pages;
@@ -75,7 +77,7 @@ final class DocsParquetWriter implements Closeable {
                 .withWriterVersion(ParquetOutputFormat.getWriterVersion(conf))
                 .build();
         rowGroupBytes = ParquetOutputFormat.getLongBlockSize(conf);
-        compressor = new ZstdPages(conf.getInt(ZSTD_LEVEL, DEFAULT_ZSTD_LEVEL));
+        compressor = compressor(conf);
         footer = Map.of("org.apache.spark.version", sparkVersion,
                 "org.apache.spark.sql.parquet.row.metadata", Schemas.DOCS.json());
         file = new ParquetFileWriter(HadoopOutputFile.fromPath(path, conf), SCHEMA, ParquetFileWriter.Mode.CREATE,
@@ -138,25 +140,42 @@ final class DocsParquetWriter implements Closeable {
         file.end(footer);
     }
 
-    /**
-     * Pages compressed by zstd-jni at the configured level. parquet-mr 1.13 caches its codec, and with it the first
-     * level any job in the JVM asked for, for the life of the JVM.
-     */
-    private static final class ZstdPages extends CodecFactory.BytesCompressor {
-        private final int level;
+    private static CodecFactory.BytesCompressor compressor(Configuration conf) {
+        String codec = conf.get(CODEC, "ZSTD").toUpperCase(java.util.Locale.ROOT);
+        return switch (codec) {
+            case "ZSTD" -> new Pages(CompressionCodecName.ZSTD, b -> Zstd.compress(b, conf.getInt(ZSTD_LEVEL, DEFAULT_ZSTD_LEVEL)));
+            case "SNAPPY" -> new Pages(CompressionCodecName.SNAPPY, org.xerial.snappy.Snappy::compress);
+            case "UNCOMPRESSED" -> new Pages(CompressionCodecName.UNCOMPRESSED, null);
+            default -> throw new IllegalArgumentException(CODEC + ": '" + codec + "' is not ZSTD, SNAPPY or UNCOMPRESSED");
+        };
+    }
 
-        ZstdPages(int level) {
-            this.level = level;
+    private interface Codec {
+        byte[] compress(byte[] bytes) throws IOException;
+    }
+
+    /**
+     * Pages compressed here rather than by parquet-mr's codec factory: parquet-mr 1.13 caches its zstd codec, and with
+     * it the first level any job in the JVM asked for, for the life of the JVM.
+     */
+    private static final class Pages extends CodecFactory.BytesCompressor {
+        private final CompressionCodecName name;
+        private final Codec codec;
+
+        Pages(CompressionCodecName name, Codec codec) {
+            this.name = name;
+            this.codec = codec;
         }
 
         @Override
         public BytesInput compress(BytesInput bytes) throws IOException {
-            return BytesInput.from(Zstd.compress(bytes.toByteArray(), level));
+            if (name == CompressionCodecName.UNCOMPRESSED) return bytes;
+            return BytesInput.from(codec.compress(bytes.toByteArray()));
         }
 
         @Override
         public CompressionCodecName getCodecName() {
-            return CompressionCodecName.ZSTD;
+            return name;
         }
 
         @Override

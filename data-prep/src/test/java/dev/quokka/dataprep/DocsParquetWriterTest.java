@@ -98,6 +98,38 @@ class DocsParquetWriterTest {
     }
 
     @Test
+    void everyCodecReadsBackAndAnUnknownOneIsRefused() throws Exception {
+        for (String codec : List.of("ZSTD", "SNAPPY", "UNCOMPRESSED")) {
+            Configuration conf = new Configuration();
+            conf.set(DocsParquetWriter.CODEC, codec.toLowerCase());
+            org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(dir.resolve(codec + ".parquet").toUri());
+            Random rnd = new Random(5);
+            List<int[]> written = new ArrayList<>();
+            try (DocsParquetWriter w = new DocsParquetWriter(file, conf, "3.5.9")) {
+                for (int i = 0; i < 300; i++) {
+                    written.add(rnd.ints(rnd.nextInt(80), 0, 50257).toArray());
+                    w.write(i, "s", i, written.get(i));
+                }
+            }
+            try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf))) {
+                for (BlockMetaData group : r.getFooter().getBlocks()) {
+                    group.getColumns().forEach(c -> assertEquals(codec, c.getCodec().name(), c.getPath().toDotString()));
+                }
+            }
+            List<int[]> read = new ArrayList<>();
+            TokenColumns.read(file, conf, "doc_id", "position", "tokens", (id, pos, tokens) -> read.add(tokens));
+            assertEquals(written.size(), read.size(), codec);
+            for (int i = 0; i < written.size(); i++) assertArrayEquals(written.get(i), read.get(i), codec + ", row " + i);
+        }
+        Configuration bad = new Configuration();
+        bad.set(DocsParquetWriter.CODEC, "lzo");
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new DocsParquetWriter(new org.apache.hadoop.fs.Path(dir.resolve("lzo.parquet").toUri()), bad, "3.5.9"));
+        assertTrue(e.getMessage().contains("parquet.compression: 'LZO'"), e.getMessage());
+        assertTrue(Files.notExists(dir.resolve("lzo.parquet")), "nothing is created");
+    }
+
+    @Test
     void writingTheSameDocumentsTwiceGivesTheSameBytes() throws Exception {
         Configuration conf = new Configuration();
         byte[][] files = new byte[2][];
