@@ -13,7 +13,9 @@ import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a masked-diffusion (dlm) or autoregressive (ar) transformer on a study, in one JVM, reading "
@@ -26,6 +28,7 @@ import picocli.CommandLine.Option;
                 + "is split by rows, so a step holds as many tokens as in one process. Checkpoints are the same format "
                 + "either way, so a run may be resumed with or without it."})
 final class TrainCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
     @Option(names = "--study", description = "A complete `quokka shard` output") String study;
     @Option(names = "--output", required = true, description = "The run directory") String output;
     @Option(names = "--objective", defaultValue = "dlm", description = "dlm or ar (default: ${DEFAULT-VALUE})") String objective;
@@ -101,6 +104,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (batchPerWorker != null && spec.commandLine().getParseResult().hasMatchedOption("--batch-tokens")) {
+            throw new IllegalArgumentException("--batch-per-worker sets --batch-tokens; give one of them");
+        }
         Configuration conf = new Configuration();
         Trainer.EngineFactory engines = engines();
         Trainer.Summary s;

@@ -97,6 +97,11 @@ class CliTest {
         assertEquals(2, r.code);
         assertTrue(r.err.contains("--batch-per-worker, --averaging-frequency and --prefetch need --data-parallel"), r.err);
         assertFalse(Files.exists(dir.resolve("never")), "nothing is written");
+
+        r = run("train", "--study", dir.toString(), "--output", dir.resolve("never").toString(), "--data-parallel", "2", "--master", "local[2]",
+                "--batch-per-worker", "4", "--batch-tokens", "4096");
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("--batch-per-worker sets --batch-tokens; give one of them"), r.err);
     }
 
     @Test
