@@ -43,12 +43,13 @@ public record Quokka(double e, double a, double alpha, double b, double beta, do
      * e_opt: the interior local maximum of D' over e, or 1 where there is none (the paper's Table 3).
      * <p>With x = e - 1, dD'/de has the sign of h(x) = log(p_e e_p^gamma / gamma) + (1 - gamma) log x - log(1 + x),
      * which rises to its peak at x* = (1 - gamma) / gamma and falls after: there is an interior maximum exactly when
-     * h(x*) > 0, at the root of h beyond x*.
+     * h(x*) > 0, at the root of h beyond x*. For gamma >= 1 (which small fits can give) h falls everywhere, so the
+     * search starts near x = 0.
      */
     public double optimalEpochs(double n, double u) {
         double logK = Math.log(pE / gamma) + gamma * Math.log(overfitEpochs(n, u));
         java.util.function.DoubleUnaryOperator h = logX -> logK + (1 - gamma) * logX - Math.log1p(Math.exp(logX));
-        double lo = Math.log((1 - gamma) / gamma);
+        double lo = gamma < 1 ? Math.log((1 - gamma) / gamma) : -50;
         if (h.applyAsDouble(lo) <= 0) return 1;
         double hi = lo + 1;
         while (h.applyAsDouble(hi) > 0) hi += 1 + (hi - lo);

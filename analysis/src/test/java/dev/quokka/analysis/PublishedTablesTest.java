@@ -42,6 +42,22 @@ class PublishedTablesTest {
         assertTrue(e < 0.95 * 70, "gamma = 0.40 comes out low: " + e); // the reason DLM uses 0.3955
     }
 
+    /** Fits on small grids can give gamma >= 1; e_opt must still be the maximum of D', found by a dense scan. */
+    @Test
+    void optimalEpochsForGammaAtOrAboveOne() {
+        for (double gamma : new double[] {0.5, 1.0, 1.7}) {
+            Quokka law = new Quokka(0.15, 135.6, 0.62, 7.7, 0.026, 0.354, gamma, 0.147, 0.858, 0.484);
+            double n = 65_900, u = 10_000, best = 1, bestD = law.effectiveData(n, u, 1);
+            for (double e = 1; e < 1000; e *= 1.0001) {
+                if (law.effectiveData(n, u, e) > bestD) {
+                    bestD = law.effectiveData(n, u, e);
+                    best = e;
+                }
+            }
+            assertEquals(best, law.optimalEpochs(n, u), 1e-3 * best, "gamma " + gamma);
+        }
+    }
+
     @Test
     void jointOptimaReproduceTable4() {
         double[][] table4 = { // U, N_opt, e_opt

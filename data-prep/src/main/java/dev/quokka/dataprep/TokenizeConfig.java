@@ -33,7 +33,7 @@ public record TokenizeConfig(List<String> inputs, Format format, String textFiel
     }
 
     /** The settings that determine the output; {@code overwrite} does not. */
-    ObjectNode toJson() {
+    public ObjectNode toJson() {
         ObjectNode n = JsonNodeFactory.instance.objectNode();
         inputs.forEach(n.putArray("inputs")::add);
         n.put("format", format.name().toLowerCase());

@@ -68,7 +68,7 @@ final class PlanCommand implements Callable<Integer> {
         return Law.of(json.path("law").path("form").asText(), constants);
     }
 
-    private int plan(Law chosen) throws java.io.IOException {
+    int plan(Law chosen) throws java.io.IOException {
         double[] u = parse(us), budgetList = parse(budgets);
         Map<String, Table> tables = new LinkedHashMap<>();
         if (chosen instanceof Quokka q) {

@@ -12,7 +12,7 @@ import picocli.CommandLine.ScopeType;
 /** The {@code quokka} command: one subcommand per job, the same options locally and under spark-submit. */
 @Command(name = "quokka", mixinStandardHelpOptions = true, versionProvider = Quokka.Version.class,
         description = "Data-constrained scaling studies of diffusion language models, on Apache Spark.",
-        subcommands = {DemoCommand.class, TokenizeCommand.class, ShardCommand.class, VerifyCommand.class, TrainCommand.class, SweepCommand.class, GenerateCommand.class, AnalyzeCommand.class, FitCommand.class, PlanCommand.class, TokenizerCommand.class, BenchCommand.class, EnvCommand.class,
+        subcommands = {DemoCommand.class, StudyCommand.class, TokenizeCommand.class, ShardCommand.class, VerifyCommand.class, TrainCommand.class, SweepCommand.class, GenerateCommand.class, AnalyzeCommand.class, FitCommand.class, PlanCommand.class, TokenizerCommand.class, BenchCommand.class, EnvCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Quokka {
 

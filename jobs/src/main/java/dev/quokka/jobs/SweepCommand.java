@@ -61,7 +61,7 @@ final class SweepCommand implements Callable<Integer> {
             fault = new SweepTask.Fault(m.group(1), Long.parseLong(m.group(2)), m.group(3) == null ? 1 : Integer.parseInt(m.group(3)));
         }
         SweepPlan p = plan;
-        var spark = SparkSessions.get("quokka sweep", conf -> configure(conf, p));
+        var spark = SparkSessions.get("quokka sweep", conf -> configure(conf, p, maxAttempts));
         SweepJob.Result r = SweepJob.run(spark, plan, out, fault, System.out);
         System.out.println();
         System.out.print(SweepJob.markdown(r.rows()));
@@ -74,7 +74,7 @@ final class SweepCommand implements Callable<Integer> {
     }
 
     /** Task slots sized by the spec, retries, and ND4J's threads on the executors, unless spark-submit set them. */
-    private void configure(SparkConf conf, SweepPlan plan) {
+    static void configure(SparkConf conf, SweepPlan plan, int maxAttempts) {
         conf.setIfMissing("spark.task.cpus", Integer.toString(plan.cpus()));
         if (plan.gpus() > 0) conf.setIfMissing("spark.task.resource.gpu.amount", Double.toString(plan.gpus()));
         conf.setIfMissing("spark.task.maxFailures", Integer.toString(maxAttempts));

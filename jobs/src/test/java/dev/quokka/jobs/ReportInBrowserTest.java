@@ -73,29 +73,36 @@ class ReportInBrowserTest {
             files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".png")).forEach(pngs::add);
         }
         assertEquals(4, pngs.size(), "a Quokka fit draws four plots: " + pngs);
-        Files.writeString(out.resolve("harness.html"), HARNESS);
+        JsonNode seen = openInChromium(chromium, out, Path.of("target", "report-screenshot.png").toAbsolutePath());
+        TreeSet<String> shown = new TreeSet<>();
+        for (JsonNode img : seen.get("images")) shown.add(img.get("src").asText());
+        assertEquals(pngs, shown, "report.html shows exactly the plots the fit wrote");
+        // The fit's constants show as a table: a header and one row for each of Quokka's 10 constants, 3 cells each.
+        assertEquals(11, seen.get("rows").size(), seen.get("rows").toString());
+        for (JsonNode cells : seen.get("rows")) assertEquals(3, cells.asInt(), seen.get("rows").toString());
+    }
 
-        HttpServer server = serve(out);
+    /**
+     * Opens {@code root/report.html} in headless Chromium, checks that every image in it loaded with a real size, saves
+     * a screenshot of it (for people) and returns what the harness saw: the title, the images and each table row's
+     * cell count.
+     */
+    static JsonNode openInChromium(String chromium, Path root, Path screenshot) throws Exception {
+        Files.writeString(root.resolve("harness.html"), HARNESS);
+        HttpServer server = serve(root);
         try {
             String url = "http://127.0.0.1:" + server.getAddress().getPort();
             JsonNode seen = new ObjectMapper().readTree(dumpDom(chromium, url + "/harness.html", "id=\"result\">", "</pre>"));
-            TreeSet<String> shown = new TreeSet<>();
             for (JsonNode img : seen.get("images")) {
-                String src = img.get("src").asText();
                 assertTrue(img.get("complete").asBoolean() && img.get("width").asInt() >= 400 && img.get("height").asInt() >= 300,
-                        src + " did not load in Chromium: " + img);
-                shown.add(src);
+                        img.get("src").asText() + " did not load in Chromium: " + img);
             }
-            assertEquals(pngs, shown, "report.html shows exactly the plots the fit wrote");
-            // The fit's constants show as a table: a header and one row for each of Quokka's 10 constants, 3 cells each.
-            assertEquals(11, seen.get("rows").size(), seen.get("rows").toString());
-            for (JsonNode cells : seen.get("rows")) assertEquals(3, cells.asInt(), seen.get("rows").toString());
-            // For people: what Chromium drew, kept beside the test's other output.
-            Path shot = Path.of("target", "report-screenshot.png").toAbsolutePath();
-            run(chromium, "--window-size=1000,2400", "--screenshot=" + shot, url + "/report.html");
-            assertTrue(Files.size(shot) > 10_000, "the screenshot is empty");
+            run(chromium, "--window-size=1000,2400", "--screenshot=" + screenshot, url + "/report.html");
+            assertTrue(Files.size(screenshot) > 10_000, "the screenshot is empty");
+            return seen;
         } finally {
             server.stop(0);
+            Files.delete(root.resolve("harness.html"));
         }
     }
 

@@ -49,4 +49,20 @@ public final class EpochClock {
         for (int k = 1; k < first.length; k++) if (first[k] > before && first[k] <= after) c++;
         return c;
     }
+
+    /**
+     * As {@link #boundariesCrossed}, and on a run's last step also the end of a whole epoch that lies less than one
+     * step ahead: a run trains whole steps, so the few sequences after its last step are never trained, and without
+     * this the final epoch of every run would go unmarked.
+     */
+    public int boundariesCrossed(long before, long after, boolean lastStep) {
+        int c = boundariesCrossed(before, after);
+        if (!lastStep) return c;
+        long step = after - before, full = first.length > 2 ? first[1] - first[0] : first[first.length - 1];
+        for (int k = 1; k < first.length; k++) {
+            boolean whole = first[k] - first[k - 1] >= 0.99 * full; // epochs differ by a few sequences in their packing
+            if (first[k] > after && first[k] < after + step && whole) c++;
+        }
+        return c;
+    }
 }

@@ -241,7 +241,7 @@ public final class Trainer {
                     train.write((row + "\n").getBytes(StandardCharsets.UTF_8));
                     events.scalars(done, System.currentTimeMillis() / 1e3, trainScalars(row.split(",")));
 
-                    boolean boundary = clock.boundariesCrossed(sequences - rows, sequences) > 0;
+                    boolean boundary = clock.boundariesCrossed(sequences - rows, sequences, done == totalSteps) > 0;
                     if (boundary || (cfg.evalEvery() > 0 && done % cfg.evalEvery() == 0) || done == totalSteps) {
                         lastVal = evaluate(eval, events, done, sequences, rate, boundary);
                         best = minNaN(best, lastVal);

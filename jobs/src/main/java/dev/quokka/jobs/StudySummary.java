@@ -1,0 +1,161 @@
+package dev.quokka.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quokka.analysis.FitPoint;
+import dev.quokka.analysis.Law;
+import dev.quokka.analysis.Quantities;
+import dev.quokka.analysis.Quokka;
+import dev.quokka.analysis.StudyReport;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * What a study found, from its epoch points and its fits: each run's best epoch and loss, the fitted constants with
+ * their intervals, and e_opt from each fit beside the observed best epochs. Rendered as Markdown (printed, and
+ * summary.md) and as the study's report.html.
+ */
+record StudySummary(String markdown, Map<String, byte[]> reportFiles) {
+    /** A run's best epoch boundary. */
+    record Best(String run, String objective, String model, double n, double u, double bestEpochs, double bestLoss, double lastEpochs) {}
+
+    /** Intervals wider than this factor (high / low) make a constant loose. */
+    static final double LOOSE = 2;
+
+    static StudySummary of(StudyPreset preset, List<FitPoint> points, Path out, FileSystem fs) throws IOException {
+        List<Best> best = best(points);
+        Map<String, JsonNode> fits = new LinkedHashMap<>();
+        for (String objective : StudyPipeline.OBJECTIVES) {
+            Path f = new Path(out, "analysis/" + objective + "/fit.json");
+            if (fs.exists(f)) {
+                try (InputStream in = fs.open(f)) {
+                    fits.put(objective, new ObjectMapper().readTree(in));
+                }
+            }
+        }
+        String md = markdown(preset, best, fits);
+        Map<String, String> links = new LinkedHashMap<>();
+        for (String objective : fits.keySet()) links.put("analysis/" + objective + "/report.html", "the " + objective.toUpperCase() + " fit's report and plots");
+        links.put("plan/plan.md", "the plan from the DLM fit");
+        links.put("sweep/summary.md", "every run of the sweep");
+        links.put("sweep.yaml", "the grid, as a quokka sweep spec");
+        return new StudySummary(md, StudyReport.files("quokka study " + preset.name(), md, points, links));
+    }
+
+    static List<Best> best(List<FitPoint> points) {
+        Map<String, List<FitPoint>> runs = new TreeMap<>();
+        for (FitPoint p : points) runs.computeIfAbsent(p.run(), k -> new ArrayList<>()).add(p);
+        List<Best> out = new ArrayList<>();
+        runs.forEach((run, ps) -> {
+            FitPoint b = ps.stream().min(Comparator.comparingDouble(FitPoint::loss)).orElseThrow();
+            double last = ps.stream().mapToDouble(FitPoint::epochs).max().orElseThrow();
+            out.add(new Best(run, b.objective(), model(run), b.n(), b.u(), b.epochs(), b.loss(), last));
+        });
+        out.sort(Comparator.comparing(Best::objective).thenComparingDouble(Best::n).thenComparingDouble(Best::u));
+        return out;
+    }
+
+    /** The model part of a sweep run's name: {@code dlm-64x2x2-U40k-to16-s1} is 64x2x2. */
+    private static String model(String run) {
+        String name = run.substring(run.lastIndexOf('/') + 1);
+        String[] parts = name.split("-");
+        return parts.length > 1 ? parts[1] : name;
+    }
+
+    private static String markdown(StudyPreset preset, List<Best> best, Map<String, JsonNode> fits) {
+        StringBuilder s = new StringBuilder("# quokka study: " + preset.name() + "\n\n");
+        s.append("Validation loss at every epoch boundary of warmup-stable runs to ").append(preset.eMax())
+                .append(" epochs; the best epoch is where it was lowest.\n\n");
+        s.append("| objective | model | N | U | best epoch | best loss | epochs run |\n|---|---|---:|---:|---:|---:|---:|\n");
+        for (Best b : best) {
+            s.append(String.format("| %s | %s | %s | %s | %s | %.4f | %s |%n", b.objective(), b.model(), Quantities.format(b.n()),
+                    Quantities.format(b.u()), num(b.bestEpochs()), b.bestLoss(), num(b.lastEpochs())));
+        }
+        s.append('\n').append(finding(best)).append("\n\n");
+
+        if (!fits.isEmpty()) {
+            s.append("Quokka's law fitted to each objective's points (95% bootstrap intervals, resampling runs):\n\n| constant |");
+            fits.keySet().forEach(o -> s.append(' ').append(o).append(" |"));
+            s.append("\n|---|").append("---:|".repeat(fits.size())).append('\n');
+            JsonNode first = fits.values().iterator().next();
+            int loose = 0, total = 0;
+            for (var it = first.path("law").path("constants").fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                s.append("| ").append(k).append(" |");
+                for (JsonNode fit : fits.values()) {
+                    JsonNode ci = fit.path("intervals").path(k);
+                    s.append(String.format(" %.4g", fit.path("law").path("constants").path(k).asDouble()));
+                    if (ci.size() == 2) {
+                        s.append(String.format(" (%.3g .. %.3g)", ci.get(0).asDouble(), ci.get(1).asDouble()));
+                        total++;
+                        if (loose(ci.get(0).asDouble(), ci.get(1).asDouble())) loose++;
+                    }
+                    s.append(" |");
+                }
+                s.append('\n');
+            }
+            s.append(String.format("%n%d of %d intervals span more than a factor of %.0f.", loose, total, LOOSE));
+            s.append(loose > 0 ? " On a grid this small the fit is loose: it shows the method, and its constants are not the paper's.\n\n"
+                    : " The fit is tight for a grid this small; still, few runs stand behind it.\n\n");
+            s.append(optimalEpochs(best, fits));
+        }
+        return s.toString();
+    }
+
+    /** The qualitative finding, counted over the cells where both objectives ran. */
+    private static String finding(List<Best> best) {
+        Map<String, Best> dlm = new TreeMap<>(), ar = new TreeMap<>();
+        for (Best b : best) (b.objective().equals("dlm") ? dlm : ar).put(b.model() + "|" + b.u(), b);
+        int later = 0, cells = 0;
+        for (var e : dlm.entrySet()) {
+            Best a = ar.get(e.getKey());
+            if (a == null) continue;
+            cells++;
+            if (e.getValue().bestEpochs() > a.bestEpochs()) later++;
+        }
+        if (cells == 0) return "No (model, U) cell has both a DLM and an AR run.";
+        return String.format("In %d of %d (model, U) cells the DLM's best epoch comes later than AR's%s.", later, cells,
+                later == cells ? ": the DLM keeps improving on repeated data after AR has started to overfit" : "");
+    }
+
+    private static String optimalEpochs(List<Best> best, Map<String, JsonNode> fits) {
+        StringBuilder s = new StringBuilder("e_opt(N, U) from each fit, beside the best epoch observed:\n\n| model | N | U |");
+        fits.keySet().forEach(o -> s.append(" e_opt ").append(o).append(" | observed ").append(o).append(" |"));
+        s.append("\n|---|---:|---:|").append("---:|---:|".repeat(fits.size())).append('\n');
+        Map<String, Law> laws = new LinkedHashMap<>();
+        fits.forEach((o, f) -> {
+            Map<String, Double> c = new LinkedHashMap<>();
+            f.path("law").path("constants").fields().forEachRemaining(e -> c.put(e.getKey(), e.getValue().asDouble()));
+            laws.put(o, Law.of(f.path("law").path("form").asText(), c));
+        });
+        Map<String, Best> cells = new TreeMap<>();
+        for (Best b : best) cells.putIfAbsent(String.format("%012.0f|%015.0f|%s", b.n(), b.u(), b.model()), b);
+        for (Best cell : cells.values()) {
+            s.append(String.format("| %s | %s | %s |", cell.model(), Quantities.format(cell.n()), Quantities.format(cell.u())));
+            for (var e : laws.entrySet()) {
+                double eopt = e.getValue() instanceof Quokka q ? q.optimalEpochs(cell.n(), cell.u()) : Double.NaN;
+                String observed = best.stream().filter(b -> b.objective().equals(e.getKey()) && b.model().equals(cell.model()) && b.u() == cell.u())
+                        .map(b -> num(b.bestEpochs())).findFirst().orElse("-");
+                s.append(String.format(" %s | %s |", Double.isFinite(eopt) ? String.format("%.3g", eopt) : "-", observed));
+            }
+            s.append('\n');
+        }
+        return s.append('\n').toString();
+    }
+
+    static boolean loose(double low, double high) {
+        return !(low > 0) || high / low > LOOSE; // an interval reaching zero has no ratio: loose
+    }
+
+    private static String num(double x) {
+        return x == Math.rint(x) ? Long.toString((long) x) : String.format("%.2f", x);
+    }
+}

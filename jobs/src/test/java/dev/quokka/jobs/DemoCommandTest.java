@@ -1,0 +1,103 @@
+package dev.quokka.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `quokka demo --quick` end to end in local[2], and a rerun that redoes nothing but what was removed. */
+@Tag("slow")
+class DemoCommandTest {
+    @TempDir static Path dir;
+    static Path out;
+
+    @BeforeAll
+    static void demo() {
+        out = dir.resolve("demo");
+        SparkSessions.stop(); // the demo makes its own session, sized for its sweep
+        CliTest.Result r = CliTest.run("demo", "--quick", "--master", "local[2]", "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+    }
+
+    @Test
+    void everyStageLeavesItsOutput() throws IOException {
+        for (String done : List.of("tokenizer.json", "docs/_SUCCESS", "sweep/studies/U10k-s1/_SUCCESS", "sweep/studies/U20k-s1/_SUCCESS",
+                "analysis/dlm/_SUCCESS", "analysis/ar/_SUCCESS", "plan/_SUCCESS", "report.html", "study-curves.png", "summary.md", "sweep.yaml")) {
+            assertTrue(Files.exists(out.resolve(done)), done);
+        }
+        List<String> summary = Files.readAllLines(out.resolve("sweep/summary.csv"));
+        assertEquals(9, summary.size(), "8 runs and a header");
+        summary.subList(1, 9).forEach(line -> assertTrue(line.contains(",complete,"), line));
+
+        String md = Files.readString(out.resolve("summary.md"));
+        for (String objective : List.of("dlm", "ar")) {
+            long rows = md.lines().filter(l -> l.startsWith("| " + objective + " | ")).count();
+            assertEquals(4, rows, objective + " best-epoch rows in\n" + md);
+            JsonNode fit = SweepJob.JSON.readTree(out.resolve("analysis/" + objective + "/fit.json").toFile());
+            assertEquals("quokka", fit.path("law").path("form").asText());
+            assertEquals(4, fit.path("runs").asInt());
+            assertEquals(10, fit.path("intervals").size(), "an interval for every constant");
+        }
+        assertTrue(md.contains("(model, U) cells the DLM's best epoch"), md);
+        assertTrue(md.matches("(?s).*\\d+ of 20 intervals span more than a factor of 2.*"), md);
+
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("<img src=\"study-curves.png\""), html);
+        assertTrue(html.contains("<table>"), "the summary's tables are rendered");
+        byte[] png = Files.readAllBytes(out.resolve("study-curves.png"));
+        assertEquals((byte) 0x89, png[0]);
+        assertEquals('P', png[1]);
+    }
+
+    @Test
+    void theReportShowsItsPlotInHeadlessChromium() throws Exception {
+        String chromium = ReportInBrowserTest.chromium();
+        assumeTrue(chromium != null, "headless Chromium not found: install Debian's chromium or set QUOKKA_CHROMIUM; the browser check did not run");
+        JsonNode seen = ReportInBrowserTest.openInChromium(chromium, out, Path.of("target", "demo-report-screenshot.png").toAbsolutePath());
+        assertEquals(1, seen.get("images").size(), seen.toString());
+        assertEquals("study-curves.png", seen.get("images").get(0).get("src").asText());
+        // The best-epoch table (a header and 8 runs, 7 cells), then the constants and e_opt tables.
+        assertTrue(seen.get("rows").size() >= 9 + 11 + 5, seen.get("rows").toString());
+        assertEquals(7, seen.get("rows").get(0).asInt(), seen.get("rows").toString());
+    }
+
+    @Test
+    void aRerunSkipsWhatIsCompleteAndRedoesWhatWasRemoved() throws IOException {
+        Map<String, Long> before = modified();
+        Files.delete(out.resolve("analysis/ar/_SUCCESS"));
+        SparkSessions.stop();
+        CliTest.Result r = CliTest.run("demo", "--quick", "--master", "local[2]", "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        Map<String, Long> after = modified();
+        List<String> redone = before.keySet().stream().filter(f -> !before.get(f).equals(after.get(f))).toList();
+        assertFalse(redone.isEmpty(), "the removed fit was redone");
+        redone.forEach(f -> assertTrue(f.startsWith("analysis/ar/"), "only the AR fit was redone, but " + f + " changed"));
+        assertTrue(Files.exists(out.resolve("analysis/ar/_SUCCESS")));
+    }
+
+    /** Modification times of the stages' outputs (the report is rewritten by every run, so it is left out). */
+    private static Map<String, Long> modified() throws IOException {
+        Map<String, Long> m = new TreeMap<>();
+        for (String top : List.of("tokenizer.json", "docs", "sweep/studies", "sweep/runs", "analysis", "plan")) {
+            try (Stream<Path> files = Files.walk(out.resolve(top))) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    m.put(out.relativize(f).toString(), Files.getLastModifiedTime(f).toMillis());
+                }
+            }
+        }
+        return m;
+    }
+}
