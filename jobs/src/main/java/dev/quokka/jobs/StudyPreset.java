@@ -19,7 +19,7 @@ record StudyPreset(String name, String purpose, int vocabSize, int seqLen, Strin
     static final Map<String, StudyPreset> ALL = new LinkedHashMap<>();
 
     static {
-        // The demo grid: small enough for 2 cores in ~12 minutes, long enough that AR overfits before e_max.
+        // The demo grid: about 9 minutes on 2 cores, and long enough that AR overfits before e_max (BENCHMARKS.md).
         add(new StudyPreset("demo", "the demo: 2 shapes x 2 unique budgets x DLM and AR, to 16 epochs (about 9 minutes on 2 cores)",
                 2048, 32, "30k", List.of("48,2,2", "64,2,2"), List.of("40k", "100k"), 16,
                 train("1024", "3e-3", "3e-4", "128"), 1));
