@@ -15,7 +15,6 @@ import dev.quokka.dataprep.TrainTokenizerJob;
 import dev.quokka.dataprep.VerifyJob;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -142,7 +141,7 @@ final class StudyPipeline {
         stage(7, "write the report");
         StudySummary summary = StudySummary.of(preset, table.points(), out, fs);
         write("summary.md", summary.markdown());
-        for (Map.Entry<String, byte[]> f : summary.reportFiles().entrySet()) writeBytes(f.getKey(), f.getValue());
+        for (Map.Entry<String, byte[]> f : summary.reportFiles().entrySet()) writeBytes(new Path(out, f.getKey()), f.getValue());
         done("wrote " + path("report.html"));
         console.printf("%nThe study took %.1f minutes.%n", (System.nanoTime() - start) / 60e9);
         return new Outcome(ok ? 0 : 1, path("report.html"), summary.markdown());
@@ -274,18 +273,12 @@ final class StudyPipeline {
         writeText(new Path(out, name), text);
     }
 
-    private void writeBytes(String name, byte[] bytes) throws IOException {
-        Path target = new Path(out, name);
-        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
-        try (OutputStream o = fs.create(tmp, true)) {
-            o.write(bytes);
-        }
-        if (fs.exists(target)) fs.delete(target, false);
-        if (!fs.rename(tmp, target)) throw new IOException("could not move " + tmp + " to " + target);
+    private void writeText(Path target, String text) throws IOException {
+        writeBytes(target, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    private void writeText(Path p, String text) throws IOException {
-        writeBytes(out.toUri().relativize(p.toUri()).getPath(), text.getBytes(StandardCharsets.UTF_8));
+    private void writeBytes(Path target, byte[] bytes) throws IOException {
+        SweepJob.writeAtomically(fs, target, bytes);
     }
 
     private String readText(Path p) throws IOException {

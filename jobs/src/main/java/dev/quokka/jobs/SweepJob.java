@@ -239,7 +239,8 @@ final class SweepJob {
         return Double.isNaN(v) ? "" : String.format(Locale.ROOT, format, v);
     }
 
-    private static void writeAtomically(FileSystem fs, Path target, byte[] bytes) throws IOException {
+    /** Written beside the target and renamed over it, so a reader never sees half a file. */
+    static void writeAtomically(FileSystem fs, Path target, byte[] bytes) throws IOException {
         Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
         try (FSDataOutputStream out = fs.create(tmp, true)) {
             out.write(bytes);
