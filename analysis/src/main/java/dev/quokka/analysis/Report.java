@@ -76,8 +76,16 @@ public final class Report {
             observed.setMarker(SeriesMarkers.CIRCLE);
             observed.setMarkerColor(PALETTE[k % PALETTE.length]);
             double lo = run.get(0).epochs(), hi = run.get(run.size() - 1).epochs();
-            double[] e = Synthetic.logSpace(lo, Math.max(hi, lo * 1.0001), 100), fitted = new double[e.length];
-            for (int i = 0; i < e.length; i++) fitted[i] = law.loss(first.n(), first.u(), first.u() * e[i]);
+            // A degenerate fit can predict an infinite loss (D' underflowing to 0); those stretches are left out.
+            List<Double> e = new ArrayList<>(), fitted = new ArrayList<>();
+            for (double x : Synthetic.logSpace(lo, Math.max(hi, lo * 1.0001), 100)) {
+                double y = law.loss(first.n(), first.u(), first.u() * x);
+                if (Double.isFinite(y)) {
+                    e.add(x);
+                    fitted.add(y);
+                }
+            }
+            if (e.size() < 2) continue;
             XYSeries curve = chart.addSeries(name + " (fit)", e, fitted);
             curve.setMarker(SeriesMarkers.NONE);
             curve.setLineColor(PALETTE[k % PALETTE.length]);
@@ -87,15 +95,21 @@ public final class Report {
     }
 
     static XYChart predictedVersusObserved(Law law, List<FitPoint> points) {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Predicted against observed").xAxisTitle("observed loss")
-                .yAxisTitle("predicted loss").build();
-        int step = Math.max(1, points.size() / SCATTER);
+        int step = Math.max(1, points.size() / SCATTER), infinite = 0;
         List<Double> x = new ArrayList<>(), y = new ArrayList<>();
         for (int i = 0; i < points.size(); i += step) {
             FitPoint p = points.get(i);
+            double predicted = law.loss(p.n(), p.u(), p.d());
+            if (!Double.isFinite(predicted)) {
+                infinite++;
+                continue;
+            }
             x.add(p.loss());
-            y.add(law.loss(p.n(), p.u(), p.d()));
+            y.add(predicted);
         }
+        String title = "Predicted against observed" + (infinite > 0 ? " (" + infinite + " points predicted non-finite, not shown)" : "");
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("observed loss").yAxisTitle("predicted loss").build();
+        if (x.isEmpty()) return chart;
         chart.addSeries("points", x, y).setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         double lo = Math.min(x.stream().min(Double::compare).orElse(0.0), y.stream().min(Double::compare).orElse(0.0));
         double hi = Math.max(x.stream().max(Double::compare).orElse(1.0), y.stream().max(Double::compare).orElse(1.0));
@@ -112,7 +126,10 @@ public final class Report {
         for (double v : u) ys.add(Quantities.format(v));
         List<Number[]> heat = new ArrayList<>();
         for (int i = 0; i < n.length; i++) {
-            for (int j = 0; j < u.length; j++) heat.add(new Number[] {i, j, Math.round(100 * Math.log10(law.optimalEpochs(n[i], u[j]))) / 100.0});
+            for (int j = 0; j < u.length; j++) {
+                double e = law.optimalEpochs(n[i], u[j]);
+                if (Double.isFinite(e)) heat.add(new Number[] {i, j, Math.round(100 * Math.log10(e)) / 100.0}); // else an empty cell
+            }
         }
         chart.addSeries("log10 e_opt", xs, ys, heat);
         chart.getStyler().setShowValue(true);

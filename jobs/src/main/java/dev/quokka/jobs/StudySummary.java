@@ -103,8 +103,18 @@ record StudySummary(String markdown, Map<String, byte[]> reportFiles) {
                 s.append('\n');
             }
             s.append(String.format("%n%d of %d intervals span more than a factor of %.0f.", loose, total, LOOSE));
-            s.append(loose > 0 ? " On a grid this small the fit is loose: it shows the method, and its constants are not the paper's.\n\n"
-                    : " The fit is tight for a grid this small; still, few runs stand behind it.\n\n");
+            s.append(loose > 0 ? " On a grid this small the fit is loose: it shows the method, and its constants are not the paper's."
+                    : " The fit is tight for a grid this small; still, few runs stand behind it.");
+            for (String objective : fits.keySet()) {
+                List<Best> runs = best.stream().filter(b -> b.objective().equals(objective)).toList();
+                long improving = runs.stream().filter(b -> b.bestEpochs() == b.lastEpochs()).count();
+                if (improving > 0) {
+                    s.append(String.format(" %d of %d %s runs were still improving at their last epoch: they show no overfitting, so they "
+                            + "cannot identify the constants that place it (gamma, c_p, m_p, k_p), and e_opt from that fit is a guess.",
+                            improving, runs.size(), objective.toUpperCase()));
+                }
+            }
+            s.append("\n\n");
             s.append(optimalEpochs(best, fits));
         }
         return s.toString();
