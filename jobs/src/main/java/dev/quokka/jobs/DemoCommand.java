@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
                 + "unique budgets, sweep DLM and AR on two shapes to 16 epochs, fit Quokka's law, plan, and write report.html.",
                 "About 9 minutes on 2 cores (--quick: about one). Run it again to continue: complete stages are skipped."})
 final class DemoCommand implements Callable<Integer> {
-    /** The books under src/main/resources/demo/corpus (see the README there for their sources). */
+    /** The books under src/main/resources/demo/corpus (their sources: src/main/resources/demo/README.md). */
     static final List<String> BOOKS = List.of("austen-emma", "austen-persuasion", "carroll-alice", "chesterton-ball-and-cross",
             "chesterton-father-brown", "chesterton-thursday", "melville-moby-dick");
 
