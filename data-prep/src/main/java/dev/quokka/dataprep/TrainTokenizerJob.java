@@ -26,7 +26,8 @@ import scala.Tuple2;
 /**
  * {@code quokka tokenizer train}: the executors pre-tokenize the corpus and count words; the driver trains the merges
  * from the aggregated counts ({@link BpeTrainer}) and writes {@code tokenizer.json} with a manifest beside it. Only
- * distinct words with their counts reach the driver, never the text.
+ * distinct words with their counts reach the driver, never the text. A tokenizer already made from the same inputs
+ * (by checksum) and settings is kept, as the other data-prep jobs keep their outputs.
  */
 public final class TrainTokenizerJob {
     private static final Logger LOG = LoggerFactory.getLogger(TrainTokenizerJob.class);
@@ -38,13 +39,41 @@ public final class TrainTokenizerJob {
     public record Config(TokenizeConfig input, int vocabSize, String pattern, List<String> specials, long minFrequency,
                          long maxWords) {}
 
+    /** The tokenizer, and whether it was already there, made from the same inputs and settings. */
+    public record Result(Tokenizer tokenizer, boolean upToDate) {}
+
     private TrainTokenizerJob() {}
 
-    public static Tokenizer run(SparkSession spark, Config cfg) throws IOException {
+    public static Result run(SparkSession spark, Config cfg) throws IOException {
         Configuration conf = SourceReader.hadoopConf(spark);
         List<InputFile> files = InputFiles.expand(cfg.input().inputs(), conf);
         String pattern = cfg.pattern();
         PreTokenizer.named(pattern); // fail here, on the driver, if the pattern is bad
+
+        ObjectNode request = JsonNodeFactory.instance.objectNode();
+        request.set("input", cfg.input().toJson());
+        request.put("vocab_size", cfg.vocabSize());
+        request.put("pattern", pattern);
+        cfg.specials().forEach(request.putArray("specials")::add);
+        request.put("min_frequency", cfg.minFrequency());
+        var inputs = request.putArray("inputs");
+        Map<String, String> sums = InputFiles.checksums(JavaSparkContexts.of(spark), files);
+        for (InputFile f : files) inputs.addObject().put("source", f.source()).put("bytes", f.bytes()).put("sha256", sums.get(f.uri()));
+        String requestSha = Manifests.sha256(request);
+
+        Path target = new Path(cfg.input().output());
+        FileSystem fs = target.getFileSystem(conf);
+        Path manifest = new Path(target.getParent(), target.getName() + ".manifest.json");
+        if (fs.exists(target) && fs.exists(manifest)) {
+            try (var in = fs.open(manifest)) {
+                if (requestSha.equals(new ObjectMapper().readTree(in).path("request_sha256").asText())) {
+                    LOG.info("tokenizer train: {} was made from the same inputs and settings; nothing to do", target);
+                    try (var json = fs.open(target)) {
+                        return new Result(TokenizerJson.parse(new String(json.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)), true);
+                    }
+                }
+            }
+        }
         boolean lenient = cfg.input().lenient();
         long t0 = System.nanoTime();
         var counts = SourceReader.read(spark, files, cfg.input()).flatMapToPair(r -> {
@@ -72,27 +101,19 @@ public final class TrainTokenizerJob {
         Tokenizer tokenizer = trainer.train(words);
         LOG.info("tokenizer train: trained {} tokens on the driver in {} s", tokenizer.vocabSize(), String.format("%.1f", (System.nanoTime() - t1) / 1e9));
 
-        Path out = new Path(cfg.input().output());
-        FileSystem fs = out.getFileSystem(conf);
         ObjectNode m = JsonNodeFactory.instance.objectNode();
         m.put("format", "quokka.tokenizer/1");
-        m.set("input", cfg.input().toJson());
-        m.put("vocab_size", cfg.vocabSize());
-        m.put("pattern", pattern);
-        cfg.specials().forEach(m.putArray("specials")::add);
-        m.put("min_frequency", cfg.minFrequency());
+        m.put("request_sha256", requestSha);
+        m.setAll(request);
         m.put("distinct_words", distinct);
         m.put("words", words.values().stream().mapToLong(Long::longValue).sum());
-        var inputs = m.putArray("inputs");
-        Map<String, String> sums = InputFiles.checksums(JavaSparkContexts.of(spark), files);
-        for (InputFile f : files) inputs.addObject().put("source", f.source()).put("bytes", f.bytes()).put("sha256", sums.get(f.uri()));
         m.put("tokenizer_sha256", TokenizerJson.sha256(tokenizer));
         m.put("trained_vocab_size", tokenizer.vocabSize());
         m.put("code_version", BuildInfo.codeVersion());
         // The manifest first, then the tokenizer: a tokenizer.json that exists is complete and described.
-        writeAtomically(fs, new Path(out.getParent(), out.getName() + ".manifest.json"), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
-        writeAtomically(fs, out, TokenizerJson.toBytes(tokenizer));
-        return tokenizer;
+        writeAtomically(fs, manifest, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
+        writeAtomically(fs, target, TokenizerJson.toBytes(tokenizer));
+        return new Result(tokenizer, false);
     }
 
     private static void writeAtomically(FileSystem fs, Path target, byte[] bytes) throws IOException {

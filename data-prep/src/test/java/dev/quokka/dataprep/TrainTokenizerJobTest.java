@@ -2,6 +2,7 @@ package dev.quokka.dataprep;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -31,7 +32,7 @@ class TrainTokenizerJobTest {
         TokenizeConfig input = new TokenizeConfig(List.of(in.toString()), TokenizeConfig.Format.LINES, "text", false, "",
                 out.toString(), false, true, TokenizeConfig.DEFAULT_MAX_DOCUMENT_BYTES);
         Tokenizer spark = TrainTokenizerJob.run(SparkTest.spark(),
-                new TrainTokenizerJob.Config(input, 1500, "gpt2", BpeTrainer.DEFAULT_SPECIALS, 2, TrainTokenizerJob.DEFAULT_MAX_WORDS));
+                new TrainTokenizerJob.Config(input, 1500, "gpt2", BpeTrainer.DEFAULT_SPECIALS, 2, TrainTokenizerJob.DEFAULT_MAX_WORDS)).tokenizer();
         BpeTrainer local = new BpeTrainer(1500);
         Tokenizer expected = local.train(local.countWords(lines));
         assertArrayEquals(TokenizerJson.toBytes(expected), TokenizerJson.toBytes(spark));
@@ -40,5 +41,29 @@ class TrainTokenizerJobTest {
         assertEquals(TokenizerJson.sha256(spark), m.get("tokenizer_sha256").asText());
         assertTrue(m.get("distinct_words").asLong() > 1000);
         assertEquals(1, m.get("inputs").size());
+    }
+
+    @Test
+    void aTokenizerFromTheSameInputsIsKeptAndChangedTextRetrainsIt() throws Exception {
+        Path in = dir.resolve("reuse.txt");
+        Files.write(in, SparkTest.fixtureLines("corpus/europarl-sample.txt.gz").subList(0, 120), StandardCharsets.UTF_8);
+        Path out = dir.resolve("reuse/tokenizer.json");
+        TokenizeConfig input = new TokenizeConfig(List.of(in.toString()), TokenizeConfig.Format.LINES, "text", false, "",
+                out.toString(), false, false, TokenizeConfig.DEFAULT_MAX_DOCUMENT_BYTES);
+        TrainTokenizerJob.Config cfg = new TrainTokenizerJob.Config(input, 600, "gpt2", BpeTrainer.DEFAULT_SPECIALS, 2, TrainTokenizerJob.DEFAULT_MAX_WORDS);
+        TrainTokenizerJob.Result first = TrainTokenizerJob.run(SparkTest.spark(), cfg);
+        assertFalse(first.upToDate());
+        long written = Files.getLastModifiedTime(out).toMillis();
+
+        TrainTokenizerJob.Result again = TrainTokenizerJob.run(SparkTest.spark(), cfg);
+        assertTrue(again.upToDate());
+        assertArrayEquals(TokenizerJson.toBytes(first.tokenizer()), TokenizerJson.toBytes(again.tokenizer()));
+        assertEquals(written, Files.getLastModifiedTime(out).toMillis(), "the file was left alone");
+
+        // Same path and settings, other text: the checksums differ, so the tokenizer is trained again.
+        Files.write(in, SparkTest.fixtureLines("corpus/europarl-sample.txt.gz").subList(120, 240), StandardCharsets.UTF_8);
+        TrainTokenizerJob.Result changed = TrainTokenizerJob.run(SparkTest.spark(), cfg);
+        assertFalse(changed.upToDate());
+        assertFalse(java.util.Arrays.equals(TokenizerJson.toBytes(first.tokenizer()), Files.readAllBytes(out)));
     }
 }

@@ -1,7 +1,7 @@
 package dev.quokka.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.quokka.analysis.Law;
 import dev.quokka.analysis.PointsTable;
@@ -13,6 +13,7 @@ import dev.quokka.dataprep.TokenizeConfig;
 import dev.quokka.dataprep.TokenizeJob;
 import dev.quokka.dataprep.TrainTokenizerJob;
 import dev.quokka.dataprep.VerifyJob;
+import dev.quokka.tokenizer.BpeTrainer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -132,7 +133,15 @@ final class StudyPipeline {
         List<String> runs = RunPoints.find(List.of(path("sweep/runs")), conf);
         Dataset<Row> points = RunPoints.points(spark, runs, RunPoints.Mode.EPOCHS, RunPoints.NConvention.PAPERS, true).cache();
         PointsTable.Result table = PointsTable.check(points, null);
-        for (String objective : OBJECTIVES) ok &= fit(objective, table, points, runs, fingerprint);
+        ArrayNode inputs = null; // hashed once for both fits, and only if one is redone
+        for (String objective : OBJECTIVES) {
+            if (upToDate("analysis-" + objective, fingerprint, path("analysis/" + objective))) {
+                done(objective + ": up to date");
+                continue;
+            }
+            if (inputs == null) inputs = checksums(runs);
+            ok &= fit(objective, table, points, runs.size(), inputs, fingerprint);
+        }
         points.unpersist();
 
         stage(6, "plan with the DLM fit: e_opt(N, U) and the joint optimum over the grid's N and U");
@@ -148,21 +157,11 @@ final class StudyPipeline {
     }
 
     private void tokenizer(SparkSession spark) throws IOException {
-        Path json = new Path(out, "tokenizer.json");
-        Path manifest = new Path(out, "tokenizer.json.manifest.json");
         TokenizeConfig input = new TokenizeConfig(corpus.inputs(), corpus.format(), corpus.textField(), corpus.paragraphs(),
-                null, json.toString(), false, false, TokenizeConfig.DEFAULT_MAX_DOCUMENT_BYTES);
-        if (fs.exists(json) && fs.exists(manifest)) {
-            JsonNode m = read(manifest);
-            // Compared as text: a number read back may be an int node where the config made a long one.
-            if (m.path("vocab_size").asInt() == preset.vocabSize() && m.path("input").toString().equals(input.toJson().toString())) {
-                done("up to date: " + json);
-                return;
-            }
-        }
-        TrainTokenizerJob.run(spark, new TrainTokenizerJob.Config(input, preset.vocabSize(), "gpt2",
-                List.of("<|endoftext|>", "<|mask_token|>", "<|pad_token|>"), 2, TrainTokenizerJob.DEFAULT_MAX_WORDS));
-        done("trained: " + json);
+                null, tokenizerPath(), false, false, TokenizeConfig.DEFAULT_MAX_DOCUMENT_BYTES);
+        TrainTokenizerJob.Result r = TrainTokenizerJob.run(spark, new TrainTokenizerJob.Config(input, preset.vocabSize(), "gpt2",
+                BpeTrainer.DEFAULT_SPECIALS, 2, TrainTokenizerJob.DEFAULT_MAX_WORDS));
+        done((r.upToDate() ? "up to date: " : "trained: ") + tokenizerPath());
     }
 
     /** Builds (or reuses) a study, then verifies it unless this exact study was verified before. */
@@ -188,12 +187,16 @@ final class StudyPipeline {
         return true;
     }
 
-    private boolean fit(String objective, PointsTable.Result table, Dataset<Row> points, List<String> runs, String fingerprint) throws IOException {
+    /** The files the fits read: every run's run.json and eval.csv, hashed on the executors. */
+    private static ArrayNode checksums(List<String> runs) throws IOException {
+        List<String> read = new ArrayList<>();
+        for (String r : runs) read.addAll(List.of(r + "/run.json", r + "/metrics/eval.csv"));
+        return FitOptions.checksums(read);
+    }
+
+    private boolean fit(String objective, PointsTable.Result table, Dataset<Row> points, int runs, ArrayNode inputs, String fingerprint)
+            throws IOException {
         String dir = path("analysis/" + objective);
-        if (upToDate("analysis-" + objective, fingerprint, dir)) {
-            done(objective + ": up to date");
-            return true;
-        }
         FitOptions fit = new FitOptions();
         fit.law = "quokka";
         fit.objective = objective;
@@ -201,12 +204,10 @@ final class StudyPipeline {
         fit.level = 0.95;
         fit.seed = 1;
         fit.bootstrapOn = "auto";
-        List<String> read = new ArrayList<>();
-        for (String r : runs) read.addAll(List.of(r + "/run.json", r + "/metrics/eval.csv"));
         try {
             Dataset<Row> mine = points.filter(points.col("objective").equalTo(objective));
-            fit.fitAndWrite(table, runs.size() + " runs of the " + preset.name() + " study (every epoch, " + objective + ")", "papers",
-                    FitOptions.checksums(read), dir,
+            fit.fitAndWrite(table, runs + " runs of the " + preset.name() + " study (every epoch, " + objective + ")", "papers",
+                    inputs, dir,
                     o -> mine.orderBy("run", "d").coalesce(1).write().parquet(new Path(o.stagingPath(), "points").toString()));
         } catch (RuntimeException e) {
             if (!keepGoing) throw e;
@@ -284,12 +285,6 @@ final class StudyPipeline {
     private String readText(Path p) throws IOException {
         try (InputStream in = fs.open(p)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-    }
-
-    private JsonNode read(Path p) throws IOException {
-        try (InputStream in = fs.open(p)) {
-            return new ObjectMapper().readTree(in);
         }
     }
 

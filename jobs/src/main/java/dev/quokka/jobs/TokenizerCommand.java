@@ -122,7 +122,7 @@ final class TokenizerCommand {
                     TokenizeConfig.DEFAULT_MAX_DOCUMENT_BYTES);
             TrainTokenizerJob.Config cfg = new TrainTokenizerJob.Config(input, vocabSize,
                     pattern, specials == null ? BpeTrainer.DEFAULT_SPECIALS : specials, minFrequency, maxWords);
-            Tokenizer t = TrainTokenizerJob.run(SparkSessions.get("quokka tokenizer train"), cfg);
+            Tokenizer t = TrainTokenizerJob.run(SparkSessions.get("quokka tokenizer train"), cfg).tokenizer();
             System.out.printf("wrote %s: %,d tokens (%,d requested), sha256 %s%n", output, t.vocabSize(), vocabSize, TokenizerJson.sha256(t));
             if (t.vocabSize() < vocabSize) {
                 System.out.printf("note: no pair occurred %d or more times before the target, so the vocabulary is smaller%n", minFrequency);
