@@ -68,9 +68,7 @@ public final class TrainTokenizerJob {
             try (var in = fs.open(manifest)) {
                 if (requestSha.equals(new ObjectMapper().readTree(in).path("request_sha256").asText())) {
                     LOG.info("tokenizer train: {} was made from the same inputs and settings; nothing to do", target);
-                    try (var json = fs.open(target)) {
-                        return new Result(TokenizerJson.parse(new String(json.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)), true);
-                    }
+                    return new Result(TokenizerFiles.load(target.toString(), conf), true);
                 }
             }
         }

@@ -1,15 +1,13 @@
 package dev.quokka.jobs;
 
 import dev.quokka.dataprep.TokenizeConfig;
-import dev.quokka.tokenizer.TokenizerJson;
+import dev.quokka.dataprep.TokenizerFiles;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "study", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run a whole data-constrained study with one command: train a BPE vocabulary (or use --tokenizer), tokenize "
@@ -20,7 +18,6 @@ import picocli.CommandLine.Spec;
                 "Presets: demo, demo-quick, cpu-small (about two hours on 2 cores), cluster-small and cluster-quokka "
                 + "(Quokka's grid shape; run under spark-submit, with --tokenizer)."})
 final class StudyCommand implements Callable<Integer> {
-    @Spec CommandSpec command;
     @Option(names = "--preset", required = true, description = "The grid: ${COMPLETION-CANDIDATES}", completionCandidates = Names.class) String preset;
     @Option(names = "--corpus", required = true, split = ",", description = "Text to study: paths, globs or directories on any Hadoop FileSystem") List<String> corpus;
     @Option(names = "--format", defaultValue = "text", description = "text, lines, jsonl or parquet, as for quokka tokenize (default: ${DEFAULT-VALUE})") String format;
@@ -40,7 +37,7 @@ final class StudyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TokenizeConfig.Format f = TokenizeConfig.Format.valueOf(format.toUpperCase(java.util.Locale.ROOT));
+        TokenizeConfig.Format f = TokenizeCommand.format(format);
         var c = new StudyPipeline.Corpus(corpus, f, f == TokenizeConfig.Format.TEXT && !wholeFiles, textField);
         return run(StudyPreset.named(preset), c, tokenizer, output, seed, keepGoing, dryRun, "quokka study", System.out);
     }
@@ -52,7 +49,7 @@ final class StudyCommand implements Callable<Integer> {
         SweepPlan plan = pipeline.plan();
         SparkSession spark = SparkSessions.get(app, conf -> SweepCommand.configure(conf, plan, 3));
         int slots = Math.max(1, spark.sparkContext().defaultParallelism() / plan.cpus());
-        int vocab = tokenizer != null ? TokenizerJson.load(java.nio.file.Path.of(tokenizer)).vocabSize() : preset.vocabSize();
+        int vocab = tokenizer != null ? TokenizerFiles.load(tokenizer, spark.sparkContext().hadoopConfiguration()).vocabSize() : preset.vocabSize();
         console.printf("%s %s: %s%n", app, preset.name(), preset.purpose());
         console.printf("  grid: DLM and AR x models %s x U %s, to %d epochs; L = %d, V = %d%n", preset.models(), preset.uniqueTokens(),
                 preset.eMax(), preset.seqLen(), vocab);

@@ -8,6 +8,7 @@ import dev.quokka.dataprep.BuildInfo;
 import dev.quokka.dataprep.Manifests;
 import dev.quokka.dataprep.SequenceSource;
 import dev.quokka.dataprep.StudyReader;
+import dev.quokka.dataprep.TokenizerFiles;
 import dev.quokka.tokenizer.SpecialTokens;
 import dev.quokka.tokenizer.Tokenizer;
 import dev.quokka.tokenizer.TokenizerJson;
@@ -84,7 +85,7 @@ public final class Trainer {
         int length = window - 1;
 
         String tokPath = cfg.tokenizer() != null ? cfg.tokenizer() : study.path("tokenizer").path("uri").asText();
-        Tokenizer tokenizer = loadTokenizer(tokPath, conf);
+        Tokenizer tokenizer = TokenizerFiles.load(tokPath, conf);
         String tokSha = TokenizerJson.sha256(tokenizer), studySha = study.path("tokenizer").path("sha256").asText();
         if (!tokSha.equals(studySha)) {
             throw new IllegalArgumentException(tokPath + ": not the tokenizer " + cfg.study() + " was made with (SHA-256 " + tokSha + ", the study's " + studySha + ")");
@@ -397,15 +398,6 @@ public final class Trainer {
         m.put("code_version", BuildInfo.codeVersion());
         m.put("java", System.getProperty("java.version"));
         return m;
-    }
-
-    private static Tokenizer loadTokenizer(String uri, Configuration conf) throws IOException {
-        Path p = new Path(uri);
-        try (var in = p.getFileSystem(conf).open(p)) {
-            return TokenizerJson.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        } catch (java.io.FileNotFoundException e) {
-            throw new IllegalArgumentException(uri + ": no such tokenizer file (give --tokenizer)");
-        }
     }
 
     private static double minNaN(double a, double b) {
