@@ -25,12 +25,15 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--output", defaultValue = "demo-output", description = "Where the demo writes (default: ${DEFAULT-VALUE})") String output;
     @Option(names = "--quick", description = "A smoke test of every stage on a tiny grid (about a minute)") boolean quick;
     @Option(names = "--keep-going", description = "Analyse the runs that completed even if others failed (the exit code is still 1)") boolean keepGoing;
+    @Option(names = "--inject-fault", hidden = true, paramLabel = "RUN@STEP[xN]",
+            description = "Testing: the first N (default 1) attempts of RUN's task die just before STEP") String injectFault;
 
     @Override
     public Integer call() throws Exception {
         Path corpus = extractCorpus(Path.of(output, "corpus"));
         var c = new StudyPipeline.Corpus(List.of(corpus.toAbsolutePath().toString()), TokenizeConfig.Format.TEXT, true, "text");
-        return StudyCommand.run(StudyPreset.named(quick ? "demo-quick" : "demo"), c, null, output, 1, keepGoing, false, "quokka demo", System.out);
+        var settings = new StudyPipeline.Settings(output, null, 1, keepGoing, SweepTask.Fault.parse(injectFault));
+        return StudyCommand.run(StudyPreset.named(quick ? "demo-quick" : "demo"), c, settings, false, "quokka demo", System.out);
     }
 
     /** Copies the bundled books out of the jar, so that Spark reads them like any corpus. */

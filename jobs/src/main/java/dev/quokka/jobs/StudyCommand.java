@@ -28,6 +28,8 @@ final class StudyCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Orders the studies and seeds the runs (default: ${DEFAULT-VALUE})") long seed;
     @Option(names = "--keep-going", description = "Analyse the runs that completed even if others failed (the exit code is still 1)") boolean keepGoing;
     @Option(names = "--dry-run", description = "Print the grid and what it will cost, and stop") boolean dryRun;
+    @Option(names = "--inject-fault", hidden = true, paramLabel = "RUN@STEP[xN]",
+            description = "Testing: the first N (default 1) attempts of RUN's task die just before STEP") String injectFault;
 
     static final class Names extends java.util.ArrayList<String> {
         Names() {
@@ -39,13 +41,15 @@ final class StudyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TokenizeConfig.Format f = TokenizeCommand.format(format);
         var c = new StudyPipeline.Corpus(corpus, f, f == TokenizeConfig.Format.TEXT && !wholeFiles, textField);
-        return run(StudyPreset.named(preset), c, tokenizer, output, seed, keepGoing, dryRun, "quokka study", System.out);
+        var settings = new StudyPipeline.Settings(output, tokenizer, seed, keepGoing, SweepTask.Fault.parse(injectFault));
+        return run(StudyPreset.named(preset), c, settings, dryRun, "quokka study", System.out);
     }
 
     /** The study, after its cost; shared with {@code quokka demo}. */
-    static int run(StudyPreset preset, StudyPipeline.Corpus corpus, String tokenizer, String output, long seed, boolean keepGoing, boolean dryRun,
-                   String app, PrintStream console) throws Exception {
-        StudyPipeline pipeline = new StudyPipeline(preset, corpus, tokenizer, output, seed, keepGoing, console);
+    static int run(StudyPreset preset, StudyPipeline.Corpus corpus, StudyPipeline.Settings settings, boolean dryRun, String app,
+                   PrintStream console) throws Exception {
+        StudyPipeline pipeline = new StudyPipeline(preset, corpus, settings, console);
+        String tokenizer = settings.tokenizer();
         SweepPlan plan = pipeline.plan();
         SparkSession spark = SparkSessions.get(app, conf -> SweepCommand.configure(conf, plan, 3));
         int slots = Math.max(1, spark.sparkContext().defaultParallelism() / plan.cpus());

@@ -52,6 +52,12 @@ final class StudyPipeline {
     /** The raw text and how to read it. */
     record Corpus(List<String> inputs, TokenizeConfig.Format format, boolean paragraphs, String textField) {}
 
+    /**
+     * Where the study goes and how it runs: {@code tokenizer} replaces the trained vocabulary when not null;
+     * {@code fault} is the sweep's test hook ({@link SweepTask.Fault}), null outside tests.
+     */
+    record Settings(String output, String tokenizer, long seed, boolean keepGoing, SweepTask.Fault fault) {}
+
     /** How the study ended: 0 when every run completed and every stage ran, 1 otherwise. */
     record Outcome(int exitCode, String report, String summary) {}
 
@@ -60,26 +66,27 @@ final class StudyPipeline {
     private final String givenTokenizer;
     private final Path out;
     private final boolean keepGoing;
+    private final SweepTask.Fault fault;
     private final PrintStream console;
     private final Configuration conf = new Configuration();
     private final FileSystem fs;
     private final SweepPlan plan;
     private final String spec;
 
-    StudyPipeline(StudyPreset preset, Corpus corpus, String tokenizer, String output, long seed, boolean keepGoing, PrintStream console)
-            throws IOException {
+    StudyPipeline(StudyPreset preset, Corpus corpus, Settings settings, PrintStream console) throws IOException {
         this.preset = preset;
         this.corpus = corpus;
-        this.givenTokenizer = tokenizer;
-        Path o = new Path(output);
+        this.givenTokenizer = settings.tokenizer();
+        Path o = new Path(settings.output());
         this.fs = o.getFileSystem(conf);
         this.out = fs.makeQualified(o);
-        this.keepGoing = keepGoing;
+        this.keepGoing = settings.keepGoing();
+        this.fault = settings.fault();
         this.console = console;
-        if (preset.vocabSize() == 0 && tokenizer == null) {
+        if (preset.vocabSize() == 0 && givenTokenizer == null) {
             throw new IllegalArgumentException("preset " + preset.name() + " uses a given vocabulary: pass --tokenizer (Quokka used GPT-2's, with a mask token)");
         }
-        this.spec = new YAMLMapper().writeValueAsString(preset.spec(path("docs"), tokenizerPath(), seed));
+        this.spec = new YAMLMapper().writeValueAsString(preset.spec(path("docs"), tokenizerPath(), settings.seed()));
         this.plan = SweepPlan.parse(spec, "preset " + preset.name(), path("sweep"), p -> p);
     }
 
@@ -120,7 +127,7 @@ final class StudyPipeline {
         if (!ok) return new Outcome(1, null, "a study failed verification");
 
         stage(4, "sweep DLM and AR: " + plan.runs().size() + " warmup-stable runs to " + preset.eMax() + " epochs, evaluated at every epoch");
-        SweepJob.Result sweep = SweepJob.run(spark, plan, path("sweep"), null, console);
+        SweepJob.Result sweep = SweepJob.run(spark, plan, path("sweep"), fault, console);
         console.print(SweepJob.markdown(sweep.rows()));
         if (sweep.failed() > 0) {
             console.printf("%d of %d runs did not complete (see %s/summary.md)%n", sweep.failed(), sweep.rows().size(), path("sweep"));

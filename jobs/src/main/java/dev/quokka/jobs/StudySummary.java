@@ -70,7 +70,7 @@ record StudySummary(String markdown, Map<String, byte[]> reportFiles) {
         return parts.length > 1 ? parts[1] : name;
     }
 
-    private static String markdown(StudyPreset preset, List<Best> best, Map<String, JsonNode> fits) {
+    static String markdown(StudyPreset preset, List<Best> best, Map<String, JsonNode> fits) {
         StringBuilder s = new StringBuilder("# quokka study: " + preset.name() + "\n\n");
         s.append("Validation loss at every epoch boundary of warmup-stable runs to ").append(preset.eMax())
                 .append(" epochs; the best epoch is where it was lowest.\n\n");
@@ -148,15 +148,26 @@ record StudySummary(String markdown, Map<String, byte[]> reportFiles) {
         });
         Map<String, Best> cells = new TreeMap<>();
         for (Best b : best) cells.putIfAbsent(String.format("%012.0f|%015.0f|%s", b.n(), b.u(), b.model()), b);
+        int contradicted = 0;
         for (Best cell : cells.values()) {
             s.append(String.format("| %s | %s | %s |", cell.model(), Quantities.format(cell.n()), Quantities.format(cell.u())));
             for (var e : laws.entrySet()) {
                 double eopt = e.getValue() instanceof Quokka q ? q.optimalEpochs(cell.n(), cell.u()) : Double.NaN;
-                String observed = best.stream().filter(b -> b.objective().equals(e.getKey()) && b.model().equals(cell.model()) && b.u() == cell.u())
-                        .map(b -> num(b.bestEpochs())).findFirst().orElse("-");
-                s.append(String.format(" %s | %s |", Double.isFinite(eopt) ? String.format("%.3g", eopt) : "-", observed));
+                Best run = best.stream().filter(b -> b.objective().equals(e.getKey()) && b.model().equals(cell.model()) && b.u() == cell.u())
+                        .findFirst().orElse(null);
+                String fitted = Double.isFinite(eopt) ? String.format("%.3g", eopt) : "-";
+                // A run still improving at its last epoch puts e_opt at or beyond it: an earlier e_opt is the fit's guess.
+                if (run != null && run.bestEpochs() == run.lastEpochs() && eopt < run.bestEpochs()) {
+                    fitted += " *";
+                    contradicted++;
+                }
+                s.append(String.format(" %s | %s |", fitted, run == null ? "-" : num(run.bestEpochs())));
             }
             s.append('\n');
+        }
+        if (contradicted > 0) {
+            s.append(String.format("%n\\* %d e_opt %s earlier than the last epoch of a run that was still improving there: the data put "
+                    + "e_opt later, and the fit has not placed it.%n", contradicted, contradicted == 1 ? "value is" : "values are"));
         }
         return s.append('\n').toString();
     }

@@ -54,12 +54,7 @@ final class SweepCommand implements Callable<Integer> {
                     r.model(), r.study(), (r.toMax() ? "up to " : "") + SweepPlan.label(r.epochs())));
             return 0;
         }
-        SweepTask.Fault fault = null;
-        if (injectFault != null) {
-            Matcher m = Pattern.compile("(.+)@(\\d+)(?:x(\\d+))?").matcher(injectFault);
-            if (!m.matches()) throw new IllegalArgumentException("--inject-fault takes RUN@STEP or RUN@STEPxATTEMPTS");
-            fault = new SweepTask.Fault(m.group(1), Long.parseLong(m.group(2)), m.group(3) == null ? 1 : Integer.parseInt(m.group(3)));
-        }
+        SweepTask.Fault fault = SweepTask.Fault.parse(injectFault);
         SweepPlan p = plan;
         var spark = SparkSessions.get("quokka sweep", conf -> configure(conf, p, maxAttempts));
         SweepJob.Result r = SweepJob.run(spark, plan, out, fault, System.out);

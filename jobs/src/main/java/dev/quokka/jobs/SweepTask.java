@@ -40,7 +40,15 @@ final class SweepTask implements Function<SweepTask.Work, SweepTask.Outcome> {
      * The fault-injection hook: the first {@code attempts} attempts of {@code run}'s task die just before {@code step},
      * as a killed task would, leaving what they had checkpointed.
      */
-    record Fault(String run, long step, int attempts) implements Serializable {}
+    record Fault(String run, long step, int attempts) implements Serializable {
+        /** {@code RUN@STEP} or {@code RUN@STEPxATTEMPTS}, as the hidden --inject-fault options take it; null for null. */
+        static Fault parse(String spec) {
+            if (spec == null) return null;
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(.+)@(\\d+)(?:x(\\d+))?").matcher(spec);
+            if (!m.matches()) throw new IllegalArgumentException("--inject-fault takes RUN@STEP or RUN@STEPxATTEMPTS, not " + spec);
+            return new Fault(m.group(1), Long.parseLong(m.group(2)), m.group(3) == null ? 1 : Integer.parseInt(m.group(3)));
+        }
+    }
 
     /** What a task did: "trained", "resumed" or "failed", with the reason; the session's figures when it trained. */
     record Outcome(String run, String action, String error, int attempt, Trainer.Summary summary) implements Serializable {

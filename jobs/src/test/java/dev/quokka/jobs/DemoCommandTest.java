@@ -18,7 +18,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** `quokka demo --quick` end to end in local[2], and a rerun that redoes nothing but what was removed. */
+/**
+ * `quokka demo --quick` end to end in local[2]; a rerun that redoes nothing but what was removed; and --keep-going,
+ * which analyses the runs that completed when one keeps failing.
+ */
 @Tag("slow")
 class DemoCommandTest {
     @TempDir static Path dir;
@@ -92,6 +95,39 @@ class DemoCommandTest {
         assertFalse(redone.isEmpty(), "the removed fit was redone");
         redone.forEach(f -> assertTrue(f.startsWith("analysis/ar/"), "only the AR fit was redone, but " + f + " changed"));
         assertTrue(Files.exists(out.resolve("analysis/ar/_SUCCESS")));
+    }
+
+    @Test
+    void keepGoingAnalysesTheRunsThatCompleted() throws IOException {
+        // The demo again in a new directory (its manifests hold absolute paths, so a copy would not be reused), with
+        // one AR run that dies on every attempt.
+        Path faulty = dir.resolve("faulty");
+        String victim;
+        try (Stream<Path> runs = Files.list(out.resolve("sweep/runs"))) {
+            victim = runs.map(r -> r.getFileName().toString()).filter(r -> r.startsWith("ar-")).sorted().findFirst().orElseThrow();
+        }
+        String[] demo = {"demo", "--quick", "--master", "local[2]", "--output", faulty.toString(), "--inject-fault", victim + "@1x3"};
+
+        SparkSessions.stop();
+        CliTest.Result stopped = CliTest.run(demo);
+        assertEquals(1, stopped.code(), stopped.err());
+        assertTrue(failed(faulty, victim), "the run that kept dying is reported failed");
+        assertFalse(Files.exists(faulty.resolve("report.html")), "without --keep-going a study with failed runs stops before analysis");
+
+        SparkSessions.stop();
+        String[] keepGoing = Stream.concat(Stream.of(demo), Stream.of("--keep-going")).toArray(String[]::new);
+        CliTest.Result kept = CliTest.run(keepGoing);
+        assertEquals(1, kept.code(), "failed runs still fail the study: " + kept.err());
+        assertTrue(failed(faulty, victim));
+        assertTrue(Files.exists(faulty.resolve("report.html")), "--keep-going analyses what completed and writes the report");
+        assertEquals(3, SweepJob.JSON.readTree(faulty.resolve("analysis/ar/fit.json").toFile()).path("runs").asInt());
+        assertEquals(4, SweepJob.JSON.readTree(faulty.resolve("analysis/dlm/fit.json").toFile()).path("runs").asInt());
+        String md = Files.readString(faulty.resolve("summary.md"));
+        assertEquals(3, md.lines().filter(l -> l.startsWith("| ar | ")).count(), md);
+    }
+
+    private static boolean failed(Path study, String run) throws IOException {
+        return Files.readAllLines(study.resolve("sweep/summary.csv")).stream().anyMatch(l -> l.startsWith(run + ",") && l.contains(",failed,"));
     }
 
     /** Modification times of the stages' outputs (the report is rewritten by every run, so it is left out). */

@@ -1,0 +1,59 @@
+package dev.quokka.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quokka.analysis.FitPoint;
+import dev.quokka.analysis.Quokka;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class StudySummaryTest {
+    private static final double N = 2e5, U = 4e4;
+
+    /** Epoch points 1..epochs of one run, lowest at {@code best}. */
+    private static List<FitPoint> run(String name, String objective, int epochs, int best) {
+        List<FitPoint> ps = new ArrayList<>();
+        for (int e = 1; e <= epochs; e++) ps.add(new FitPoint(name, objective, N, U, e * U, 5 + Math.abs(e - best) * 0.01));
+        return ps;
+    }
+
+    /** A fit.json whose law has no interior optimum: e_opt = 1 (p_e sqrt(e_p) / gamma = 1 at gamma 0.5). */
+    private static JsonNode fitWithOptimumAtOne() {
+        ObjectNode fit = JsonNodeFactory.instance.objectNode();
+        ObjectNode law = fit.putObject("law");
+        law.put("form", "quokka");
+        new Quokka(1, 10, 0.3, 10, 0.3, 0.5, 0.5, 1, 0, 0).constants().forEach(law.putObject("constants")::put);
+        ObjectNode intervals = fit.putObject("intervals");
+        law.get("constants").fieldNames().forEachRemaining(k -> intervals.putArray(k).add(1).add(1.5));
+        return fit;
+    }
+
+    @Test
+    void anOptimumBeforeAnEpochTheRunWasStillImprovingAtIsMarked() {
+        assertEquals(1, new Quokka(1, 10, 0.3, 10, 0.3, 0.5, 0.5, 1, 0, 0).optimalEpochs(N, U), 1e-12);
+        List<FitPoint> points = new ArrayList<>(run("runs/dlm-64x2x2-U40k-to16-s1", "dlm", 16, 16));
+        points.addAll(run("runs/ar-64x2x2-U40k-to16-s1", "ar", 16, 7));
+        Map<String, JsonNode> fits = new LinkedHashMap<>();
+        fits.put("dlm", fitWithOptimumAtOne());
+        fits.put("ar", fitWithOptimumAtOne());
+
+        String md = StudySummary.markdown(StudyPreset.named("demo"), StudySummary.best(points), fits);
+        assertTrue(md.contains("| dlm | 64x2x2 | 200k | 40k | 16 | 5.0000 | 16 |"), md);
+        assertTrue(md.contains("| ar | 64x2x2 | 200k | 40k | 7 | 5.0000 | 16 |"), md);
+        assertTrue(md.contains("In 1 of 1 (model, U) cells the DLM's best epoch comes later than AR's"), md);
+        // The DLM improved to its last epoch, so e_opt = 1 contradicts it; AR overfit after 7, so e_opt = 1 is only a poor fit.
+        assertTrue(md.contains("| 64x2x2 | 200k | 40k | 1.00 * | 16 | 1.00 | 7 |"), md);
+        assertTrue(md.contains("\\* 1 e_opt value is earlier than the last epoch of a run that was still improving there"), md);
+        assertTrue(md.contains("1 of 1 DLM runs were still improving at their last epoch"), md);
+        assertFalse(md.contains("AR runs were still improving"), md);
+        assertTrue(md.contains("0 of 20 intervals span more than a factor of 2"), md);
+    }
+}
