@@ -31,7 +31,7 @@ public final class Report {
     /** One colour per run, shared by its points and its fitted curve. */
     static final java.awt.Color[] PALETTE = {new java.awt.Color(0x1f77b4), new java.awt.Color(0xff7f0e), new java.awt.Color(0x2ca02c),
             new java.awt.Color(0xd62728), new java.awt.Color(0x9467bd), new java.awt.Color(0x8c564b), new java.awt.Color(0xe377c2),
-            new java.awt.Color(0x7f7f7f)};
+            new java.awt.Color(0x7f7f7f), new java.awt.Color(0xbcbd22), new java.awt.Color(0x17becf)};
 
     private Report() {}
 

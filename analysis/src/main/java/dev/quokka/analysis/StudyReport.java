@@ -50,9 +50,10 @@ public final class StudyReport {
                 .xAxisTitle("epochs").yAxisTitle("validation loss (nats per token)").build();
         chart.getStyler().setXAxisLogarithmic(true);
         Map<String, List<FitPoint>> runs = Report.runs(points);
-        List<String> cells = runs.values().stream().map(r -> cell(r.get(0))).distinct().sorted().toList();
+        Comparator<FitPoint> bySize = Comparator.comparingDouble(FitPoint::n).thenComparingDouble(FitPoint::u);
+        List<String> cells = runs.values().stream().map(r -> r.get(0)).sorted(bySize).map(StudyReport::cell).distinct().toList();
         List<List<FitPoint>> ordered = new ArrayList<>(runs.values());
-        ordered.sort(Comparator.comparing((List<FitPoint> r) -> cell(r.get(0))).thenComparing(r -> r.get(0).objective()));
+        ordered.sort(Comparator.comparing((List<FitPoint> r) -> r.get(0), bySize).thenComparing(r -> r.get(0).objective()));
         for (List<FitPoint> run : ordered) {
             List<FitPoint> sorted = new ArrayList<>(run);
             sorted.sort(Comparator.comparingDouble(FitPoint::epochs));
