@@ -51,8 +51,7 @@ public final class AtomicOutput {
     public JsonNode reusable(String requestSha, boolean overwrite) throws IOException {
         if (isComplete() && requestSha.equals(manifest().path("request_sha256").asText())) return manifest();
         if (exists() && !overwrite) {
-            throw new IllegalArgumentException(target + " exists" + (isComplete() ? " and was made from other inputs or settings" : "")
-                    + "; use --overwrite to replace it");
+            throw new OutputExistsException(target.toString(), isComplete());
         }
         return null;
     }

@@ -32,6 +32,22 @@ public record TokenizeConfig(List<String> inputs, Format format, String textFiel
         if (paragraphs && format != Format.TEXT) throw new IllegalArgumentException("paragraphs apply to the text format only");
     }
 
+    /**
+     * This config with its inputs and tokenizer as fully qualified URIs, so that {@code books}, {@code ./books} and
+     * {@code file:/home/me/books} make the same request.
+     */
+    public TokenizeConfig qualified(org.apache.hadoop.conf.Configuration conf) throws java.io.IOException {
+        List<String> q = new java.util.ArrayList<>();
+        for (String in : inputs) q.add(qualify(in, conf));
+        return new TokenizeConfig(q, format, textField, paragraphs, tokenizer == null || tokenizer.isEmpty() ? tokenizer : qualify(tokenizer, conf),
+                output, lenient, overwrite, maxDocumentBytes);
+    }
+
+    private static String qualify(String path, org.apache.hadoop.conf.Configuration conf) throws java.io.IOException {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+        return p.getFileSystem(conf).makeQualified(p).toString();
+    }
+
     /** The settings that determine the output; {@code overwrite} does not. */
     public ObjectNode toJson() {
         ObjectNode n = JsonNodeFactory.instance.objectNode();

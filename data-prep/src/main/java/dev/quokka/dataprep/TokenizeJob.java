@@ -45,9 +45,10 @@ public final class TokenizeJob {
 
     private TokenizeJob() {}
 
-    public static Result run(SparkSession spark, TokenizeConfig cfg) throws IOException {
+    public static Result run(SparkSession spark, TokenizeConfig given) throws IOException {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Configuration conf = SourceReader.hadoopConf(spark);
+        TokenizeConfig cfg = given.qualified(conf);
         List<InputFile> files = InputFiles.expand(cfg.inputs(), conf);
         byte[] tokenizerJson = readFile(cfg.tokenizer(), conf);
         Tokenizer tokenizer = TokenizerJson.parse(new String(tokenizerJson, StandardCharsets.UTF_8));

@@ -44,8 +44,10 @@ public final class TrainTokenizerJob {
 
     private TrainTokenizerJob() {}
 
-    public static Result run(SparkSession spark, Config cfg) throws IOException {
+    public static Result run(SparkSession spark, Config given) throws IOException {
         Configuration conf = SourceReader.hadoopConf(spark);
+        Config cfg = new Config(given.input().qualified(conf), given.vocabSize(), given.pattern(), given.specials(), given.minFrequency(),
+                given.maxWords());
         List<InputFile> files = InputFiles.expand(cfg.input().inputs(), conf);
         String pattern = cfg.pattern();
         PreTokenizer.named(pattern); // fail here, on the driver, if the pattern is bad
@@ -72,6 +74,7 @@ public final class TrainTokenizerJob {
                 }
             }
         }
+        if (fs.exists(target) && !cfg.input().overwrite()) throw new OutputExistsException(target.toString(), fs.exists(manifest));
         boolean lenient = cfg.input().lenient();
         long t0 = System.nanoTime();
         var counts = SourceReader.read(spark, files, cfg.input()).flatMapToPair(r -> {

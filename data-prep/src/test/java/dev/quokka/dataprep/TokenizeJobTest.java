@@ -218,8 +218,11 @@ class TokenizeJobTest {
         Files.writeString(in, "one\ntwo\n");
         Path out = dir.resolve("o");
         TokenizeJob.run(SparkTest.spark(), config(List.of(in.toString()), Format.LINES, out.toString(), false));
+        String relative = Path.of("").toAbsolutePath().relativize(in).toString();
+        assertTrue(TokenizeJob.run(SparkTest.spark(), config(List.of(relative), Format.LINES, out.toString(), false)).upToDate(),
+                "the same input by a relative path is the same request");
         Files.writeString(in, "one\ntwo\nthree\n");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        OutputExistsException e = assertThrows(OutputExistsException.class,
                 () -> TokenizeJob.run(SparkTest.spark(), config(List.of(in.toString()), Format.LINES, out.toString(), false)));
         assertTrue(e.getMessage().contains("use --overwrite"), e.getMessage());
         // A killed run left a staging directory and no marker in a half-written output.

@@ -3,6 +3,7 @@ package dev.quokka.dataprep;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -44,13 +45,11 @@ class TrainTokenizerJobTest {
     }
 
     @Test
-    void aTokenizerFromTheSameInputsIsKeptAndChangedTextRetrainsIt() throws Exception {
+    void aTokenizerFromTheSameInputsIsKeptAndChangedTextNeedsOverwrite() throws Exception {
         Path in = dir.resolve("reuse.txt");
         Files.write(in, SparkTest.fixtureLines("corpus/europarl-sample.txt.gz").subList(0, 120), StandardCharsets.UTF_8);
         Path out = dir.resolve("reuse/tokenizer.json");
-        TokenizeConfig input = new TokenizeConfig(List.of(in.toString()), TokenizeConfig.Format.LINES, "text", false, "",
-                out.toString(), false, false, TokenizeConfig.DEFAULT_MAX_DOCUMENT_BYTES);
-        TrainTokenizerJob.Config cfg = new TrainTokenizerJob.Config(input, 600, "gpt2", BpeTrainer.DEFAULT_SPECIALS, 2, TrainTokenizerJob.DEFAULT_MAX_WORDS);
+        TrainTokenizerJob.Config cfg = config(in.toString(), out, false);
         TrainTokenizerJob.Result first = TrainTokenizerJob.run(SparkTest.spark(), cfg);
         assertFalse(first.upToDate());
         long written = Files.getLastModifiedTime(out).toMillis();
@@ -60,10 +59,24 @@ class TrainTokenizerJobTest {
         assertArrayEquals(TokenizerJson.toBytes(first.tokenizer()), TokenizerJson.toBytes(again.tokenizer()));
         assertEquals(written, Files.getLastModifiedTime(out).toMillis(), "the file was left alone");
 
-        // Same path and settings, other text: the checksums differ, so the tokenizer is trained again.
+        // The same file by a relative path is the same request.
+        String relative = Path.of("").toAbsolutePath().relativize(in).toString();
+        assertTrue(TrainTokenizerJob.run(SparkTest.spark(), config(relative, out, false)).upToDate(), relative);
+
+        // Same path and settings, other text: the checksums differ, so the tokenizer is not this request's. It is
+        // kept unless told to replace it, and then trained again.
         Files.write(in, SparkTest.fixtureLines("corpus/europarl-sample.txt.gz").subList(120, 240), StandardCharsets.UTF_8);
-        TrainTokenizerJob.Result changed = TrainTokenizerJob.run(SparkTest.spark(), cfg);
+        OutputExistsException e = assertThrows(OutputExistsException.class, () -> TrainTokenizerJob.run(SparkTest.spark(), cfg));
+        assertTrue(e.getMessage().contains("made from other inputs or settings; use --overwrite"), e.getMessage());
+        assertArrayEquals(TokenizerJson.toBytes(first.tokenizer()), Files.readAllBytes(out), "the refused run left the file alone");
+        TrainTokenizerJob.Result changed = TrainTokenizerJob.run(SparkTest.spark(), config(in.toString(), out, true));
         assertFalse(changed.upToDate());
         assertFalse(java.util.Arrays.equals(TokenizerJson.toBytes(first.tokenizer()), Files.readAllBytes(out)));
+    }
+
+    private static TrainTokenizerJob.Config config(String in, Path out, boolean overwrite) {
+        TokenizeConfig input = new TokenizeConfig(List.of(in), TokenizeConfig.Format.LINES, "text", false, "",
+                out.toString(), false, overwrite, TokenizeConfig.DEFAULT_MAX_DOCUMENT_BYTES);
+        return new TrainTokenizerJob.Config(input, 600, "gpt2", BpeTrainer.DEFAULT_SPECIALS, 2, TrainTokenizerJob.DEFAULT_MAX_WORDS);
     }
 }

@@ -8,6 +8,7 @@ import dev.quokka.analysis.PointsTable;
 import dev.quokka.analysis.RunPoints;
 import dev.quokka.dataprep.BuildInfo;
 import dev.quokka.dataprep.Manifests;
+import dev.quokka.dataprep.OutputExistsException;
 import dev.quokka.dataprep.ShardJob;
 import dev.quokka.dataprep.TokenizeConfig;
 import dev.quokka.dataprep.TokenizeJob;
@@ -103,6 +104,15 @@ final class StudyPipeline {
     }
 
     Outcome run(SparkSession spark) throws IOException {
+        try {
+            return stages(spark);
+        } catch (OutputExistsException e) {
+            throw new IllegalArgumentException(e.target() + " was made from another corpus or other settings than this study's, and a "
+                    + "study directory holds one study: give this one a new --output, or delete " + out + " to start again", e);
+        }
+    }
+
+    private Outcome stages(SparkSession spark) throws IOException {
         long start = System.nanoTime();
         fs.mkdirs(out);
         write("sweep.yaml", spec);
