@@ -52,8 +52,9 @@ public final class ShardJob {
 
     private ShardJob() {}
 
-    public static Result run(SparkSession spark, StudyConfig cfg) throws IOException {
+    public static Result run(SparkSession spark, StudyConfig given) throws IOException {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
+        StudyConfig cfg = given.qualified(conf);
         Path docsDir = new Path(cfg.docs());
         FileSystem docsFs = docsDir.getFileSystem(conf);
         if (!AtomicOutput.isComplete(docsFs, docsDir)) {

@@ -95,6 +95,9 @@ class ShardJobTest {
         var b = TokenizeJobTest.tree(dir.resolve("r2"));
         assertEquals(a, b);
         assertTrue(ShardJob.run(SparkTest.spark(), study("r1", 30_000, 4, 11)).upToDate());
+        StudyConfig relative = new StudyConfig(Path.of("").toAbsolutePath().relativize(Path.of(docs)).toString(), dir.resolve("r1").toString(),
+                30_000, 4, 64, 11, 0.1, 0, false, false);
+        assertTrue(ShardJob.run(SparkTest.spark(), relative).upToDate(), "the docs by a relative path are the same request");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> shard(study("big", corpusTokens, 1, 1)));
         assertTrue(e.getMessage().contains("is more than the"), e.getMessage());
     }
