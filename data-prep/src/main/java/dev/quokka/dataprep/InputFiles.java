@@ -26,6 +26,12 @@ public final class InputFiles {
      * Expands paths, globs and directories (recursively; files starting with '_' or '.' are skipped) in a stable
      * order. A path or glob that matches nothing is an error.
      */
+    /** A path as a fully qualified URI ({@code books} becomes {@code file:/home/me/books}), so that any spelling of it compares equal. */
+    public static String qualify(String path, Configuration conf) throws IOException {
+        Path p = new Path(path);
+        return p.getFileSystem(conf).makeQualified(p).toString();
+    }
+
     public static List<InputFile> expand(List<String> inputs, Configuration conf) throws IOException {
         Map<String, InputFile> byUri = new TreeMap<>();
         for (String input : inputs) {

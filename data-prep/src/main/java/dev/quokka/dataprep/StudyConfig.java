@@ -35,9 +35,8 @@ public record StudyConfig(String docs, String output, long uniqueTokens, double 
 
     /** This config with {@code docs} as a fully qualified URI, so that any spelling of it makes the same request. */
     StudyConfig qualified(org.apache.hadoop.conf.Configuration conf) throws java.io.IOException {
-        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(docs);
-        return new StudyConfig(p.getFileSystem(conf).makeQualified(p).toString(), output, uniqueTokens, epochs, seqLen, seed, valFraction,
-                valTokens, overwrite, materialize);
+        return new StudyConfig(InputFiles.qualify(docs, conf), output, uniqueTokens, epochs, seqLen, seed, valFraction, valTokens, overwrite,
+                materialize);
     }
 
     ObjectNode toJson() {

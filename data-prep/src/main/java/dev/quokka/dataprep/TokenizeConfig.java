@@ -38,14 +38,9 @@ public record TokenizeConfig(List<String> inputs, Format format, String textFiel
      */
     public TokenizeConfig qualified(org.apache.hadoop.conf.Configuration conf) throws java.io.IOException {
         List<String> q = new java.util.ArrayList<>();
-        for (String in : inputs) q.add(qualify(in, conf));
-        return new TokenizeConfig(q, format, textField, paragraphs, tokenizer == null || tokenizer.isEmpty() ? tokenizer : qualify(tokenizer, conf),
-                output, lenient, overwrite, maxDocumentBytes);
-    }
-
-    private static String qualify(String path, org.apache.hadoop.conf.Configuration conf) throws java.io.IOException {
-        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
-        return p.getFileSystem(conf).makeQualified(p).toString();
+        for (String in : inputs) q.add(InputFiles.qualify(in, conf));
+        String tok = tokenizer == null || tokenizer.isEmpty() ? tokenizer : InputFiles.qualify(tokenizer, conf);
+        return new TokenizeConfig(q, format, textField, paragraphs, tok, output, lenient, overwrite, maxDocumentBytes);
     }
 
     /** The settings that determine the output; {@code overwrite} does not. */

@@ -1,5 +1,6 @@
 package dev.quokka.jobs;
 
+import dev.quokka.dataprep.InputFiles;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
@@ -83,8 +84,7 @@ final class SweepCommand implements Callable<Integer> {
 
     private static String qualify(String path, Configuration conf) {
         try {
-            Path p = new Path(path);
-            return p.getFileSystem(conf).makeQualified(p).toString();
+            return InputFiles.qualify(path, conf);
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException(path + ": " + e.getMessage());
         }
