@@ -1,6 +1,7 @@
 package dev.quokka.training.nd4j;
 
 import dev.quokka.training.ModelShape;
+import dev.quokka.training.SeededNormal;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDIndex;
@@ -25,6 +26,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Transformer {
     static final double NORM_EPS = 1e-6;
     static final double ROPE_BASE = 10_000;
+    static final double INIT_STD = 0.02;
 
     /**
      * The graph and its named inputs: placeholders "ids", "picks", "attentionBias" ({@link #attentionBias}) and
@@ -81,12 +83,24 @@ public final class Transformer {
         return shapes;
     }
 
-    /** The initial values, drawn in {@link #parameterShapes} order from {@code seed}: N(0, 0.02) matrices, unit gains. */
+    /**
+     * The initial values: matrices from N(0, 0.02^2), each from its own {@link SeededNormal} stream named after it,
+     * and unit gains. A function of the shape and {@code seed} alone, in any process (not ND4J's generator, which
+     * takes a seed of 0 from the clock).
+     */
     public static Map<String, INDArray> initialParameters(ModelShape s, long seed, DataType dtype) {
-        Nd4j.getRandom().setSeed(seed);
         Map<String, INDArray> values = new LinkedHashMap<>();
-        parameterShapes(s).forEach((name, shape) ->
-                values.put(name, shape.length == 1 ? Nd4j.ones(dtype, shape) : Nd4j.randn(dtype, shape).muli(0.02)));
+        parameterShapes(s).forEach((name, shape) -> {
+            if (shape.length == 1) {
+                values.put(name, Nd4j.ones(dtype, shape));
+                return;
+            }
+            SeededNormal normal = new SeededNormal(seed, name);
+            int n = Math.toIntExact(shape[0] * shape[1]);
+            INDArray drawn = dtype == DataType.DOUBLE ? Nd4j.createFromArray(normal.doubles(n, INIT_STD))
+                    : Nd4j.createFromArray(normal.floats(n, INIT_STD)).castTo(dtype);
+            values.put(name, drawn.reshape('c', shape));
+        });
         return values;
     }
 

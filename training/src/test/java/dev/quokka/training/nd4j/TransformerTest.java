@@ -46,6 +46,25 @@ class TransformerTest {
                 new Objective.MaskedDiffusion(MASK, MaskSchedule.COSINE, Objective.Weighting.MASKGIT, 1e-3, null, 0)), schedules);
     }
 
+    /**
+     * Seed 0 included: ND4J's generator takes a root seed of 0 from the clock, so before the weights came from
+     * {@link dev.quokka.training.SeededNormal} two calls a few milliseconds apart disagreed (and so did two processes).
+     */
+    @Test
+    void initialValuesAreAFunctionOfTheSeedAlone() throws InterruptedException {
+        for (long seed : new long[] {0, 1}) {
+            Map<String, INDArray> a = Transformer.initialParameters(SHAPE, seed, DataType.FLOAT);
+            Thread.sleep(20);
+            Map<String, INDArray> b = Transformer.initialParameters(SHAPE, seed, DataType.FLOAT);
+            assertEquals(a.keySet(), b.keySet());
+            a.forEach((name, value) -> assertEquals(value, b.get(name), name + ", seed " + seed));
+        }
+        INDArray embedding = Transformer.initialParameters(new ModelShape(4096, 64, 1, 2, 96, false), 3, DataType.FLOAT).get("embedding");
+        assertEquals(0.02, embedding.stdNumber().doubleValue(), 0.0005);
+        assertEquals(0, embedding.meanNumber().doubleValue(), 0.0005);
+        assertTrue(!Transformer.initialParameters(SHAPE, 0, DataType.FLOAT).get("l0.wq").equals(Transformer.initialParameters(SHAPE, 1, DataType.FLOAT).get("l0.wq")));
+    }
+
     @ParameterizedTest
     @MethodSource("objectives")
     void gradientsMatchFiniteDifferences(Objective objective) {
