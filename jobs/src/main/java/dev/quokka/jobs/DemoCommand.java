@@ -25,8 +25,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--output", defaultValue = "demo-output", description = "Where the demo writes (default: ${DEFAULT-VALUE})") String output;
     @Option(names = "--quick", description = "A smoke test of every stage on a tiny grid (about a minute)") boolean quick;
     @Option(names = "--keep-going", description = "Analyse the runs that completed even if others failed (the exit code is still 1)") boolean keepGoing;
-    @Option(names = "--inject-fault", hidden = true, paramLabel = "RUN@STEP[xN]",
-            description = "Testing: the first N (default 1) attempts of RUN's task die just before STEP") String injectFault;
+    @Option(names = "--inject-fault", hidden = true, paramLabel = SweepTask.Fault.SYNTAX,
+            description = "Testing: the first ATTEMPTS (default 1) attempts of RUN's task die just before STEP; with :halt, "
+                    + "their JVM halts, as kill -9 would") String injectFault;
 
     @Override
     public Integer call() throws Exception {

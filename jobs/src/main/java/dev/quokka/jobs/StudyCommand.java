@@ -28,8 +28,9 @@ final class StudyCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Orders the studies and seeds the runs (default: ${DEFAULT-VALUE})") long seed;
     @Option(names = "--keep-going", description = "Analyse the runs that completed even if others failed (the exit code is still 1)") boolean keepGoing;
     @Option(names = "--dry-run", description = "Print the grid and what it will cost, and stop") boolean dryRun;
-    @Option(names = "--inject-fault", hidden = true, paramLabel = "RUN@STEP[xN]",
-            description = "Testing: the first N (default 1) attempts of RUN's task die just before STEP") String injectFault;
+    @Option(names = "--inject-fault", hidden = true, paramLabel = SweepTask.Fault.SYNTAX,
+            description = "Testing: the first ATTEMPTS (default 1) attempts of RUN's task die just before STEP; with :halt, "
+                    + "their JVM halts, as kill -9 would") String injectFault;
 
     static final class Names extends java.util.ArrayList<String> {
         Names() {

@@ -82,13 +82,13 @@ final class StudyPipeline {
         this.fs = o.getFileSystem(conf);
         this.out = fs.makeQualified(o);
         this.keepGoing = settings.keepGoing();
-        this.fault = settings.fault();
         this.console = console;
         if (preset.vocabSize() == 0 && givenTokenizer == null) {
             throw new IllegalArgumentException("preset " + preset.name() + " uses a given vocabulary: pass --tokenizer (Quokka used GPT-2's, with a mask token)");
         }
         this.spec = new YAMLMapper().writeValueAsString(preset.spec(path("docs"), tokenizerPath(), settings.seed()));
         this.plan = SweepPlan.parse(spec, "preset " + preset.name(), path("sweep"), p -> p);
+        this.fault = settings.fault() == null ? null : settings.fault().requireIn(plan);
     }
 
     SweepPlan plan() {

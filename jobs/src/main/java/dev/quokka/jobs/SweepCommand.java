@@ -31,8 +31,9 @@ final class SweepCommand implements Callable<Integer> {
     int maxAttempts;
     @Option(names = "--runs", paramLabel = "REGEX", description = "Only the runs whose names match (the summary lists only them)") Pattern only;
     @Option(names = "--dry-run", description = "Print the studies and runs the spec expands to, and stop") boolean dryRun;
-    @Option(names = "--inject-fault", hidden = true, paramLabel = "RUN@STEP[xN]",
-            description = "Testing: the first N (default 1) attempts of RUN's task die just before STEP") String injectFault;
+    @Option(names = "--inject-fault", hidden = true, paramLabel = SweepTask.Fault.SYNTAX,
+            description = "Testing: the first ATTEMPTS (default 1) attempts of RUN's task die just before STEP; with :halt, "
+                    + "their JVM halts, as kill -9 would") String injectFault;
 
     @Override
     public Integer call() throws Exception {
@@ -48,6 +49,7 @@ final class SweepCommand implements Callable<Integer> {
         String out = qualify(output, hadoop);
         SweepPlan plan = SweepPlan.parse(text, spec, out, p -> qualify(p, hadoop));
         if (only != null) plan = plan.only(only);
+        SweepTask.Fault fault = injectFault == null ? null : SweepTask.Fault.parse(injectFault).requireIn(plan);
         if (dryRun) {
             plan.studies().forEach(s -> System.out.printf("study %s: U = %,d, e = %s, L = %d, seed %d%n", s.config().output(),
                     s.config().uniqueTokens(), SweepPlan.label(s.config().epochs()), s.config().seqLen(), s.config().seed()));
@@ -55,7 +57,6 @@ final class SweepCommand implements Callable<Integer> {
                     r.model(), r.study(), (r.toMax() ? "up to " : "") + SweepPlan.label(r.epochs())));
             return 0;
         }
-        SweepTask.Fault fault = SweepTask.Fault.parse(injectFault);
         SweepPlan p = plan;
         var spark = SparkSessions.get("quokka sweep", conf -> configure(conf, p, maxAttempts));
         SweepJob.Result r = SweepJob.run(spark, plan, out, fault, System.out);

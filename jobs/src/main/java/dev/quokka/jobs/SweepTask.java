@@ -38,15 +38,27 @@ final class SweepTask implements Function<SweepTask.Work, SweepTask.Outcome> {
 
     /**
      * The fault-injection hook: the first {@code attempts} attempts of {@code run}'s task die just before {@code step},
-     * as a killed task would, leaving what they had checkpointed.
+     * leaving what they had checkpointed: by an exception, as a task that fails does, or, with {@code halt}, by
+     * halting the task's JVM at once (no shutdown hooks, no flushes), as {@code kill -9} of an executor would.
      */
-    record Fault(String run, long step, int attempts) implements Serializable {
-        /** {@code RUN@STEP} or {@code RUN@STEPxATTEMPTS}, as the hidden --inject-fault options take it; null for null. */
+    record Fault(String run, long step, int attempts, boolean halt) implements Serializable {
+        static final String SYNTAX = "RUN@STEP[xATTEMPTS][:halt]";
+
+        /** {@link #SYNTAX}, as the hidden --inject-fault options take it; null for null. */
         static Fault parse(String spec) {
             if (spec == null) return null;
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(.+)@(\\d+)(?:x(\\d+))?").matcher(spec);
-            if (!m.matches()) throw new IllegalArgumentException("--inject-fault takes RUN@STEP or RUN@STEPxATTEMPTS, not " + spec);
-            return new Fault(m.group(1), Long.parseLong(m.group(2)), m.group(3) == null ? 1 : Integer.parseInt(m.group(3)));
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(.+)@(\\d+)(?:x(\\d+))?(:halt)?").matcher(spec);
+            if (!m.matches()) throw new IllegalArgumentException("--inject-fault takes " + SYNTAX + ", not " + spec);
+            return new Fault(m.group(1), Long.parseLong(m.group(2)), m.group(3) == null ? 1 : Integer.parseInt(m.group(3)), m.group(4) != null);
+        }
+
+        /** Refuses a fault that names no run of the plan: it would silently test nothing. */
+        Fault requireIn(SweepPlan plan) {
+            if (plan.runs().stream().noneMatch(r -> r.name().equals(run))) {
+                throw new IllegalArgumentException("--inject-fault: the sweep has no run named " + run + " (its runs: "
+                        + String.join(", ", plan.runs().stream().map(SweepPlan.Run::name).toList()) + ")");
+            }
+            return this;
         }
     }
 
@@ -74,7 +86,7 @@ final class SweepTask implements Function<SweepTask.Work, SweepTask.Outcome> {
 
         Configuration conf = w.hadoop().get();
         Trainer.EngineFactory engines = SameDiffEngine::create;
-        if (w.fault() != null && attempt < w.fault().attempts()) engines = failingAt(engines, w.fault().step());
+        if (w.fault() != null && attempt < w.fault().attempts()) engines = failingAt(engines, w.fault());
         PrintStream console = prefixed("[" + w.run() + "] ");
         boolean resume = Trainer.manifestOf(w.config().output(), conf) != null;
         try {
@@ -101,7 +113,7 @@ final class SweepTask implements Function<SweepTask.Work, SweepTask.Outcome> {
         return null;
     }
 
-    private static Trainer.EngineFactory failingAt(Trainer.EngineFactory inner, long step) {
+    private static Trainer.EngineFactory failingAt(Trainer.EngineFactory inner, Fault fault) {
         return (shape, rows, length, causal, adamW, seed) -> {
             Engine e = inner.create(shape, rows, length, causal, adamW, seed);
             return new Engine() {
@@ -116,7 +128,10 @@ final class SweepTask implements Function<SweepTask.Work, SweepTask.Outcome> {
 
                 @Override
                 public Step step(Batch batch, double lr) {
-                    if (e.updates() + 1 == step) throw new InjectedFault("injected fault: the task dies before step " + step);
+                    if (e.updates() + 1 == fault.step()) {
+                        if (fault.halt()) Runtime.getRuntime().halt(137);
+                        throw new InjectedFault("injected fault: the task dies before step " + fault.step());
+                    }
                     return e.step(batch, lr);
                 }
             };

@@ -181,6 +181,7 @@ public final class Trainer {
         var sessions = manifest.putArray("sessions");
         if (resume) run.manifest().path("sessions").forEach(sessions::add);
         sessions.addObject().put("from_step", start).put("started_at", java.time.Instant.now().toString())
+                .put("process", ProcessHandle.current().pid() + "@" + host())
                 .set("engine", RunFiles.JSON.valueToTree(engine.describe()));
         run.writeManifest(manifest);
 
@@ -398,6 +399,14 @@ public final class Trainer {
         m.put("code_version", BuildInfo.codeVersion());
         m.put("java", System.getProperty("java.version"));
         return m;
+    }
+
+    private static String host() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "unknown";
+        }
     }
 
     private static double minNaN(double a, double b) {
