@@ -29,8 +29,8 @@ public final class Schemas {
             createStructField("text", StringType, true),
             createStructField("reason", StringType, true),
             createStructField("detail", StringType, true),
-            createStructField("excerpt", StringType, true)));
+            createStructField("record", StringType, true)));
 
     /** A rejected record in {@code _rejected/}. */
-    static final List<String> REJECTED_COLUMNS = List.of("source", "position", "reason", "detail", "excerpt");
+    static final List<String> REJECTED_COLUMNS = List.of("source", "position", "reason", "detail", "record");
 }

@@ -48,7 +48,6 @@ final class SourceReader {
     /** Codecs by file extension: Hadoop's gzip and bzip2, and zstd through {@link ZstdCodec}. */
     static final String CODECS = String.join(",", "org.apache.hadoop.io.compress.GzipCodec",
             "org.apache.hadoop.io.compress.BZip2Codec", "org.apache.hadoop.io.compress.DefaultCodec", ZstdCodec.NAME);
-    private static final int EXCERPT = 200;
 
     private SourceReader() {}
 
@@ -84,7 +83,7 @@ final class SourceReader {
             String source = sources.get(uri);
             if (source == null) throw new IllegalStateException("input split of an unlisted file " + uri + " (listed: " + sources.keySet() + ")");
             ObjectMapper json = jsonl ? new ObjectMapper() : null;
-            return new MappingIterator<>(records, t -> {
+            return new UnreadableTail(source, new MappingIterator<>(records, t -> {
                 long offset = t._1().get();
                 Text line = t._2();
                 if (line.getLength() > maxBytes) return tooLarge(source, offset, source + " at byte " + offset, line.getLength(), maxBytes);
@@ -95,7 +94,7 @@ final class SourceReader {
                     return bad(source, offset, "invalid_utf8", source + " at byte " + offset + ": invalid UTF-8", lossy(line.getBytes(), line.getLength()));
                 }
                 return jsonl ? jsonRecord(json, source, offset, source + " at byte " + offset, text, field) : good(source, offset, text);
-            });
+            }));
         }, true);
     }
 
@@ -123,7 +122,13 @@ final class SourceReader {
         long maxBytes = cfg.maxDocumentBytes();
         return sc.parallelize(files, Math.max(1, Math.min(files.size(), 10_000))).flatMap(f -> {
             List<Row> out = new ArrayList<>();
-            byte[] bytes = readAll(f, conf.get(), paragraphs ? Long.MAX_VALUE : maxBytes + 1);
+            byte[] bytes;
+            try {
+                bytes = readAll(f, conf.get(), paragraphs ? Long.MAX_VALUE : maxBytes + 1);
+            } catch (IOException e) {
+                out.add(unreadable(f.source(), 0, f.source(), e));
+                return out.iterator();
+            }
             if (!paragraphs && bytes.length > maxBytes) {
                 out.add(tooLarge(f.source(), 0, f.source(), bytes.length, maxBytes));
                 return out.iterator();
@@ -200,16 +205,71 @@ final class SourceReader {
     }
 
     private static String lossy(byte[] bytes, int length) {
-        return new String(bytes, 0, Math.min(length, EXCERPT * 4), StandardCharsets.UTF_8);
+        return new String(bytes, 0, length, StandardCharsets.UTF_8);
     }
 
     private static Row good(String source, long position, String text) {
         return RowFactory.create(source, position, text, null, null, null);
     }
 
-    private static Row bad(String source, long position, String reason, String detail, String excerpt) {
-        String ex = excerpt == null ? null : excerpt.substring(0, Math.min(excerpt.length(), EXCERPT));
-        return RowFactory.create(source, position, null, reason, detail, ex);
+    /** A rejected record; {@code record} is the whole of it, as read (or null when there is none to keep). */
+    private static Row bad(String source, long position, String reason, String detail, String record) {
+        return RowFactory.create(source, position, null, reason, detail, record);
+    }
+
+    /**
+     * The rest of a file that could not be read: a compressed stream cut short (a truncated download) or corrupt.
+     * Everything read before it stands; the tail is one rejected record, so the counts still add up.
+     */
+    static Row unreadable(String source, long position, String where, Exception e) {
+        String what = e instanceof java.io.EOFException ? "the file ends early (truncated?)" : "the file is corrupt";
+        return bad(source, position, "unreadable", where + ": " + what + ": " + e.getClass().getSimpleName() + ": " + e.getMessage(), null);
+    }
+
+    /**
+     * The records of one file's split, ending with an {@link #unreadable} record when the reader fails partway:
+     * Hadoop's line reader throws from {@code hasNext} when a gzip stream ends early.
+     */
+    static final class UnreadableTail implements Iterator<Row> {
+        private final String source;
+        private final Iterator<Row> in;
+        private long last = -1;
+        private Row tail;
+        private boolean done;
+
+        UnreadableTail(String source, Iterator<Row> in) {
+            this.source = source;
+            this.in = in;
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (done) return tail != null;
+            try {
+                if (in.hasNext()) return true;
+                done = true;
+                return false;
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) { // checked, from Hadoop's record reader through Scala's iterator
+                done = true;
+                tail = unreadable(source, last + 1, last < 0 ? source : source + " after the record at byte " + last, e);
+                return true;
+            }
+        }
+
+        @Override
+        public Row next() {
+            if (done) {
+                if (tail == null) throw new java.util.NoSuchElementException();
+                Row r = tail;
+                tail = null;
+                return r;
+            }
+            Row r = in.next();
+            last = r.getLong(1);
+            return r;
+        }
     }
 
     private static Row tooLarge(String source, long position, String where, long bytes, long max) {

@@ -116,6 +116,7 @@ public final class TokenizeJob {
         out.fileSystem().delete(new Path(out.stagingPath(), TokenizePartition.TEMPORARY), true);
         LOG.info("tokenize: tokenized and wrote the documents in {} s", seconds(t1));
         ObjectNode counts = counts(fates, raw.getNumPartitions());
+        requireDocuments(counts, files);
 
         ObjectNode m = JsonNodeFactory.instance.objectNode();
         m.put("format", FORMAT);
@@ -168,6 +169,17 @@ public final class TokenizeJob {
         reasons.forEach(rr::put);
         c.put("replaced_lone_surrogates", surrogates);
         return c;
+    }
+
+    /** An output without documents is of no use to any consumer: it is an error, and nothing is committed. */
+    static void requireDocuments(ObjectNode counts, List<InputFile> files) {
+        if (counts.get("documents").asLong() > 0) return;
+        if (counts.get("records").asLong() == 0) {
+            String listed = String.join(", ", files.stream().limit(5).map(f -> f.source() + " (" + f.bytes() + " bytes)").toList());
+            throw new IllegalArgumentException("the input holds no records: " + listed + (files.size() > 5 ? " and " + (files.size() - 5) + " more" : ""));
+        }
+        throw new IllegalArgumentException("no documents: the input's " + counts.get("records") + " records were " + counts.get("empty")
+                + " empty and " + counts.get("rejected") + " rejected " + counts.get("rejected_by_reason") + "; see _rejected/ with --lenient");
     }
 
     /**

@@ -83,7 +83,7 @@ final class TokenizePartition implements FlatMapFunction<Iterator<Row>, Tokenize
                     if (!lenient) throw new BadRecordException(r.getString(4) + " (use --lenient to quarantine bad records)");
                     reasons.merge(r.getString(3), 1L, Long::sum);
                     ObjectNode o = json.createObjectNode().put("source", r.getString(0)).put("position", r.getLong(1))
-                            .put("reason", r.getString(3)).put("detail", r.getString(4)).put("excerpt", r.getString(5));
+                            .put("reason", r.getString(3)).put("detail", r.getString(4)).put("record", r.getString(5));
                     if (rejected == null) rejected = fs.create(rejectedAttempt, true);
                     rejected.write((o + "\n").getBytes(StandardCharsets.UTF_8));
                     continue;

@@ -138,6 +138,76 @@ class TokenizeJobTest {
         for (Row r : rejected) assertTrue(r.getAs("detail").toString().startsWith("docs.jsonl at byte " + r.getAs("position") + ": "), r.toString());
     }
 
+    /** A gzip file cut short, as a broken download leaves it: 2,000 lines, then half of the compressed bytes. */
+    private Path truncatedGzip(String name) throws IOException {
+        java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
+        try (OutputStream o = new GZIPOutputStream(whole)) {
+            for (int i = 0; i < 2000; i++) o.write(("line " + i + " of a book that was never downloaded whole\n").getBytes(StandardCharsets.UTF_8));
+        }
+        byte[] bytes = whole.toByteArray();
+        Path p = dir.resolve(name);
+        Files.write(p, Arrays.copyOf(bytes, bytes.length / 2));
+        return p;
+    }
+
+    @Test
+    void aTruncatedGzipFileIsNamedInStrictModeAndQuarantinedInLenientMode() throws Exception {
+        for (Format format : List.of(Format.LINES, Format.TEXT)) {
+            Path in = truncatedGzip("cut-" + format + ".txt.gz");
+            Path strict = dir.resolve("strict-" + format);
+            BadRecordException e = assertThrows(BadRecordException.class,
+                    () -> TokenizeJob.run(SparkTest.spark(), config(List.of(in.toString()), format, strict.toString(), false)));
+            assertTrue(e.getMessage().startsWith(in.getFileName() + (format == Format.LINES ? " after the record at byte " : ": ")), e.getMessage());
+            assertTrue(e.getMessage().contains("the file ends early (truncated?)"), e.getMessage());
+            assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+            assertFalse(Files.exists(strict));
+
+            // Beside a good file, so that the output has documents to keep (a TEXT file is one document, lost whole).
+            Path good = dir.resolve("good-" + format + ".txt");
+            Files.writeString(good, "a whole file\n");
+            Path lenient = dir.resolve("lenient-" + format);
+            JsonNode c = TokenizeJob.run(SparkTest.spark(), config(List.of(in.toString(), good.toString()), format, lenient.toString(), true))
+                    .manifest().get("counts");
+            assertEquals(Map.of("unreadable", 1L), toMap(c.get("rejected_by_reason")));
+            assertEquals(c.get("records").asLong(), c.get("documents").asLong() + c.get("empty").asLong() + c.get("rejected").asLong());
+            if (format == Format.LINES) {
+                assertTrue(c.get("documents").asLong() > 100, "the lines before the cut are kept: " + c);
+            }
+        }
+    }
+
+    @Test
+    void anInputWithoutRecordsOrDocumentsIsAnErrorAndWritesNothing() throws Exception {
+        Path empty = dir.resolve("empty.txt");
+        Files.write(empty, new byte[0]);
+        Path blank = dir.resolve("blank.txt");
+        Files.writeString(blank, "\n\n\n");
+        for (Format format : List.of(Format.LINES, Format.TEXT)) {
+            Path out = dir.resolve("none-" + format);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> TokenizeJob.run(SparkTest.spark(), config(List.of(empty.toString()), format, out.toString(), false)));
+            assertTrue(e.getMessage().startsWith(format == Format.LINES ? "the input holds no records: empty.txt (0 bytes)" : "no documents: "),
+                    e.getMessage());
+            assertFalse(Files.exists(out));
+            IllegalArgumentException b = assertThrows(IllegalArgumentException.class,
+                    () -> TokenizeJob.run(SparkTest.spark(), config(List.of(blank.toString()), Format.LINES, out.toString(), false)));
+            assertTrue(b.getMessage().startsWith("no documents: the input's 3 records were 3 empty and 0 rejected"), b.getMessage());
+            assertFalse(Files.exists(out));
+        }
+    }
+
+    @Test
+    void aRejectedRecordIsKeptWhole() throws Exception {
+        String longBad = "{\"text\": " + "\"x".repeat(1) + "y".repeat(5000) + "}"; // an unterminated string: malformed JSON
+        Path in = dir.resolve("long-bad.jsonl");
+        Files.writeString(in, "{\"text\": \"fine\"}\n" + longBad + "\n");
+        Path out = dir.resolve("long-bad");
+        TokenizeJob.run(SparkTest.spark(), config(List.of(in.toString()), Format.JSONL, out.toString(), true));
+        List<Row> rejected = SparkTest.spark().read().json(out.resolve("_rejected").toString()).collectAsList();
+        assertEquals(1, rejected.size());
+        assertEquals(longBad, rejected.get(0).getAs("record"));
+    }
+
     @Test
     void textFilesAndParagraphsCompressedThreeWays() throws Exception {
         Path corpus = dir.resolve("books");
