@@ -35,13 +35,38 @@ public final class Quokka {
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Quokka());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            String name = "quokka " + commandPath(cmd);
+            FAILURES.error(name + " failed", e); // the whole trace, for the log file only
             if (isUserError(e)) {
-                cmd.getErr().println("quokka " + cmd.getCommandName() + ": " + e.getMessage());
+                cmd.getErr().println(name + ": " + oneLine(e.getMessage()));
                 return 2;
             }
-            throw e;
+            cmd.getErr().println(name + ": internal error: " + oneLine(String.valueOf(e)) + " (the stack trace is in " + logFile() + ")");
+            return 1;
         });
         return cli;
+    }
+
+    /** Where a failed command's stack trace went: the launcher's log file, or the driver's log under spark-submit. */
+    static String logFile() {
+        String file = System.getProperty("quokka.log");
+        return file != null ? file : "the driver's log";
+    }
+
+    private static final org.slf4j.Logger FAILURES = org.slf4j.LoggerFactory.getLogger("dev.quokka.failures");
+
+    /** "tokenizer train", not just "train". */
+    private static String commandPath(CommandLine cmd) {
+        String path = cmd.getCommandName();
+        for (CommandLine p = cmd.getParent(); p != null && p.getParent() != null; p = p.getParent()) path = p.getCommandName() + " " + path;
+        return path;
+    }
+
+    /** A message on one console line: whatever follows its first line break (a query plan, a nested trace) is in the log. */
+    static String oneLine(String message) {
+        if (message == null) return "(no message)";
+        int eol = message.indexOf('\n');
+        return eol < 0 ? message : message.substring(0, eol).stripTrailing() + " (more in " + logFile() + ")";
     }
 
     /**
