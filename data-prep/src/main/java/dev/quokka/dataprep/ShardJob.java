@@ -117,7 +117,12 @@ public final class ShardJob {
             m.set("inputs", docsManifest.get("inputs"));
 
             Row valTotal = validation.agg(org.apache.spark.sql.functions.sum(col("n_tokens"))).first();
-            int valFiles = (int) Math.max(1, (valTotal.isNullAt(0) ? 0 : valTotal.getLong(0)) / TOKENS_PER_FILE + 1);
+            long valTokens = valTotal.isNullAt(0) ? 0 : valTotal.getLong(0);
+            if (valTokens < cfg.seqLen() + 1L) {
+                throw new IllegalArgumentException("the validation set would hold " + valTokens + " tokens, fewer than one sequence of --seq-len + 1 = "
+                        + (cfg.seqLen() + 1L) + "; raise --val-fraction or --val-tokens, or lower --seq-len");
+            }
+            int valFiles = (int) Math.max(1, valTokens / TOKENS_PER_FILE + 1);
             withChecksum(spark, validation).repartition(valFiles, col("doc_id")).sortWithinPartitions("doc_id")
                     .write().option("compression", "zstd").parquet(out.staging() + "/validation");
             out.normalizePartFiles("validation");

@@ -20,10 +20,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public record StudyConfig(String docs, String output, long uniqueTokens, double epochs, int seqLen, long seed,
                           double valFraction, long valTokens, boolean overwrite, boolean materialize) {
     public StudyConfig {
-        if (uniqueTokens <= 0) throw new IllegalArgumentException("--unique-tokens must be positive");
+        if (uniqueTokens <= 0) throw new IllegalArgumentException("--unique-tokens must be positive, not " + uniqueTokens);
         if (!(epochs > 0) || epochs > 100_000) throw new IllegalArgumentException("--epochs must be in (0, 100000], not " + epochs);
-        if (seqLen <= 0) throw new IllegalArgumentException("--seq-len must be positive");
-        if (valTokens < 0 || valFraction < 0 || valFraction >= 1) throw new IllegalArgumentException("the validation share must be in [0, 1)");
+        if (seqLen < 2) throw new IllegalArgumentException("--seq-len must be at least 2 (a sequence is L+1 tokens, L positions to predict), not " + seqLen);
+        if (Math.round(uniqueTokens * epochs) < seqLen + 1L) {
+            throw new IllegalArgumentException("--unique-tokens x --epochs = " + Math.round(uniqueTokens * epochs) + " training tokens, fewer than one sequence of --seq-len + 1 = "
+                    + (seqLen + 1L) + " tokens");
+        }
+        if (valTokens < 0) throw new IllegalArgumentException("--val-tokens must be positive, not " + valTokens);
+        if (!(valFraction >= 0 && valFraction < 1)) throw new IllegalArgumentException("--val-fraction must be in (0, 1), not " + valFraction);
         if (valTokens > 0 && valFraction > 0) throw new IllegalArgumentException("give a validation fraction or a token count, not both");
         if (valTokens == 0 && valFraction == 0) throw new IllegalArgumentException("a study needs a validation set: a fraction or a token count");
     }

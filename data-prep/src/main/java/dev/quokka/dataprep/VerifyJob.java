@@ -4,11 +4,13 @@ import static org.apache.spark.sql.functions.col;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -45,20 +47,56 @@ public final class VerifyJob {
             return new Report(List.of(study + ": no " + AtomicOutput.MANIFEST), 0);
         }
         if (!fs.exists(new Path(dir, AtomicOutput.SUCCESS))) problems.add(study + ": no " + AtomicOutput.SUCCESS + " (an unfinished write)");
-        JsonNode m = AtomicOutput.readManifest(fs, dir);
+        Path manifestPath = new Path(dir, AtomicOutput.MANIFEST);
+        String changed = changedBytes(fs, manifestPath);
+        JsonNode m;
+        if (changed == null) {
+            try {
+                m = AtomicOutput.readManifest(fs, dir);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                m = null;
+            }
+        } else {
+            // Check the study against the manifest as it now reads: an edit that breaks the accounting shows below.
+            problems.add(changed);
+            m = readUnverified(manifestPath, conf);
+        }
+        if (m == null) {
+            problems.add(manifestPath + ": not a JSON manifest");
+            return new Report(problems, 0);
+        }
+        List<String> missing = new ArrayList<>();
+        for (String section : List.of("unique", "validation", "index", "epochs", "stream", "config")) {
+            if (!m.path(section).isContainerNode()) missing.add(manifestPath + ": no '" + section + "' section");
+        }
+        if (!missing.isEmpty()) {
+            problems.addAll(missing);
+            return new Report(problems, 0);
+        }
         String root = fs.makeQualified(dir).toString();
+        Set<String> damaged = new HashSet<>();
+        boolean filesOk = true;
+        try {
+            filesOk = checkFiles(fs, dir, m.get("unique").get("files"), problems, damaged)
+                    & checkFiles(fs, dir, m.get("validation").get("files"), problems, damaged)
+                    & checkFiles(fs, dir, m.get("index").get("files"), problems, damaged)
+                    & (!m.has("materialized") || checkFiles(fs, dir, m.get("materialized").get("files"), problems, damaged));
+            check(spark, study, root, m, damaged, problems);
+        } catch (RuntimeException e) { // a field the manifest lacks, a file Spark cannot decode: the problems so far stand
+            problems.add(study + ": could not check to the end: " + firstLine(e));
+        }
+        if (!filesOk) problems.add(0, "files are missing or changed: the checks below see only what is left");
+        return new Report(problems, m.path("unique").path("tokens").asLong() + m.path("validation").path("tokens").asLong());
+    }
 
-        boolean filesOk = checkFiles(fs, dir, m.get("unique").get("files"), problems)
-                & checkFiles(fs, dir, m.get("validation").get("files"), problems)
-                & checkFiles(fs, dir, m.get("index").get("files"), problems)
-                & (!m.has("materialized") || checkFiles(fs, dir, m.get("materialized").get("files"), problems));
+    private static void check(SparkSession spark, String study, String root, JsonNode m, Set<String> damaged, List<String> problems) {
 
         long u = m.get("unique").get("tokens").asLong();
         long n = m.get("unique").get("documents").asLong();
-        Dataset<Row> unique = readListed(spark, root, m.get("unique").get("files"));
+        Dataset<Row> unique = readListed(spark, root, m.get("unique").get("files"), damaged);
         if (unique == null) {
             problems.add("unique: no data file is left to check");
-            return new Report(problems, 0);
+            return;
         }
         long uniqueChecksum = checkRows(unique, "unique", problems);
         Row totals = unique.agg(org.apache.spark.sql.functions.count(col("rank")), org.apache.spark.sql.functions.sum(col("n_tokens")),
@@ -71,7 +109,7 @@ public final class VerifyJob {
                 .filter(col("start").notEqual(col("offset"))).limit(SHOWN).collectAsList();
         for (Row r : gaps) problems.add("unique: document of rank " + r.getInt(0) + " starts at offset " + r.getLong(1) + ", not " + r.getLong(r.fieldIndex("start")));
 
-        Dataset<Row> validation = readListed(spark, root, m.get("validation").get("files"));
+        Dataset<Row> validation = readListed(spark, root, m.get("validation").get("files"), damaged);
         if (validation == null) {
             problems.add("validation: no data file is left to check");
         } else {
@@ -93,16 +131,14 @@ public final class VerifyJob {
             }
         }
 
-        checkEpochs(spark, study, root, m, n, uniqueChecksum, problems);
-        if (!filesOk) problems.add(0, "files are missing or changed: the checks below see only what is left");
-        return new Report(problems, u + m.get("validation").get("tokens").asLong());
+        checkEpochs(spark, study, root, m, n, uniqueChecksum, damaged, problems);
     }
 
     private static void checkEpochs(SparkSession spark, String study, String root, JsonNode m, long n, long uniqueChecksum,
-                                    List<String> problems) {
+                                    Set<String> damaged, List<String> problems) {
         long seed = m.get("index").get("seed").asLong();
         int epochs = m.get("index").get("epochs").asInt();
-        Dataset<Row> indexFiles = readListed(spark, root, m.get("index").get("files"));
+        Dataset<Row> indexFiles = readListed(spark, root, m.get("index").get("files"), damaged);
         if (indexFiles == null) {
             problems.add("index: no data file is left to check");
             return;
@@ -166,7 +202,12 @@ public final class VerifyJob {
         }
     }
 
-    private static boolean checkFiles(FileSystem fs, Path dir, JsonNode files, List<String> problems) throws IOException {
+    /**
+     * Each listed file is there, of its size, and reads back whole: the file system's own checksums (the local
+     * file system's {@code .crc} sidecars, HDFS's block checksums) catch a changed byte before Parquet sees it.
+     * A changed file is named in {@code damaged}, and the checks that follow leave it out.
+     */
+    private static boolean checkFiles(FileSystem fs, Path dir, JsonNode files, List<String> problems, Set<String> damaged) throws IOException {
         boolean ok = true;
         for (JsonNode f : files) {
             Path p = new Path(dir, f.get("name").asText());
@@ -177,18 +218,59 @@ public final class VerifyJob {
             }
             FileStatus s = fs.getFileStatus(p);
             if (s.getLen() != f.get("bytes").asLong()) {
+                // Still read below: its rows' own checksums can name the changed documents.
                 problems.add(p + ": " + s.getLen() + " bytes, the manifest says " + f.get("bytes").asLong());
+                ok = false;
+            }
+            String changed = changedBytes(fs, p);
+            if (changed != null) {
+                problems.add(changed);
+                damaged.add(f.get("name").asText());
                 ok = false;
             }
         }
         return ok;
     }
 
-    /** The files the manifest lists that are still there, or null if none is. */
-    private static Dataset<Row> readListed(SparkSession spark, String root, JsonNode files) {
+    /** Reads {@code p} to its end, through the file system's checksums; null if it reads whole, else what is wrong. */
+    static String changedBytes(FileSystem fs, Path p) throws IOException {
+        byte[] buffer = new byte[1 << 16];
+        try (InputStream in = fs.open(p)) {
+            while (in.read(buffer) >= 0) {
+                // reading is the check
+            }
+            return null;
+        } catch (ChecksumException e) {
+            return p + ": its bytes changed after it was written (the file system's checksum fails at byte " + e.getPos() + ")";
+        }
+    }
+
+    /** The manifest as it reads now, past a checksum that no longer matches; null if it is not JSON. */
+    private static JsonNode readUnverified(Path p, Configuration conf) throws IOException {
+        try (FileSystem raw = FileSystem.newInstance(p.toUri(), conf)) {
+            raw.setVerifyChecksum(false);
+            try (InputStream in = raw.open(p)) {
+                return new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                return null;
+            }
+        }
+    }
+
+    private static String firstLine(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        String m = root.getClass().getSimpleName() + ": " + root.getMessage();
+        int eol = m.indexOf('\n');
+        return eol < 0 ? m : m.substring(0, eol);
+    }
+
+    /** The files the manifest lists that are still there and undamaged, or null if none is. */
+    private static Dataset<Row> readListed(SparkSession spark, String root, JsonNode files, Set<String> damaged) {
         List<String> paths = new ArrayList<>();
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         for (JsonNode f : files) {
+            if (damaged.contains(f.get("name").asText())) continue;
             Path p = new Path(root, f.get("name").asText());
             try {
                 if (p.getFileSystem(conf).exists(p)) paths.add(p.toString());

@@ -79,6 +79,44 @@ class VerifyJobTest {
         assertTrue(all.contains("validation/part-00000.parquet: missing"), all);
     }
 
+    /** One byte flipped in place, its .crc sidecar left as it was: the file system's checksum names the file. */
+    @Test
+    void aFlippedByteIsNamedByItsFile() throws Exception {
+        Path copy = copy(study, tmp.resolve("byte"));
+        Path shard = copy.resolve("unique/part-00000.parquet");
+        byte[] bytes = Files.readAllBytes(shard);
+        bytes[bytes.length / 2] ^= 0x10;
+        Files.write(shard, bytes);
+        VerifyJob.Report r = VerifyJob.run(SparkTest.spark(), copy.toString());
+        assertFalse(r.ok());
+        String all = String.join("\n", r.problems());
+        assertTrue(all.contains("unique/part-00000.parquet: its bytes changed after it was written"), all);
+        assertTrue(all.contains("unique: no data file is left to check"), "the changed file is left out of what Spark reads: " + all);
+        for (String p : r.problems()) assertFalse(p.contains("\n") || p.contains("\tat "), "one line each: " + p);
+    }
+
+    /** An edited manifest is a problem to report, checked against what it now says, not a crash. */
+    @Test
+    void anEditedManifestIsReported() throws Exception {
+        Path copy = copy(study, tmp.resolve("manifest"));
+        Path manifest = copy.resolve("_manifest.json");
+        String text = Files.readString(manifest);
+        String edited = text.replaceFirst("\"tokens\" : 15000", "\"tokens\" : 16000");
+        assertFalse(edited.equals(text), "the fixture's manifest names U = 15000");
+        Files.writeString(manifest, edited);
+        VerifyJob.Report r = VerifyJob.run(SparkTest.spark(), copy.toString());
+        assertFalse(r.ok());
+        String all = String.join("\n", r.problems());
+        assertTrue(all.contains("_manifest.json: its bytes changed after it was written"), all);
+        assertTrue(all.contains("unique: tokens is 15000, the manifest says 16000"), all);
+
+        Files.writeString(manifest, "{ not json");
+        Files.deleteIfExists(copy.resolve("._manifest.json.crc"));
+        r = VerifyJob.run(SparkTest.spark(), copy.toString());
+        assertFalse(r.ok());
+        assertTrue(String.join("\n", r.problems()).contains("_manifest.json: not a JSON manifest"), r.problems().toString());
+    }
+
     static Path copy(String from, Path to) throws Exception {
         Path src = Path.of(java.net.URI.create(from.startsWith("file:") ? from : "file://" + from));
         try (Stream<Path> s = Files.walk(src)) {

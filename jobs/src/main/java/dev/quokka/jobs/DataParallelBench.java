@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
                 + "tasks of one thread each, at each averaging frequency k (random tokens, batches made before the clock "
                 + "starts; the same tokens per step in both). Prints the median round time T(k), the steps/s ratio against "
                 + "one process, and the least-squares fit T(k) = O + k t over the frequencies above 1 (local steps): O is "
-                + "the overhead per averaging round, and it falls below 10% of a round for k > 9 O / t.",
+                + "the overhead per averaging round, and it falls below 10%% of a round for k > 9 O / t.",
                 "Frequency 1 is the synchronous mode (the driver takes the AdamW step); its overhead is T(1) - t.",
                 "Spark runs in local[W] unless --master is given."})
 final class DataParallelBench implements Callable<Integer> {

@@ -28,14 +28,19 @@ final class ShardCommand implements Callable<Integer> {
             + "training order) for consumers outside quokka; this costs e times the disk") boolean materialize;
 
     static final class Validation {
-        @Option(names = "--val-fraction", description = "Hold out this share of documents, by id hash (default: 0.01)") double fraction;
-        @Option(names = "--val-tokens", description = "Hold out whole documents in id-hash order up to this many tokens") long tokens;
+        @Option(names = "--val-fraction", description = "Hold out this share of documents, by id hash, in (0, 1) (default: 0.01)") Double fraction;
+        @Option(names = "--val-tokens", description = "Hold out whole documents in id-hash order up to this many tokens") Long tokens;
     }
 
     @Override
     public Integer call() throws Exception {
-        double fraction = validation.tokens > 0 ? 0 : (validation.fraction > 0 ? validation.fraction : 0.01);
-        StudyConfig cfg = new StudyConfig(docs, output, uniqueTokens, epochs, seqLen, seed, fraction, validation.tokens, overwrite, materialize);
+        if (validation.fraction != null && !(validation.fraction > 0 && validation.fraction < 1)) {
+            throw new IllegalArgumentException("--val-fraction must be in (0, 1), not " + validation.fraction);
+        }
+        if (validation.tokens != null && validation.tokens <= 0) throw new IllegalArgumentException("--val-tokens must be positive, not " + validation.tokens);
+        long valTokens = validation.tokens == null ? 0 : validation.tokens;
+        double fraction = valTokens > 0 ? 0 : validation.fraction != null ? validation.fraction : 0.01;
+        StudyConfig cfg = new StudyConfig(docs, output, uniqueTokens, epochs, seqLen, seed, fraction, valTokens, overwrite, materialize);
         ShardJob.Result r = ShardJob.run(SparkSessions.get("quokka shard"), cfg);
         JsonNode m = r.manifest();
         System.out.printf("%s %s: U = %,d tokens in %,d documents, %s epochs -> %,d tokens in %,d sequences of %d; validation %,d tokens in %,d documents%n",

@@ -104,6 +104,11 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (stopAfter < 0) throw new IllegalArgumentException("--stop-after must be >= 0 (0: train to the end), not " + stopAfter);
+        if (dataParallel < 0) throw new IllegalArgumentException("--data-parallel must be >= 0 workers, not " + dataParallel);
+        if (averagingFrequency < 1) throw new IllegalArgumentException("--averaging-frequency must be at least 1, not " + averagingFrequency);
+        if (prefetch < 0) throw new IllegalArgumentException("--prefetch must be >= 0, not " + prefetch);
+        if (batchPerWorker != null && batchPerWorker <= 0) throw new IllegalArgumentException("--batch-per-worker must be positive, not " + batchPerWorker);
         if (batchPerWorker != null && spec.commandLine().getParseResult().hasMatchedOption("--batch-tokens")) {
             throw new IllegalArgumentException("--batch-per-worker sets --batch-tokens; give one of them");
         }
@@ -126,9 +131,14 @@ final class TrainCommand implements Callable<Integer> {
             }
             s = Trainer.run(cfg, engines, conf, stopAfter, System.out);
         }
-        System.out.printf("%s %s: %,d of %,d steps, train loss %.4f, validation loss %.4f (best %.4f), %,.0f tokens/s, data wait %.1f%%%n",
-                s.complete() ? "finished" : "stopped", s.run(), s.steps(), s.totalSteps(), s.lastTrainLoss(), s.lastValLoss(),
-                s.bestValLoss(), s.tokensPerSecond(), 100 * s.dataWaitShare());
+        System.out.printf("%s %s: %,d of %,d steps, train loss %s, validation loss %s (best %s), %,.0f tokens/s, data wait %.1f%%%n",
+                s.complete() ? "finished" : "stopped", s.run(), s.steps(), s.totalSteps(), loss(s.lastTrainLoss()), loss(s.lastValLoss()),
+                loss(s.bestValLoss()), s.tokensPerSecond(), 100 * s.dataWaitShare());
         return 0;
+    }
+
+    /** A loss to 4 decimals, or what it is when the run has none yet. */
+    static String loss(double value) {
+        return Double.isNaN(value) ? "(none yet)" : String.format("%.4f", value);
     }
 }

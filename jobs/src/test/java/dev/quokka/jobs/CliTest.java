@@ -104,19 +104,28 @@ class CliTest {
         assertTrue(r.err.contains("--batch-per-worker sets --batch-tokens; give one of them"), r.err);
     }
 
+    /** Every command's help, without picocli's warnings (it formats descriptions, so a bare % in one is a warning). */
     @Test
     void everyCommandHasHelp() {
         List<CommandLine> all = new ArrayList<>();
         collect(Quokka.commandLine(), all);
         assertTrue(all.size() >= 9, "commands: " + all.size());
-        for (CommandLine c : all) {
-            if (c.getCommandName().equals("help")) continue;
-            String name = c.getCommandSpec().qualifiedName(" ");
-            StringWriter out = new StringWriter();
-            c.setOut(new PrintWriter(out));
-            assertEquals(0, c.execute("--help"), name);
-            assertTrue(out.toString().startsWith("Usage: " + name), name + ": " + out);
-            assertTrue(c.getCommandSpec().usageMessage().description().length > 0, name + " has no description");
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(warnings, true, StandardCharsets.UTF_8));
+        try {
+            for (CommandLine c : all) {
+                if (c.getCommandName().equals("help")) continue;
+                String name = c.getCommandSpec().qualifiedName(" ");
+                StringWriter out = new StringWriter();
+                c.setOut(new PrintWriter(out));
+                assertEquals(0, c.execute("--help"), name);
+                assertTrue(out.toString().startsWith("Usage: " + name), name + ": " + out);
+                assertTrue(c.getCommandSpec().usageMessage().description().length > 0, name + " has no description");
+                assertFalse(warnings.toString(StandardCharsets.UTF_8).contains("[picocli WARN]"), name + ": " + warnings);
+            }
+        } finally {
+            System.setErr(stderr);
         }
     }
 

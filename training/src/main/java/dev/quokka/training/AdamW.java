@@ -15,9 +15,10 @@ package dev.quokka.training;
  */
 public record AdamW(double beta1, double beta2, double eps, double weightDecay, double clipNorm) implements java.io.Serializable {
     public AdamW {
-        if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("betas must be in [0, 1)");
-        if (!(eps > 0)) throw new IllegalArgumentException("eps must be positive");
-        if (!(weightDecay >= 0) || !(clipNorm >= 0)) throw new IllegalArgumentException("weight decay and clip norm must be >= 0");
+        if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("Adam's betas must be in [0, 1), not " + beta1 + ", " + beta2);
+        if (!(eps > 0) || Double.isInfinite(eps)) throw new IllegalArgumentException("Adam's eps must be a positive number, not " + eps);
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) throw new IllegalArgumentException("--weight-decay must be >= 0, not " + weightDecay);
+        if (!(clipNorm >= 0) || Double.isInfinite(clipNorm)) throw new IllegalArgumentException("--clip must be >= 0 (0: no clipping), not " + clipNorm);
     }
 
     /** The released Quokka script's: betas (0.9, 0.95), eps 1e-8, decay 0.1, clipping at 1.0. */

@@ -34,6 +34,11 @@ public record TrainConfig(String study, String output, String objective, String 
      */
     public record Dlm(MaskSchedule maskSchedule, Objective.Weighting weighting, double tFloor, Objective.Curriculum curriculum,
                       double variableLength) implements Serializable {
+        public Dlm {
+            if (!(tFloor >= 0 && tFloor < 1)) throw new IllegalArgumentException("--t-floor must be in [0, 1), not " + tFloor);
+            if (!(variableLength >= 0 && variableLength <= 1)) throw new IllegalArgumentException("--variable-length must be a probability in [0, 1], not " + variableLength);
+        }
+
         /** The released code's: linear schedule, the realised-fraction ELBO weight, eps 1e-3, no curriculum, fixed length. */
         public static Dlm defaults() {
             return new Dlm(MaskSchedule.LINEAR, Objective.Weighting.ELBO_REALISED, 1e-3, null, 0);
@@ -43,13 +48,23 @@ public record TrainConfig(String study, String output, String objective, String 
     /** A branch: from {@code checkpoint} (a step of {@code parentRun}), decay to minLr over {@code steps} steps. */
     public record Anneal(String parentRun, String checkpoint, long fromStep, double fromLr, long steps) implements Serializable {}
 
+    /** Every setting is checked here, before a run directory exists; each message names the option. */
     public TrainConfig {
         if (!objective.equals("dlm") && !objective.equals("ar")) throw new IllegalArgumentException("--objective must be dlm or ar, not " + objective);
         if (!schedule.equals("cosine") && !schedule.equals("wsd")) throw new IllegalArgumentException("--schedule must be cosine or wsd, not " + schedule);
-        if (batchTokens <= 0) throw new IllegalArgumentException("--batch-tokens must be positive");
-        if (!(warmup >= 0 && warmup < 1) || !(decayFraction >= 0 && decayFraction <= 1)) throw new IllegalArgumentException("--warmup and --decay must be fractions of the run");
-        if (epochs < 0 || evalEvery < 0 || checkpointEvery < 0) throw new IllegalArgumentException("--epochs, --eval-every and --checkpoint-every must be >= 0");
-        if (valSequences <= 0 || valSamples <= 0) throw new IllegalArgumentException("--val-sequences and --val-samples must be positive");
+        if (batchTokens <= 0) throw new IllegalArgumentException("--batch-tokens must be positive, not " + batchTokens);
+        if (!(lr > 0) || Double.isInfinite(lr)) throw new IllegalArgumentException("--lr must be a positive number, not " + lr);
+        if (!(minLr >= 0 && minLr <= lr)) throw new IllegalArgumentException("--min-lr must be in [0, --lr = " + lr + "], not " + minLr);
+        if (decay == LrSchedule.Decay.EXPONENTIAL && minLr == 0 && (schedule.equals("wsd") || anneal != null)) {
+            throw new IllegalArgumentException("--min-lr must be positive for an exponential decay (--decay-shape exponential)");
+        }
+        if (!(warmup >= 0 && warmup < 1)) throw new IllegalArgumentException("--warmup must be a fraction of the run in [0, 1), not " + warmup);
+        if (!(decayFraction >= 0 && decayFraction <= 1)) throw new IllegalArgumentException("--decay must be a fraction of the run in [0, 1], not " + decayFraction);
+        if (!(epochs >= 0) || Double.isInfinite(epochs)) throw new IllegalArgumentException("--epochs must be >= 0 (0: all the study has), not " + epochs);
+        if (evalEvery < 0) throw new IllegalArgumentException("--eval-every must be >= 0 (0: only at epoch boundaries and the end), not " + evalEvery);
+        if (checkpointEvery < 0) throw new IllegalArgumentException("--checkpoint-every must be >= 0 (0: none but at the end), not " + checkpointEvery);
+        if (valSequences <= 0) throw new IllegalArgumentException("--val-sequences must be positive, not " + valSequences);
+        if (valSamples <= 0) throw new IllegalArgumentException("--val-samples must be positive, not " + valSamples);
     }
 
     /** The release-script defaults (dlm-objective.md) for everything but the study, output, objective and model. */

@@ -191,7 +191,11 @@ public final class Trainer {
         LrSchedule lr = cfg.lrSchedule(totalSteps);
         int length = window - 1;
         double best = Double.NaN, lastVal = Double.NaN, lastTrain = Double.NaN;
-        for (String r : evalRows) best = minNaN(best, Double.parseDouble(r.split(",")[4]));
+        for (String r : evalRows) {
+            lastVal = Double.parseDouble(r.split(",")[4]);
+            best = minNaN(best, lastVal);
+        }
+        if (!trainRows.isEmpty()) lastTrain = Double.parseDouble(trainRows.get(trainRows.size() - 1).split(",")[4]);
         long end = stopAfter > 0 ? Math.min(stopAfter, totalSteps) : totalSteps;
         long waitNanos = 0, stepNanos = 0, t0 = System.nanoTime(), lastPrint = t0;
         long step = start;
@@ -235,7 +239,7 @@ public final class Trainer {
                     long done = step + 1, sequences = done * rows;
                     if (!Double.isFinite(r.loss()) || !Double.isFinite(r.gradNorm())) {
                         throw diverged(manifest, "step " + done + ": the loss is " + r.loss() + " and the gradient norm " + r.gradNorm()
-                                + " at lr " + rate + "; stopped without saving. Last good checkpoint: " + Checkpoints.latest(run.fs, run.dir));
+                                + " at lr " + rate + "; stopped without saving. " + lastGood());
                     }
                     double epoch = clock.epochsAfter(sequences);
                     lastTrain = r.loss();
@@ -282,11 +286,24 @@ public final class Trainer {
         manifest.put("status", complete ? "complete" : "stopped");
         ObjectNode fin = manifest.putObject("final");
         fin.put("step", step).put("tokens", step * rows * length).put("epoch", clock.epochsAfter(step * rows));
-        fin.put("train_loss", lastTrain).put("val_loss", lastVal).put("best_val_loss", best);
+        // A figure not measured yet (a branch stopped before its first evaluation) is left out, not written as "NaN".
+        putFinite(fin, "train_loss", lastTrain);
+        putFinite(fin, "val_loss", lastVal);
+        putFinite(fin, "best_val_loss", best);
         fin.put("tokens_per_second", tokensPerSecond).put("data_wait_share", wait);
         fin.put("flops", shape.trainingFlops(step * rows * length));
         run.writeManifest(manifest);
         return new Summary(cfg.output(), step, totalSteps, lastTrain, lastVal, best, tokensPerSecond, wait, complete);
+    }
+
+    private static void putFinite(ObjectNode node, String field, double value) {
+        if (Double.isFinite(value)) node.put(field, value);
+    }
+
+    private String lastGood() throws IOException {
+        Path last = Checkpoints.latest(run.fs, run.dir);
+        return last == null ? "The run has no checkpoint yet: start it again with other settings."
+                : "Its last good checkpoint is " + last + " (an anneal branch can start from it).";
     }
 
     /** Steps from {@code step} in one engine round: up to its round size, ending at the first step that must stop. */
