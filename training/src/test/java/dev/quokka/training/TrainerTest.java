@@ -158,6 +158,23 @@ class TrainerTest {
                 false, 0, null, null);
         var nan = assertThrows(IllegalStateException.class, () -> train(explodes, false, 0));
         assertTrue(nan.getMessage().contains("the loss is"), nan.getMessage());
+        assertTrue(nan.getMessage().endsWith("The run has no checkpoint yet: start it again with other settings."), nan.getMessage());
+    }
+
+    /** A session that ends before its first evaluation reports the run's last one, never NaN. */
+    @Test
+    void aResumedSessionWithoutAnEvaluationReportsTheLastOne() throws IOException {
+        TrainConfig cfg = tiny(tmp.resolve("short").toString(), "ar"); // evaluates every 4 steps
+        train(cfg, false, 5);
+        Trainer.Summary s = train(cfg, true, 6);
+        List<Double> evals = Files.readAllLines(Path.of(cfg.output(), "metrics", "eval.csv")).stream().skip(1)
+                .map(l -> Double.parseDouble(l.split(",")[4])).toList();
+        assertEquals(evals.get(evals.size() - 1), s.lastValLoss(), 1e-6, "the evaluation at step 4");
+        assertEquals(evals.stream().mapToDouble(Double::doubleValue).min().orElseThrow(), s.bestValLoss(), 1e-6);
+        assertTrue(Double.isFinite(s.lastTrainLoss()));
+        JsonNode fin = RunFiles.JSON.readTree(Path.of(cfg.output(), "run.json").toFile()).get("final");
+        assertTrue(fin.get("val_loss").isNumber(), fin.toString());
+        assertEquals(s.lastValLoss(), fin.get("val_loss").asDouble(), 1e-6);
     }
 
     /** Real English, 240k training tokens (4 epochs of U = 60k): AR falls far below the unigram entropy. */
