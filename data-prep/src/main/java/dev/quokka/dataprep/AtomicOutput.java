@@ -64,6 +64,19 @@ public final class AtomicOutput {
         return readManifest(fs, target);
     }
 
+    /**
+     * One file made whole by a rename: written beside {@code target} as a hidden temporary file, then renamed over
+     * it, so that a reader sees the old file or the new one, never half of one. Permissions follow the umask.
+     */
+    public static void writeFile(FileSystem fs, Path target, byte[] bytes) throws IOException {
+        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
+        try (OutputStream out = fs.create(tmp, true)) {
+            out.write(bytes);
+        }
+        if (fs.exists(target) && !fs.delete(target, false)) throw new IOException("could not replace " + target);
+        if (!fs.rename(tmp, target)) throw new IOException("could not rename " + tmp + " to " + target);
+    }
+
     public static JsonNode readManifest(FileSystem fs, Path dir) throws IOException {
         try (InputStream in = fs.open(new Path(dir, MANIFEST))) {
             return JSON.readTree(in);

@@ -112,17 +112,9 @@ public final class TrainTokenizerJob {
         m.put("trained_vocab_size", tokenizer.vocabSize());
         m.put("code_version", BuildInfo.codeVersion());
         // The manifest first, then the tokenizer: a tokenizer.json that exists is complete and described.
-        writeAtomically(fs, manifest, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
-        writeAtomically(fs, target, TokenizerJson.toBytes(tokenizer));
+        AtomicOutput.writeFile(fs, manifest, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
+        AtomicOutput.writeFile(fs, target, TokenizerJson.toBytes(tokenizer));
         return new Result(tokenizer, false);
     }
 
-    private static void writeAtomically(FileSystem fs, Path target, byte[] bytes) throws IOException {
-        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
-        try (OutputStream o = fs.create(tmp, true)) {
-            o.write(bytes);
-        }
-        if (fs.exists(target)) fs.delete(target, false);
-        if (!fs.rename(tmp, target)) throw new IOException("could not move " + tmp + " to " + target);
-    }
 }

@@ -1,5 +1,6 @@
 package dev.quokka.jobs;
 
+import dev.quokka.dataprep.AtomicOutput;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -296,7 +297,7 @@ final class StudyPipeline {
     }
 
     private void writeBytes(Path target, byte[] bytes) throws IOException {
-        SweepJob.writeAtomically(fs, target, bytes);
+        AtomicOutput.writeFile(fs, target, bytes);
     }
 
     private String readText(Path p) throws IOException {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quokka.dataprep.AtomicOutput;
 import dev.quokka.dataprep.BuildInfo;
 import dev.quokka.dataprep.SerializableConfiguration;
 import dev.quokka.dataprep.ShardJob;
@@ -22,7 +23,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaFutureAction;
@@ -70,7 +70,7 @@ final class SweepJob {
         Path dir = new Path(output);
         FileSystem fs = dir.getFileSystem(conf);
         fs.mkdirs(dir);
-        writeAtomically(fs, new Path(dir, "sweep.json"), JSON.writeValueAsBytes(manifest(plan, null)));
+        AtomicOutput.writeFile(fs, new Path(dir, "sweep.json"), JSON.writeValueAsBytes(manifest(plan, null)));
 
         if (plan.corpus() != null) {
             TokenizeJob.Result t = TokenizeJob.run(spark, plan.corpus().config());
@@ -120,9 +120,9 @@ final class SweepJob {
         List<Row> rows = new ArrayList<>();
         for (SweepPlan.Run r : plan.runs()) rows.add(row(r, outcomes.get(r.name()), Trainer.manifestOf(r.config().output(), conf), conf));
         Result result = new Result(rows);
-        writeAtomically(fs, new Path(dir, "summary.csv"), csv(rows).getBytes(StandardCharsets.UTF_8));
-        writeAtomically(fs, new Path(dir, "summary.md"), markdown(rows).getBytes(StandardCharsets.UTF_8));
-        writeAtomically(fs, new Path(dir, "sweep.json"), JSON.writeValueAsBytes(manifest(plan, rows)));
+        AtomicOutput.writeFile(fs, new Path(dir, "summary.csv"), csv(rows).getBytes(StandardCharsets.UTF_8));
+        AtomicOutput.writeFile(fs, new Path(dir, "summary.md"), markdown(rows).getBytes(StandardCharsets.UTF_8));
+        AtomicOutput.writeFile(fs, new Path(dir, "sweep.json"), JSON.writeValueAsBytes(manifest(plan, rows)));
         return result;
     }
 
@@ -237,15 +237,5 @@ final class SweepJob {
 
     private static String number(double v, String format) {
         return Double.isNaN(v) ? "" : String.format(Locale.ROOT, format, v);
-    }
-
-    /** Written beside the target and renamed over it, so a reader never sees half a file. */
-    static void writeAtomically(FileSystem fs, Path target, byte[] bytes) throws IOException {
-        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
-        try (FSDataOutputStream out = fs.create(tmp, true)) {
-            out.write(bytes);
-        }
-        fs.delete(target, false);
-        if (!fs.rename(tmp, target)) throw new IOException("could not rename " + tmp + " to " + target);
     }
 }

@@ -104,11 +104,15 @@ final class TextFiles {
         void write(Writer out) throws IOException;
     }
 
-    /** Writes to a temporary file beside {@code target} and renames it into place: never a partial file. */
+    /**
+     * Writes to a temporary file beside {@code target} and renames it into place: never a partial file. The file is
+     * created plainly, so its permissions follow the umask ({@code Files.createTempFile} would make it 0600).
+     */
     static void writeAtomically(Path target, WriterBody body) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        Path tmp = dir.resolve("." + target.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
+        Files.createFile(tmp);
         try {
             try (Writer w = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(tmp), StandardCharsets.UTF_8), 1 << 16)) {
                 body.write(w);

@@ -11,7 +11,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.text.Normalizer;
@@ -256,18 +255,6 @@ public final class TokenizerJson {
 
     // ---------------------------------------------------------------- writing
 
-    /** Writes atomically: a temporary file in the same directory, then a rename. */
-    public static void save(Tokenizer tokenizer, Path path) throws IOException {
-        Path dir = path.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, ".tokenizer", ".json.tmp");
-        try {
-            Files.write(tmp, toBytes(tokenizer));
-            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
 
     /** The canonical tokenizer.json of a tokenizer: the same tokenizer always gives the same bytes. */
     public static byte[] toBytes(Tokenizer t) {

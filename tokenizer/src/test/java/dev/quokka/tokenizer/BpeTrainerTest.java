@@ -27,7 +27,7 @@ class BpeTrainerTest {
         assertEquals(2000, trained.vocabSize());
         assertEquals(new SpecialTokens(1997, 1998, 1999), trained.specialTokens());
         Path file = dir.resolve("tokenizer.json");
-        TokenizerJson.save(trained, file);
+        Files.write(file, TokenizerJson.toBytes(trained));
         List<String> docs = new ArrayList<>(Fixtures.english());
         docs.addAll(Fixtures.multilingual());
         try (InputStream in = Files.newInputStream(file); HuggingFaceTokenizer hf = Fixtures.huggingFace(in)) {

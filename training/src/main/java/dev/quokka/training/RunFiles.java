@@ -3,6 +3,7 @@ package dev.quokka.training;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.quokka.dataprep.AtomicOutput;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -58,16 +59,7 @@ final class RunFiles {
 
     /** Replaces the manifest whole: written beside it, then renamed over it. */
     void writeManifest(JsonNode m) throws IOException {
-        writeAtomically(path(MANIFEST), JSON.writeValueAsBytes(m));
-    }
-
-    void writeAtomically(Path target, byte[] bytes) throws IOException {
-        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
-        try (FSDataOutputStream out = fs.create(tmp, true)) {
-            out.write(bytes);
-        }
-        fs.delete(target, false);
-        if (!fs.rename(tmp, target)) throw new IOException("could not rename " + tmp + " to " + target);
+        AtomicOutput.writeFile(fs, path(MANIFEST), JSON.writeValueAsBytes(m));
     }
 
     /** The CSV's data rows whose step is at most {@code lastStep}; none if the file does not exist. */
