@@ -1,11 +1,9 @@
 package dev.quokka.jobs;
 
 import dev.quokka.tokenizer.Tokenizer;
-import dev.quokka.tokenizer.TokenizerJson;
 import dev.quokka.training.Generator;
 import dev.quokka.training.TrainedModel;
 import dev.quokka.training.nd4j.SameDiffEngine;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
@@ -25,8 +23,12 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (steps <= 0) throw new IllegalArgumentException("--steps must be positive, not " + steps);
+        if (samples <= 0) throw new IllegalArgumentException("--samples must be positive, not " + samples);
+        if (tokens < 0) throw new IllegalArgumentException("--tokens must be >= 0 (0: the window), not " + tokens);
+        if (!(temperature >= 0) || Double.isInfinite(temperature)) throw new IllegalArgumentException("--temperature must be >= 0 (0: greedy), not " + temperature);
         TrainedModel model = TrainedModel.open(run, SameDiffEngine::create, new Configuration());
-        Tokenizer tokenizer = TokenizerJson.load(Path.of(model.tokenizer()));
+        Tokenizer tokenizer = model.tokenizer();
         int[] ids = tokenizer.encode(prompt);
         Generator g = new Generator(model.engine(), temperature, seed);
         System.out.printf("%s, %s; %s%n", model.checkpoint(), model.config().objective(), model.config().diffusion()

@@ -136,6 +136,22 @@ class CliTest {
 
     record Result(int code, String err) {}
 
+    /** What a command printed on standard output, with its exit code and error stream. */
+    record Printed(int code, String out, String err) {}
+
+    /** Runs a command that prints its results on System.out (as generate and plan do), capturing them. */
+    static Printed runPrinting(String... args) {
+        java.io.PrintStream stdout = System.out;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            Result r = run(args);
+            return new Printed(r.code, out.toString(StandardCharsets.UTF_8), r.err);
+        } finally {
+            System.setOut(stdout);
+        }
+    }
+
     static Result run(String... args) {
         StringWriter err = new StringWriter();
         CommandLine cli = Quokka.commandLine();

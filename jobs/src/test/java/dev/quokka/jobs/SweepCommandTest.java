@@ -92,6 +92,23 @@ class SweepCommandTest {
         before.forEach((p, b) -> assertArrayEquals(b, after.get(p), p + " was rewritten"));
     }
 
+    /** quokka generate on runs the sweep made: their run.json names the tokenizer by URI. */
+    @Test
+    void generateSamplesFromTheSweepsRuns() {
+        for (String run : List.of("dlm-32x1x2-U8k-e2-s3", "ar-32x1x2-U8k-e2-s3")) {
+            CliTest.Printed p = CliTest.runPrinting("generate", "--run", dir.resolve("whole/runs").resolve(run).toString(), "--prompt", "The",
+                    "--samples", "2", "--steps", "8", "--seed", "4");
+            assertEquals(0, p.code(), run + ": " + p.err());
+            List<String> samples = p.out().lines().dropWhile(l -> !l.startsWith("--- sample 1")).toList();
+            assertEquals("--- sample 1", samples.get(0), p.out());
+            assertTrue(samples.get(1).startsWith("The") && samples.get(1).length() > 3, "a continuation of the prompt: " + p.out());
+            assertTrue(p.out().contains("--- sample 2"), p.out());
+        }
+        CliTest.Result bad = CliTest.run("generate", "--run", dir.resolve("whole/runs/ar-32x1x2-U8k-e2-s3").toString(), "--steps", "0");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--steps must be positive, not 0"), bad.err());
+    }
+
     @Test
     void aTaskKilledPartwayIsRetriedFromItsCheckpointAndEndsAsTheUninterruptedRun() throws IOException {
         CliTest.Result r = sweep("faulty", "--runs", "^" + FAULTY + "$", "--inject-fault", FAULTY + "@25");

@@ -1,12 +1,15 @@
 package dev.quokka.training;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.quokka.dataprep.TokenizerFiles;
+import dev.quokka.tokenizer.Tokenizer;
+import dev.quokka.tokenizer.TokenizerJson;
 import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
-/** A run's latest checkpoint loaded into an engine of one row, for sampling. */
-public record TrainedModel(Engine engine, TrainConfig config, JsonNode manifest, String checkpoint) {
+/** A run's latest checkpoint loaded into an engine of one row, with the run's tokenizer, for sampling. */
+public record TrainedModel(Engine engine, TrainConfig config, JsonNode manifest, String checkpoint, Tokenizer tokenizer) {
 
     public static TrainedModel open(String runDir, Trainer.EngineFactory factory, Configuration conf) throws IOException {
         RunFiles run = new RunFiles(runDir, conf);
@@ -20,11 +23,15 @@ public record TrainedModel(Engine engine, TrainConfig config, JsonNode manifest,
         if (latest == null) throw new IllegalArgumentException(runDir + " has no checkpoint yet");
         Engine engine = factory.create(shape, 1, m.get("study").get("seq_len").asInt(), !cfg.diffusion(), cfg.adamW(), 0);
         Checkpoints.load(run.fs, latest, engine);
-        return new TrainedModel(engine, cfg, m, latest.toString());
+        return new TrainedModel(engine, cfg, m, latest.toString(), tokenizer(m, conf));
     }
 
-    /** The tokenizer the run was trained with, as its manifest records it. */
-    public String tokenizer() {
-        return manifest.get("tokenizer").get("uri").asText();
+    /** The tokenizer the run was trained with, from the URI its manifest records, checked against its hash. */
+    private static Tokenizer tokenizer(JsonNode m, Configuration conf) throws IOException {
+        String uri = m.path("tokenizer").path("uri").asText();
+        Tokenizer t = TokenizerFiles.load(uri, conf);
+        String sha = TokenizerJson.sha256(t), recorded = m.path("tokenizer").path("sha256").asText();
+        if (!sha.equals(recorded)) throw new IllegalArgumentException(uri + " has changed since the run was trained (SHA-256 " + sha + ", the run's " + recorded + ")");
+        return t;
     }
 }
