@@ -19,9 +19,14 @@ public record Quokka(double e, double a, double alpha, double b, double beta, do
      */
     public static final Quokka DLM = new Quokka(0, 1535.23, 0.42, 54.21, 0.13, 1.49, 0.3955, 254.35, 0.39, 0.55);
 
+    /**
+     * Evaluated in logs, as {@link QuokkaForm} fits it: with fitted constants far from the paper's, e_p or D' can
+     * be beyond the range of a double (e_p = 1e-300, say) while the loss itself is an ordinary number.
+     */
     @Override
     public double loss(double n, double u, double d) {
-        return e + a / Math.pow(n, alpha) + b / Math.pow(effectiveData(n, u, d / u), beta);
+        double logDp = Math.log(u) + logGain(n, u, d / u);
+        return e + Math.exp(Math.log(a) - alpha * Math.log(n)) + Math.exp(Math.log(b) - beta * logDp);
     }
 
     /** D' for e epochs over U. */
@@ -31,12 +36,17 @@ public record Quokka(double e, double a, double alpha, double b, double beta, do
 
     /** e_p: the epoch scale on which overfitting sets in. */
     public double overfitEpochs(double n, double u) {
-        return cP * Math.pow(u, mP) / Math.pow(n, kP);
+        return Math.exp(logOverfitEpochs(n, u));
+    }
+
+    private double logOverfitEpochs(double n, double u) {
+        return Math.log(cP) + mP * Math.log(u) - kP * Math.log(n);
     }
 
     /** log(D' / U) = p_e log e - ((e - 1) / e_p)^gamma: all that e changes, whatever A, B, alpha and beta are. */
     private double logGain(double n, double u, double epochs) {
-        return pE * Math.log(epochs) - Math.pow(Math.max(0, epochs - 1) / overfitEpochs(n, u), gamma);
+        double penalty = epochs <= 1 ? 0 : Math.exp(gamma * (Math.log(epochs - 1) - logOverfitEpochs(n, u)));
+        return pE * Math.log(epochs) - penalty;
     }
 
     /**
@@ -47,7 +57,7 @@ public record Quokka(double e, double a, double alpha, double b, double beta, do
      * search starts near x = 0.
      */
     public double optimalEpochs(double n, double u) {
-        double logK = Math.log(pE / gamma) + gamma * Math.log(overfitEpochs(n, u));
+        double logK = Math.log(pE / gamma) + gamma * logOverfitEpochs(n, u);
         java.util.function.DoubleUnaryOperator h = logX -> logK + (1 - gamma) * logX - Math.log1p(Math.exp(logX));
         double lo = gamma < 1 ? Math.log((1 - gamma) / gamma) : -50;
         if (h.applyAsDouble(lo) <= 0) return 1;

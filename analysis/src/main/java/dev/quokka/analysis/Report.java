@@ -35,22 +35,72 @@ public final class Report {
 
     private Report() {}
 
+    /**
+     * A plot and its caption; {@code png} is null when the fit gives nothing to draw there, and then the caption
+     * says why, in one line, where the plot would be.
+     */
+    record Figure(String file, byte[] png, String caption) {}
+
     public static Map<String, byte[]> files(String title, Law law, List<FitPoint> points, String fitMarkdown) {
+        List<Figure> figures = new ArrayList<>();
+        figures.add(lossFigure(law, points));
+        figures.add(predictedFigure(law, points));
+        if (law instanceof Quokka q) figures.add(optimalEpochsFigure(q, points));
+        figures.add(isoLossFigure(law, points));
         Map<String, byte[]> files = new LinkedHashMap<>();
-        Map<String, String> captions = new LinkedHashMap<>();
-        files.put("loss-vs-epochs.png", png(lossVersusEpochs(law, points)));
-        captions.put("loss-vs-epochs.png", "Validation loss against epochs for " + Math.min(CURVES, runs(points).size())
-                + " runs spread over (N, U): observed points and the fitted law.");
-        files.put("predicted-vs-observed.png", png(predictedVersusObserved(law, points)));
-        captions.put("predicted-vs-observed.png", "Predicted against observed loss for every point; the line is y = x.");
-        if (law instanceof Quokka q) {
-            files.put("e-opt-heatmap.png", png(optimalEpochsHeatmap(q, points)));
-            captions.put("e-opt-heatmap.png", "log10 of the optimal epochs e_opt(N, U) over the range of the data.");
-        }
-        files.put("iso-loss.png", png(isoLoss(law, points)));
-        captions.put("iso-loss.png", "Iso-loss contours over (N, D) for single-epoch training (U = D).");
-        files.put("report.html", html(title, fitMarkdown, captions).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (Figure f : figures) if (f.png() != null) files.put(f.file(), f.png());
+        files.put("report.html", html(title, fitMarkdown, figures).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         return files;
+    }
+
+    static Figure lossFigure(Law law, List<FitPoint> points) {
+        XYChart chart = lossVersusEpochs(law, points);
+        int shown = Math.min(CURVES, runs(points).size());
+        long fitted = chart.getSeriesMap().keySet().stream().filter(k -> k.endsWith(" (fit)")).count();
+        String caption = "Validation loss against epochs for " + shown + " runs spread over (N, U): observed points and the fitted law"
+                + (fitted == shown ? "." : fitted == 0 ? "; the fit predicts no finite loss along any of them, so no fitted curve is drawn."
+                : "; " + (shown - fitted) + " of them have no fitted curve, where the fit predicts no finite loss.");
+        return new Figure("loss-vs-epochs.png", png(chart), caption);
+    }
+
+    static Figure predictedFigure(Law law, List<FitPoint> points) {
+        XYChart chart = predictedVersusObserved(law, points);
+        if (chart.getSeriesMap().isEmpty()) {
+            return new Figure("predicted-vs-observed.png", null, "Predicted against observed: not drawn, the fit predicts no finite loss at any point.");
+        }
+        return new Figure("predicted-vs-observed.png", png(chart), "Predicted against observed loss for every point; the line is y = x.");
+    }
+
+    /** e_opt over the data's range, unless it is the same everywhere there (a fit that does not place it), or not finite. */
+    static Figure optimalEpochsFigure(Quokka law, List<FitPoint> points) {
+        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        for (double n : Synthetic.logSpace(min(points, FitPoint::n), max(points, FitPoint::n), 9)) {
+            for (double u : Synthetic.logSpace(min(points, FitPoint::u), max(points, FitPoint::u), 9)) {
+                double e = law.optimalEpochs(n, u);
+                lo = Math.min(lo, e);
+                hi = Math.max(hi, e);
+            }
+        }
+        if (!Double.isFinite(lo) || !Double.isFinite(hi)) {
+            return new Figure("e-opt-heatmap.png", null, "e_opt(N, U): not drawn, the fit gives no finite e_opt over the range of the data.");
+        }
+        if (hi <= lo * 1.01) {
+            return new Figure("e-opt-heatmap.png", null, String.format(java.util.Locale.ROOT,
+                    "e_opt(N, U): not drawn, the fit puts e_opt at %s everywhere in the range of the data, so it does not place it.",
+                    Quantities.format(lo)));
+        }
+        return new Figure("e-opt-heatmap.png", png(optimalEpochsHeatmap(law, points)), "log10 of the optimal epochs e_opt(N, U) over the range of the data.");
+    }
+
+    static Figure isoLossFigure(Law law, List<FitPoint> points) {
+        XYChart chart = isoLoss(law, points);
+        int levels = chart.getSeriesMap().size();
+        if (levels < 2) {
+            return new Figure("iso-loss.png", null, "Iso-loss contours over (N, D): not drawn, " + (levels == 0 ? "none" : "only one")
+                    + " of the data's loss levels is reached by single-epoch training under this fit between D = 1e3 and 1e16.");
+        }
+        return new Figure("iso-loss.png", png(chart), "Iso-loss contours over (N, D) for single-epoch training (U = D): " + levels
+                + " levels, quantiles of the observed losses.");
     }
 
     /** Points by run, in the order their runs first appear. */
@@ -171,15 +221,21 @@ public final class Report {
         return Math.pow(10, (lo + hi) / 2);
     }
 
-    static String html(String title, String fitMarkdown, Map<String, String> captions) {
+    static String html(String title, String fitMarkdown, List<Figure> figures) {
         StringBuilder s = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(escape(title))
                 .append("</title>\n<style>body{font-family:sans-serif;max-width:960px;margin:2em auto}img{max-width:100%;border:1px solid #ddd}"
                         + "table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:.2em .6em;text-align:right}"
                         + "th:first-child,td:first-child{text-align:left}</style></head><body>\n");
         s.append(markdown(fitMarkdown));
         s.append("<p><a href=\"fit.json\">fit.json</a> · <a href=\"fit.md\">fit.md</a> · <a href=\"points\">points (Parquet)</a></p>\n");
-        captions.forEach((file, caption) -> s.append("<figure><img src=\"").append(file).append("\" alt=\"").append(escape(caption))
-                .append("\"><figcaption>").append(escape(caption)).append("</figcaption></figure>\n"));
+        for (Figure f : figures) {
+            if (f.png() == null) {
+                s.append("<p class=\"not-drawn\">").append(escape(f.caption())).append("</p>\n");
+            } else {
+                s.append("<figure><img src=\"").append(f.file()).append("\" alt=\"").append(escape(f.caption()))
+                        .append("\"><figcaption>").append(escape(f.caption())).append("</figcaption></figure>\n");
+            }
+        }
         return s.append("</body></html>\n").toString();
     }
 

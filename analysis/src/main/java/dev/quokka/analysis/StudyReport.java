@@ -1,6 +1,8 @@
 package dev.quokka.analysis;
 
 import java.awt.BasicStroke;
+import java.awt.Graphics2D;
+import java.awt.geom.Path2D;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -10,6 +12,7 @@ import java.util.Map;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.Marker;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
@@ -46,6 +49,11 @@ public final class StudyReport {
     }
 
     static XYChart curves(List<FitPoint> points) {
+        return curves(points, true);
+    }
+
+    /** {@code bestMarks}: draw each run's best-epoch diamond (false only for the test that looks for it). */
+    static XYChart curves(List<FitPoint> points, boolean bestMarks) {
         XYChart chart = new XYChartBuilder().width(Report.WIDTH).height(Report.HEIGHT).title("DLM (solid) and AR (dashed): validation loss against epochs")
                 .xAxisTitle("epochs").yAxisTitle("validation loss (nats per token)").build();
         chart.getStyler().setXAxisLogarithmic(true);
@@ -66,16 +74,42 @@ public final class StudyReport {
             line.setMarkerColor(colour);
             line.setLineStyle(ar ? DASHED : SOLID);
             line.setMarker(ar ? SeriesMarkers.SQUARE : SeriesMarkers.CIRCLE);
+            if (!bestMarks) continue;
             FitPoint best = sorted.stream().min(Comparator.comparingDouble(FitPoint::loss)).orElseThrow();
             XYSeries mark = chart.addSeries(name + " best", new double[] {best.epochs()}, new double[] {best.loss()});
             mark.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-            mark.setMarker(SeriesMarkers.DIAMOND);
+            mark.setMarker(BEST);
             mark.setMarkerColor(colour);
             mark.setShowInLegend(false);
         }
         chart.getStyler().setMarkerSize(5);
         return chart;
     }
+
+    /**
+     * The best-epoch mark: a diamond well larger than the line's own markers, outlined in black. XChart's diamond is
+     * drawn at the markers' common size, so over a run's own circle of the same colour it could not be seen.
+     */
+    static final Marker BEST = new Marker() {
+        private final BasicStroke outline = new BasicStroke(1.2f);
+
+        @Override
+        public void paint(Graphics2D g, double x, double y, int markerSize) {
+            double half = markerSize * 1.6;
+            Path2D.Double diamond = new Path2D.Double();
+            diamond.moveTo(x - half, y);
+            diamond.lineTo(x, y - half);
+            diamond.lineTo(x + half, y);
+            diamond.lineTo(x, y + half);
+            diamond.closePath();
+            g.fill(diamond);
+            java.awt.Paint fill = g.getPaint();
+            g.setStroke(outline);
+            g.setPaint(java.awt.Color.BLACK);
+            g.draw(diamond);
+            g.setPaint(fill);
+        }
+    };
 
     private static String cell(FitPoint p) {
         return "N " + Quantities.format(p.n()) + ", U " + Quantities.format(p.u());

@@ -34,7 +34,7 @@ final class DemoCommand implements Callable<Integer> {
         Path corpus = extractCorpus(Path.of(output, "corpus"));
         var c = new StudyPipeline.Corpus(List.of(corpus.toAbsolutePath().toString()), TokenizeConfig.Format.TEXT, true, "text");
         var settings = new StudyPipeline.Settings(output, null, 1, keepGoing, SweepTask.Fault.parse(injectFault));
-        return StudyCommand.run(StudyPreset.named(quick ? "demo-quick" : "demo"), c, settings, false, "quokka demo", System.out);
+        return StudyCommand.run(StudyPreset.named(quick ? "demo-quick" : "demo"), c, settings, false, quick ? "quokka demo --quick" : "quokka demo", System.out);
     }
 
     /** Copies the bundled books out of the jar, so that Spark reads them like any corpus. */

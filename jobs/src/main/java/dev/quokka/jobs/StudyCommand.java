@@ -43,10 +43,10 @@ final class StudyCommand implements Callable<Integer> {
         TokenizeConfig.Format f = TokenizeCommand.format(format);
         var c = new StudyPipeline.Corpus(corpus, f, f == TokenizeConfig.Format.TEXT && !wholeFiles, textField);
         var settings = new StudyPipeline.Settings(output, tokenizer, seed, keepGoing, SweepTask.Fault.parse(injectFault));
-        return run(StudyPreset.named(preset), c, settings, dryRun, "quokka study", System.out);
+        return run(StudyPreset.named(preset), c, settings, dryRun, "quokka study --preset " + preset, System.out);
     }
 
-    /** The study, after its cost; shared with {@code quokka demo}. */
+    /** The study, after its cost; shared with {@code quokka demo}. {@code app}: the command as the banner names it. */
     static int run(StudyPreset preset, StudyPipeline.Corpus corpus, StudyPipeline.Settings settings, boolean dryRun, String app,
                    PrintStream console) throws Exception {
         StudyPipeline pipeline = new StudyPipeline(preset, corpus, settings, console);
@@ -55,7 +55,7 @@ final class StudyCommand implements Callable<Integer> {
         SparkSession spark = SparkSessions.get(app, conf -> SweepCommand.configure(conf, plan, 3));
         int slots = Math.max(1, spark.sparkContext().defaultParallelism() / plan.cpus());
         int vocab = tokenizer != null ? TokenizerFiles.load(tokenizer, spark.sparkContext().hadoopConfiguration()).vocabSize() : preset.vocabSize();
-        console.printf("%s %s: %s%n", app, preset.name(), preset.purpose());
+        console.printf("%s: %s%n", app, preset.purpose());
         console.printf("  grid: DLM and AR x models %s x U %s, to %d epochs; L = %d, V = %d%n", preset.models(), preset.uniqueTokens(),
                 preset.eMax(), preset.seqLen(), vocab);
         console.print(StudyCost.estimate(plan, vocab, plan.cpus(), slots).describe(slots));

@@ -26,31 +26,54 @@ record StudyCost(int runs, long tokens, double flops, double etaSeconds, List<St
     /** Shapes up to this size, with steps up to this many tokens, are timed as they will train. */
     static final long TIME_AS_IS_PARAMETERS = 5_000_000, TIME_AS_IS_TOKENS = 8192;
 
+    /** Untimed steps per engine before the clock starts, and timed steps: the first steps of a JVM run cold. */
+    static final int WARMUP_STEPS = 5, TIMED_STEPS = 7;
+
     static StudyCost estimate(SweepPlan plan, int vocab, int cpusPerRun, int slots) {
         Backend.limitThreads(cpusPerRun);
         Map<String, Double> secondsPerToken = new LinkedHashMap<>();
         List<String> measured = new ArrayList<>();
-        double proxyFlopsPerSecond = Double.NaN;
+        int length = plan.studies().get(0).config().seqLen();
+        // Every shape small enough is timed as it will train, all of them together and step by step in turn, so that
+        // neither the JIT's warm-up nor a drift of the machine's speed falls on one of them alone.
+        Map<String, SweepPlan.Run> asIs = new LinkedHashMap<>();
+        boolean needProxy = false;
         for (SweepPlan.Run r : plan.runs()) {
             TrainConfig c = r.config();
-            String key = r.model() + "/" + c.objective();
-            if (secondsPerToken.containsKey(key)) continue;
-            ModelShape shape = c.shape(vocab);
-            int length = plan.studies().get(0).config().seqLen();
-            if (shape.papersParameters() <= TIME_AS_IS_PARAMETERS && c.batchTokens() <= TIME_AS_IS_TOKENS) {
-                double s = stepSeconds(shape, c.batchTokens() / length, length, c.objective()) / c.batchTokens();
-                secondsPerToken.put(key, s);
-                measured.add(String.format("%s %s: %,.0f tok/s", c.objective(), r.model(), 1 / s));
+            if (c.shape(vocab).papersParameters() <= TIME_AS_IS_PARAMETERS && c.batchTokens() <= TIME_AS_IS_TOKENS) {
+                asIs.putIfAbsent(key(r), r);
             } else {
-                if (Double.isNaN(proxyFlopsPerSecond)) {
-                    ModelShape proxy = ModelShape.of(Math.min(vocab, 8192), 256, 4, 4);
-                    int proxyLength = 256, rows = 16;
-                    double s = stepSeconds(proxy, rows, proxyLength, "dlm");
-                    proxyFlopsPerSecond = proxy.modelFlopsPerToken(proxyLength) * rows * proxyLength / s;
-                    measured.add(String.format("proxy d=256, 4 layers, V=%d: %.1f GFLOP/s per run; larger shapes scaled by model FLOPs",
-                            proxy.vocab(), proxyFlopsPerSecond / 1e9));
-                }
-                secondsPerToken.put(key, shape.modelFlopsPerToken(length) / proxyFlopsPerSecond);
+                needProxy = true;
+            }
+        }
+        if (!asIs.isEmpty()) {
+            List<Engine> engines = new ArrayList<>();
+            List<Objective> objectives = new ArrayList<>();
+            for (SweepPlan.Run r : asIs.values()) {
+                ModelShape shape = r.config().shape(vocab);
+                Objective o = objective(r.config().objective(), shape);
+                engines.add(SameDiffEngine.create(shape, Math.max(1, r.config().batchTokens() / length), length, o.causal(), AdamW.papers(), 1));
+                objectives.add(o);
+            }
+            StepBench.Timing[] t = StepBench.time(engines.toArray(Engine[]::new), objectives.toArray(Objective[]::new), WARMUP_STEPS, TIMED_STEPS, 7);
+            int i = 0;
+            for (SweepPlan.Run r : asIs.values()) {
+                double s = t[i++].medianSeconds() / r.config().batchTokens();
+                secondsPerToken.put(key(r), s);
+                measured.add(String.format("%s %s: %,.0f tok/s", r.config().objective(), r.model(), 1 / s));
+            }
+        }
+        if (needProxy) {
+            ModelShape proxy = ModelShape.of(Math.min(vocab, 8192), 256, 4, 4);
+            int proxyLength = 256, rows = 16;
+            Objective o = objective("dlm", proxy);
+            Engine e = SameDiffEngine.create(proxy, rows, proxyLength, o.causal(), AdamW.papers(), 1);
+            double s = StepBench.time(new Engine[] {e}, new Objective[] {o}, WARMUP_STEPS, TIMED_STEPS, 7)[0].medianSeconds();
+            double proxyFlopsPerSecond = proxy.modelFlopsPerToken(proxyLength) * rows * proxyLength / s;
+            measured.add(String.format("proxy d=256, 4 layers, V=%d: %.1f GFLOP/s per run; larger shapes scaled by model FLOPs",
+                    proxy.vocab(), proxyFlopsPerSecond / 1e9));
+            for (SweepPlan.Run r : plan.runs()) {
+                secondsPerToken.putIfAbsent(key(r), r.config().shape(vocab).modelFlopsPerToken(length) / proxyFlopsPerSecond);
             }
         }
         long tokens = 0;
@@ -59,8 +82,7 @@ record StudyCost(int runs, long tokens, double flops, double etaSeconds, List<St
         for (SweepPlan.Run r : plan.runs()) {
             TrainConfig c = r.config();
             long d = Math.round(r.uniqueTokens() * r.epochs());
-            int length = plan.studies().get(0).config().seqLen();
-            double perToken = secondsPerToken.get(r.model() + "/" + c.objective());
+            double perToken = secondsPerToken.get(key(r));
             long evals = (long) Math.ceil(r.epochs()) + 1;
             double evalTokens = evals * (double) c.valSequences() * (length + 1) * (c.objective().equals("dlm") ? c.valSamples() : 1);
             tokens += d;
@@ -85,10 +107,12 @@ record StudyCost(int runs, long tokens, double flops, double etaSeconds, List<St
         return end;
     }
 
-    private static double stepSeconds(ModelShape shape, int rows, int length, String objective) {
-        Objective o = objective.equals("ar") ? new Objective.Autoregressive() : Objective.MaskedDiffusion.standard(shape.vocab() - 1);
-        Engine e = SameDiffEngine.create(shape, Math.max(1, rows), length, o.causal(), AdamW.papers(), 1);
-        return StepBench.time(new Engine[] {e}, new Objective[] {o}, 2, 3, 7)[0].medianSeconds();
+    private static String key(SweepPlan.Run r) {
+        return r.model() + "/" + r.config().objective() + "/" + r.config().batchTokens();
+    }
+
+    private static Objective objective(String name, ModelShape shape) {
+        return name.equals("ar") ? new Objective.Autoregressive() : Objective.MaskedDiffusion.standard(shape.vocab() - 1);
     }
 
     String describe(int slots) {

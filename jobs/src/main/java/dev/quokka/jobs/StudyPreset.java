@@ -20,10 +20,10 @@ record StudyPreset(String name, String purpose, int vocabSize, int seqLen, Strin
 
     static {
         // The demo grid: about 9 minutes on 2 cores, and long enough that AR overfits before e_max (BENCHMARKS.md).
-        add(new StudyPreset("demo", "the demo: 2 shapes x 2 unique budgets x DLM and AR, to 16 epochs (about 9 minutes on 2 cores)",
+        add(new StudyPreset("demo", "2 shapes x 2 unique budgets x DLM and AR, to 16 epochs (about 9 minutes on 2 cores)",
                 2048, 32, "30k", List.of("48,2,2", "64,2,2"), List.of("40k", "100k"), 16,
                 train("1024", "3e-3", "3e-4", "128"), 1));
-        add(new StudyPreset("demo-quick", "the demo's smoke test: the same stages on a tiny grid (about a minute on 2 cores)",
+        add(new StudyPreset("demo-quick", "a smoke test of every stage on a tiny grid (about a minute on 2 cores)",
                 1024, 32, "10k", List.of("32,2,2", "48,2,2"), List.of("10k", "20k"), 4,
                 train("512", "3e-3", "3e-4", "32"), 1));
         add(new StudyPreset("cpu-small", "the qualitative finding on a CPU: 3 shapes x 3 unique budgets x DLM and AR, to 32 epochs (about 2 hours on 2 cores)",

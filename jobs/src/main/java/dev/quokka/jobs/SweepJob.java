@@ -101,15 +101,27 @@ final class SweepJob {
         console.printf("%d runs: %d to train, %d already complete, %d refused%n", plan.runs().size(), jobs.size(), skipped,
                 outcomes.size() - skipped);
         try {
-            for (var job : jobs.entrySet()) {
-                SweepTask.Outcome o;
-                try {
-                    o = job.getValue().get().get(0);
-                } catch (ExecutionException e) {
-                    o = new SweepTask.Outcome(job.getKey(), "failed", reason(e.getCause()), -1);
+            // Reported as they finish, counted: a study of many runs says how far it has come.
+            long started = System.nanoTime();
+            int finished = 0;
+            Map<String, JavaFutureAction<List<SweepTask.Outcome>>> pending = new LinkedHashMap<>(jobs);
+            while (!pending.isEmpty()) {
+                var done = pending.entrySet().stream().filter(j -> j.getValue().isDone()).map(Map.Entry::getKey).toList();
+                if (done.isEmpty()) {
+                    Thread.sleep(250);
+                    continue;
                 }
-                outcomes.put(job.getKey(), o);
-                console.printf("%s: %s%s%n", o.run(), o.action(), o.error() == null ? "" : " (" + o.error() + ")");
+                for (String name : done) {
+                    SweepTask.Outcome o;
+                    try {
+                        o = pending.remove(name).get().get(0);
+                    } catch (ExecutionException e) {
+                        o = new SweepTask.Outcome(name, "failed", reason(e.getCause()), -1);
+                    }
+                    outcomes.put(name, o);
+                    console.printf("run %d of %d done after %s: %s %s%s%n", ++finished, jobs.size(),
+                            StudyCost.duration((System.nanoTime() - started) / 1e9), o.run(), o.action(), describe(o));
+                }
             }
         } catch (InterruptedException e) {
             jobs.values().forEach(j -> j.cancel(true));
@@ -124,6 +136,15 @@ final class SweepJob {
         AtomicOutput.writeFile(fs, new Path(dir, "summary.md"), markdown(rows).getBytes(StandardCharsets.UTF_8));
         AtomicOutput.writeFile(fs, new Path(dir, "sweep.json"), JSON.writeValueAsBytes(manifest(plan, rows)));
         return result;
+    }
+
+    /** What a finished task did, for its progress line. */
+    private static String describe(SweepTask.Outcome o) {
+        if (o.error() != null) return " (" + o.error() + ")";
+        Trainer.Summary s = o.summary();
+        if (s == null) return "";
+        return String.format(Locale.ROOT, " (%s, best validation loss %.4f, %,.0f tokens/s)",
+                s.complete() ? "complete" : "stopped at step " + s.steps(), s.bestValLoss(), s.tokensPerSecond());
     }
 
     private static Row row(SweepPlan.Run r, SweepTask.Outcome o, JsonNode m, Configuration conf) throws IOException {
