@@ -14,7 +14,7 @@ public final class PlanTables {
         Table t = new Table("Optimal epochs e_opt(N, U)", header);
         for (double n : ns) {
             List<String> row = new ArrayList<>(List.of(Quantities.format(n)));
-            for (double u : us) row.add(String.valueOf(Math.round(law.optimalEpochs(n, u))));
+            for (double u : us) row.add(epochs(law.optimalEpochs(n, u)));
             t.row(row);
         }
         return t;
@@ -23,23 +23,41 @@ public final class PlanTables {
     /** The joint optimum (N, e) at each U, with its FLOPs and loss (Quokka Table 4). */
     public static Table jointOptima(Quokka law, double[] us) {
         Table t = new Table("Joint optimum over (N, e) at a fixed unique budget U", List.of("U", "N_opt", "e_opt", "D", "FLOPs", "loss"));
+        int unplanned = 0;
         for (double u : us) {
             Planner.Optimum o = Planner.jointOptimum(law, u);
-            t.row(List.of(Quantities.format(u), Quantities.format(o.n()), String.valueOf(Math.round(o.epochs())),
-                    String.format("%.3g", o.d()), String.format("%.3g", o.flops()), String.format("%.4f", o.loss())));
+            if (!Double.isFinite(o.loss())) unplanned++;
+            t.row(List.of(Quantities.format(u), Quantities.format(o.n()), epochs(o.epochs()),
+                    String.format("%.3g", o.d()), String.format("%.3g", o.flops()), loss(o.loss())));
         }
-        return t;
+        return unplannable(t, unplanned);
     }
 
     /** The compute-optimal N and D for each budget, drawing on U unique tokens (infinite: no repetition). */
     public static Table computeOptimal(Law law, double[] budgets, double u) {
         String where = Double.isInfinite(u) ? "unlimited data" : "U = " + Quantities.format(u);
         Table t = new Table("Compute-optimal allocation (" + where + ")", List.of("FLOPs", "N_opt", "D_opt", "epochs", "loss"));
+        int unplanned = 0;
         for (double c : budgets) {
             Planner.Optimum o = Planner.computeOptimal(law, c, u);
+            if (!Double.isFinite(o.loss())) unplanned++;
             t.row(List.of(String.format("%.3g", c), Quantities.format(o.n()), String.format("%.3g", o.d()),
-                    Double.isInfinite(u) ? "-" : String.format("%.3g", o.epochs()), String.format("%.4f", o.loss())));
+                    Double.isInfinite(u) ? "-" : String.format("%.3g", o.epochs()), loss(o.loss())));
         }
+        return unplannable(t, unplanned);
+    }
+
+    private static String epochs(double e) {
+        return Double.isFinite(e) ? String.valueOf(Math.round(e)) : "not finite";
+    }
+
+    private static String loss(double l) {
+        return Double.isFinite(l) ? String.format("%.4f", l) : "not finite";
+    }
+
+    /** Says so under the table when the law gives no finite loss for some of its rows. */
+    private static Table unplannable(Table t, int rows) {
+        if (rows > 0) t.note("The law predicts no finite loss for " + rows + " of these rows: it cannot be planned with there.");
         return t;
     }
 

@@ -8,6 +8,7 @@ public final class Table {
     private final String title;
     private final List<String> header;
     private final List<List<String>> rows = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
 
     public Table(String title, List<String> header) {
         this.title = title;
@@ -17,6 +18,12 @@ public final class Table {
     public Table row(List<String> cells) {
         if (cells.size() != header.size()) throw new IllegalArgumentException("a row of " + cells.size() + " cells in a table of " + header.size() + " columns");
         rows.add(List.copyOf(cells));
+        return this;
+    }
+
+    /** A line under the table, for what its cells cannot say (Markdown only). */
+    public Table note(String line) {
+        notes.add(line);
         return this;
     }
 
@@ -30,6 +37,7 @@ public final class Table {
         for (int i = 0; i < header.size(); i++) s.append(i == 0 ? "---|" : "---:|");
         s.append('\n');
         for (List<String> r : rows) s.append("| ").append(String.join(" | ", r)).append(" |\n");
+        for (String n : notes) s.append('\n').append(n).append('\n');
         return s.toString();
     }
 

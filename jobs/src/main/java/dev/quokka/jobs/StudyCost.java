@@ -47,18 +47,21 @@ record StudyCost(int runs, long tokens, double flops, double etaSeconds, List<St
             }
         }
         if (!asIs.isEmpty()) {
-            List<Engine> engines = new ArrayList<>();
-            List<Objective> objectives = new ArrayList<>();
-            for (SweepPlan.Run r : asIs.values()) {
-                ModelShape shape = r.config().shape(vocab);
-                Objective o = objective(r.config().objective(), shape);
-                engines.add(SameDiffEngine.create(shape, Math.max(1, r.config().batchTokens() / length), length, o.causal(), AdamW.papers(), 1));
-                objectives.add(o);
-            }
-            StepBench.Timing[] t = StepBench.time(engines.toArray(Engine[]::new), objectives.toArray(Objective[]::new), WARMUP_STEPS, TIMED_STEPS, 7);
+            double[] seconds = concurrently(Math.min(slots, plan.runs().size()), () -> {
+                List<Engine> engines = new ArrayList<>();
+                List<Objective> objectives = new ArrayList<>();
+                for (SweepPlan.Run r : asIs.values()) {
+                    ModelShape shape = r.config().shape(vocab);
+                    Objective o = objective(r.config().objective(), shape);
+                    engines.add(SameDiffEngine.create(shape, Math.max(1, r.config().batchTokens() / length), length, o.causal(), AdamW.papers(), 1));
+                    objectives.add(o);
+                }
+                StepBench.Timing[] t = StepBench.time(engines.toArray(Engine[]::new), objectives.toArray(Objective[]::new), WARMUP_STEPS, TIMED_STEPS, 7);
+                return java.util.Arrays.stream(t).mapToDouble(StepBench.Timing::medianSeconds).toArray();
+            });
             int i = 0;
             for (SweepPlan.Run r : asIs.values()) {
-                double s = t[i++].medianSeconds() / r.config().batchTokens();
+                double s = seconds[i++] / r.config().batchTokens();
                 secondsPerToken.put(key(r), s);
                 measured.add(String.format("%s %s: %,.0f tok/s", r.config().objective(), r.model(), 1 / s));
             }
@@ -105,6 +108,33 @@ record StudyCost(int runs, long tokens, double flops, double etaSeconds, List<St
             free.add(t);
         }
         return end;
+    }
+
+    /**
+     * Times in {@code slots} threads at once, as the sweep will train that many runs side by side: runs that share
+     * the cores and the memory bandwidth are slower than one alone. The mean over the threads of each timing.
+     */
+    private static double[] concurrently(int slots, java.util.function.Supplier<double[]> timing) {
+        if (slots <= 1) return timing.get();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(slots);
+        try {
+            List<java.util.concurrent.Future<double[]>> all = new ArrayList<>();
+            for (int i = 0; i < slots; i++) all.add(pool.submit(timing::get));
+            double[] mean = null;
+            for (var f : all) {
+                double[] t = f.get();
+                if (mean == null) mean = new double[t.length];
+                for (int k = 0; k < t.length; k++) mean[k] += t[k] / slots;
+            }
+            return mean;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while timing", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("timing the shapes failed: " + e.getCause(), e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     private static String key(SweepPlan.Run r) {

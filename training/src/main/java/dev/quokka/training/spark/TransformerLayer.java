@@ -1,6 +1,7 @@
 package dev.quokka.training.spark;
 
 import dev.quokka.training.ModelShape;
+import dev.quokka.training.nd4j.Muted;
 import dev.quokka.training.nd4j.Transformer;
 import dev.quokka.training.nd4j.WeightedCrossEntropy;
 import java.util.Map;
@@ -66,6 +67,7 @@ public final class TransformerLayer extends SameDiffOutputLayer {
 
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable input, SDVariable labels, Map<String, SDVariable> params) {
+        Muted.install(); // on each worker: DL4J builds this layer's gradient graph there, every round
         int n = rows * length;
         DataType dtype = input.dataType();
         SDVariable ids = input.reshape(n).castTo(DataType.INT32);
