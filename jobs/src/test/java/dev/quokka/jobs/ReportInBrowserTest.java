@@ -48,7 +48,8 @@ class ReportInBrowserTest {
               const images = Array.from(doc.images).map(i => ({src: i.getAttribute('src'), complete: i.complete,
                   width: i.naturalWidth, height: i.naturalHeight}));
               const rows = Array.from(doc.querySelectorAll('table tr')).map(r => r.cells.length);
-              document.getElementById('result').textContent = JSON.stringify({title: doc.title, images: images, rows: rows});
+              const notDrawn = Array.from(doc.querySelectorAll('p.not-drawn')).map(p => p.textContent);
+              document.getElementById('result').textContent = JSON.stringify({title: doc.title, images: images, rows: rows, notDrawn: notDrawn});
             });
             </script></body></html>
             """;
