@@ -23,28 +23,30 @@ public final class PlanTables {
     /** The joint optimum (N, e) at each U, with its FLOPs and loss (Quokka Table 4). */
     public static Table jointOptima(Quokka law, double[] us) {
         Table t = new Table("Joint optimum over (N, e) at a fixed unique budget U", List.of("U", "N_opt", "e_opt", "D", "FLOPs", "loss"));
-        int unplanned = 0;
+        int unplanned = 0, edge = 0;
         for (double u : us) {
             Planner.Optimum o = Planner.jointOptimum(law, u);
             if (!Double.isFinite(o.loss())) unplanned++;
+            if (o.atSearchEdge()) edge++;
             t.row(List.of(Quantities.format(u), Quantities.format(o.n()), epochs(o.epochs()),
                     String.format("%.3g", o.d()), String.format("%.3g", o.flops()), loss(o.loss())));
         }
-        return unplannable(t, unplanned);
+        return unplannable(atEdge(t, edge), unplanned);
     }
 
     /** The compute-optimal N and D for each budget, drawing on U unique tokens (infinite: no repetition). */
     public static Table computeOptimal(Law law, double[] budgets, double u) {
         String where = Double.isInfinite(u) ? "unlimited data" : "U = " + Quantities.format(u);
         Table t = new Table("Compute-optimal allocation (" + where + ")", List.of("FLOPs", "N_opt", "D_opt", "epochs", "loss"));
-        int unplanned = 0;
+        int unplanned = 0, edge = 0;
         for (double c : budgets) {
             Planner.Optimum o = Planner.computeOptimal(law, c, u);
             if (!Double.isFinite(o.loss())) unplanned++;
+            if (o.atSearchEdge()) edge++;
             t.row(List.of(String.format("%.3g", c), Quantities.format(o.n()), String.format("%.3g", o.d()),
                     Double.isInfinite(u) ? "-" : String.format("%.3g", o.epochs()), loss(o.loss())));
         }
-        return unplannable(t, unplanned);
+        return unplannable(atEdge(t, edge), unplanned);
     }
 
     private static String epochs(double e) {
@@ -53,6 +55,15 @@ public final class PlanTables {
 
     private static String loss(double l) {
         return Double.isFinite(l) ? String.format("%.4f", l) : "not finite";
+    }
+
+    /** Says so under the table when N_opt is an end of the search rather than an optimum. */
+    private static Table atEdge(Table t, int rows) {
+        if (rows > 0) {
+            t.note("In " + rows + " of these rows N_opt is an end of the search (" + Quantities.format(Math.pow(10, Planner.MIN_LOG10_N)) + " or "
+                    + Quantities.format(Math.pow(10, Planner.MAX_LOG10_N)) + " parameters): the law has no optimum in that range there, so they are not a plan.");
+        }
+        return t;
     }
 
     /** Says so under the table when the law gives no finite loss for some of its rows. */

@@ -10,7 +10,13 @@ public final class Planner {
     private Planner() {}
 
     /** An optimum: N, epochs, D = U e (or the budget's D) and its FLOPs 6 N D, and the loss there. */
-    public record Optimum(double n, double epochs, double d, double flops, double loss) {}
+    public record Optimum(double n, double epochs, double d, double flops, double loss) {
+        /** N_opt at an end of the search (1M or 100T parameters): the law has no optimum in that range. */
+        public boolean atSearchEdge() {
+            double x = Math.log10(n);
+            return x <= MIN_LOG10_N + 0.01 || x >= MAX_LOG10_N - 0.01;
+        }
+    }
 
     /** Minimise the loss over (N, e) at a fixed unique budget U (Quokka Table 4). */
     public static Optimum jointOptimum(Quokka law, double u) {

@@ -80,4 +80,14 @@ class ReportTest {
         for (int x = 0; x < with.getWidth(); x++) for (int y = 0; y < with.getHeight(); y++) if (with.getRGB(x, y) != without.getRGB(x, y)) differ++;
         assertTrue(differ > 4 * 60, "pixels the four diamonds change: " + differ);
     }
+
+    /** A plan from such a fit says, under each table, where it is not a plan. */
+    @Test
+    void aPlanSaysWhereTheLawHasNoOptimum() {
+        Quokka demo = new Quokka(0.1325, 6.722e56, 11.84, 6.243, 0.001014, 65.28, 0.2343, 2.702e-17, 1.686, -0.09058);
+        String joint = PlanTables.jointOptima(demo, new double[] {40_000, 100_000}).markdown();
+        assertTrue(joint.contains("In 2 of these rows N_opt is an end of the search (1M or 100T parameters)"), joint);
+        String paper = PlanTables.jointOptima(Quokka.DLM, new double[] {1e7, 1e9}).markdown();
+        assertFalse(paper.contains("end of the search"), paper);
+    }
 }

@@ -26,8 +26,11 @@ record StudyCost(int runs, long tokens, double flops, double etaSeconds, List<St
     /** Shapes up to this size, with steps up to this many tokens, are timed as they will train. */
     static final long TIME_AS_IS_PARAMETERS = 5_000_000, TIME_AS_IS_TOKENS = 8192;
 
-    /** Untimed steps per engine before the clock starts, and timed steps: the first steps of a JVM run cold. */
-    static final int WARMUP_STEPS = 5, TIMED_STEPS = 7;
+    /**
+     * Untimed steps per engine before the clock starts, and timed steps. The first steps of a JVM run cold, and on a
+     * shared 2-core machine single steps vary by 2-3x: 5 and 7 steps gave ETAs of half and twice the real time.
+     */
+    static final int WARMUP_STEPS = 20, TIMED_STEPS = 15;
 
     static StudyCost estimate(SweepPlan plan, int vocab, int cpusPerRun, int slots) {
         Backend.limitThreads(cpusPerRun);
