@@ -26,13 +26,22 @@ import org.junit.jupiter.api.io.TempDir;
 class DemoCommandTest {
     @TempDir static Path dir;
     static Path out;
+    static String console;
 
     @BeforeAll
     static void demo() {
         out = dir.resolve("demo");
         SparkSessions.stop(); // the demo makes its own session, sized for its sweep
-        CliTest.Result r = CliTest.run("demo", "--quick", "--master", "local[2]", "--output", out.toString());
+        CliTest.Printed r = CliTest.runPrinting("demo", "--quick", "--master", "local[2]", "--output", out.toString());
         assertEquals(0, r.code(), r.err());
+        console = r.out();
+    }
+
+    /** The banner names the command once, and the sweep counts its runs as they finish. */
+    @Test
+    void theConsoleSaysWhatRunsAndHowFarItHasCome() {
+        assertTrue(console.startsWith("quokka demo --quick: a smoke test of every stage on a tiny grid"), console);
+        for (int k = 1; k <= 8; k++) assertTrue(console.contains("run " + k + " of 8 done after "), "run " + k + ": " + console);
     }
 
     @Test
