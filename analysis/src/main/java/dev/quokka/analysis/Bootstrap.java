@@ -48,8 +48,34 @@ public final class Bootstrap {
      */
     public static Map<String, Interval> intervals(Law best, FitData data, int resamples, long seed, double level,
                                                   Refit refit, JavaSparkContext spark) {
+        return intervals(List.copyOf(best.constants().keySet()), draws(data, resamples, seed, refit, spark), level);
+    }
+
+    /** Central {@code level} intervals of each named column of {@code draws} (one row per resample). */
+    public static Map<String, Interval> intervals(List<String> names, double[][] draws, double level) {
+        Map<String, Interval> out = new LinkedHashMap<>();
+        for (int k = 0; k < names.size(); k++) {
+            double[] v = new double[draws.length];
+            for (int r = 0; r < draws.length; r++) v[r] = draws[r][k];
+            out.put(names.get(k), interval(v, level));
+        }
+        return out;
+    }
+
+    /** The central {@code level} interval of a sample (unsorted). */
+    public static Interval interval(double[] sample, double level) {
+        double[] v = sample.clone();
+        Arrays.sort(v);
+        return new Interval(quantile(v, (1 - level) / 2), quantile(v, (1 + level) / 2));
+    }
+
+    /**
+     * Every resample's constants, in the law's order, one row per resample: for intervals of anything the constants
+     * determine (e_opt, R_D*). With a Spark context the resamples run as its tasks (the data goes out once, as a
+     * broadcast); without, in this JVM's threads.
+     */
+    public static double[][] draws(FitData data, int resamples, long seed, Refit refit, JavaSparkContext spark) {
         if (resamples < 2) throw new IllegalArgumentException("the bootstrap needs at least 2 resamples");
-        List<String> names = List.copyOf(best.constants().keySet());
         double[][] draws;
         if (spark == null) {
             draws = IntStream.range(0, resamples).parallel().mapToObj(r -> resample(refit, data, seed, r)).toArray(double[][]::new);
@@ -63,14 +89,7 @@ public final class Bootstrap {
             shared.destroy();
             points.destroy();
         }
-        Map<String, Interval> out = new LinkedHashMap<>();
-        for (int k = 0; k < names.size(); k++) {
-            double[] v = new double[resamples];
-            for (int r = 0; r < resamples; r++) v[r] = draws[r][k];
-            Arrays.sort(v);
-            out.put(names.get(k), new Interval(quantile(v, (1 - level) / 2), quantile(v, (1 + level) / 2)));
-        }
-        return out;
+        return draws;
     }
 
     /** The constants of resample r, in the law's order. */

@@ -36,7 +36,9 @@ import static org.apache.spark.sql.functions.struct;
  * <ul>
  *   <li>{@code FINAL}: each run's last evaluation;</li>
  *   <li>{@code EPOCHS}: Quokka's points, the evaluation at every epoch boundary of every run that is not an anneal
- *       branch, optionally cut at the overfitting peak when a second descent follows it;</li>
+ *       branch, in its stable phase: for a warmup-stable-decay run, only where the learning rate is at its peak (the
+ *       decay's falling rate lowers the loss by more than many stable epochs, so a mix would bend every curve at its
+ *       end); optionally cut at the overfitting peak when a second descent follows it;</li>
  *   <li>{@code ANNEAL}: the last evaluation of each anneal branch;</li>
  *   <li>{@code TRAIN}: for compute-constrained fits, each run's training loss at its last step, smoothed by a
  *       one-sided Gaussian over the steps before it ({@link #trainingLoss}).</li>
@@ -58,7 +60,7 @@ public final class RunPoints {
 
     static final StructType EVAL = new StructType().add("step", DataTypes.LongType).add("tokens", DataTypes.LongType)
             .add("epoch", DataTypes.DoubleType).add("lr", DataTypes.DoubleType).add("val_loss", DataTypes.DoubleType)
-            .add("boundary", DataTypes.BooleanType);
+            .add("boundary", DataTypes.BooleanType).add("val_se", DataTypes.DoubleType);
     static final StructType TRAIN = new StructType().add("step", DataTypes.LongType).add("tokens", DataTypes.LongType)
             .add("epoch", DataTypes.DoubleType).add("lr", DataTypes.DoubleType).add("train_loss", DataTypes.DoubleType)
             .add("grad_norm", DataTypes.DoubleType).add("tokens_per_s", DataTypes.DoubleType);
@@ -98,15 +100,19 @@ public final class RunPoints {
         manifests = manifests.select(col("run"), col("config.objective").as("objective"), col("model." + n.field).as("n"),
                 field(manifests, "model", NConvention.PAPERS.field).as("n_with_embeddings"),
                 field(manifests, "model", NConvention.NON_EMBEDDING.field).as("n_without_embeddings"),
-                col("study.unique_tokens").as("u"), isAnneal.as("anneal"));
+                col("study.unique_tokens").as("u"), isAnneal.as("anneal"), field(manifests, "config", "lr").as("peak_lr"),
+                text(manifests, "config", "schedule").as("schedule"));
 
         Dataset<Row> chosen = switch (mode) {
             case FINAL, ANNEAL -> evaluations(spark, runs).groupBy("run").agg(max_by(struct(col("step"), col("tokens"), col("val_loss")), col("step")).as("last"))
                     .select(col("run"), col("last.step").as("step"), col("last.tokens").as("tokens"), col("last.val_loss").as("val_loss"));
             case TRAIN -> trainingLoss(spark, runs, smoothing);
             case EPOCHS -> {
-                Dataset<Row> boundaries = evaluations(spark, runs).where(col("boundary")).select("run", "step", "tokens", "val_loss");
-                yield truncateSecondDescent ? truncate(boundaries) : boundaries;
+                Dataset<Row> stable = evaluations(spark, runs).where(col("boundary")).join(manifests.select("run", "peak_lr", "schedule"), "run")
+                        .where(col("schedule").isNull().or(col("schedule").notEqual("wsd")).or(col("peak_lr").isNull())
+                                .or(col("lr").geq(col("peak_lr").multiply(1 - 1e-6))))
+                        .select("run", "step", "tokens", "val_loss");
+                yield truncateSecondDescent ? truncate(stable) : stable;
             }
         };
         Dataset<Row> joined = chosen.join(manifests, "run");
@@ -128,6 +134,17 @@ public final class RunPoints {
             // no such struct
         }
         return lit(null).cast("double");
+    }
+
+    /** A string field of a struct column of the manifests, or null where no manifest has it (run directories of other tools). */
+    private static Column text(Dataset<Row> manifests, String struct, String name) {
+        try {
+            StructType s = (StructType) manifests.schema().apply(struct).dataType();
+            if (java.util.Arrays.asList(s.fieldNames()).contains(name)) return col(struct + "." + name).cast("string");
+        } catch (IllegalArgumentException | ClassCastException e) {
+            // no such struct
+        }
+        return lit(null).cast("string");
     }
 
     /** Every evaluation after the start (step 0 is the untrained model) of every run, with its run. */

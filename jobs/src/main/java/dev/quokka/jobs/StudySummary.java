@@ -25,13 +25,19 @@ import org.apache.hadoop.fs.Path;
  */
 record StudySummary(String markdown, Map<String, byte[]> reportFiles) {
     /** A run's best epoch boundary. */
-    record Best(String run, String objective, String model, double n, double u, double bestEpochs, double bestLoss, double lastEpochs) {}
+    record Best(String run, String objective, String model, double n, double u, double bestEpochs, double bestLoss, double lastEpochs,
+                String ended) {
+        Best(String run, String objective, String model, double n, double u, double bestEpochs, double bestLoss, double lastEpochs) {
+            this(run, objective, model, n, u, bestEpochs, bestLoss, lastEpochs, "");
+        }
+    }
 
     /** Intervals wider than this factor (high / low) make a constant loose. */
     static final double LOOSE = 2;
 
     static StudySummary of(StudyPreset preset, List<FitPoint> points, Path out, FileSystem fs) throws IOException {
-        List<Best> best = best(points);
+        List<Best> best = new ArrayList<>();
+        for (Best b : best(points)) best.add(withEnding(b, fs));
         Map<String, JsonNode> fits = new LinkedHashMap<>();
         for (String objective : StudyPipeline.OBJECTIVES) {
             Path f = new Path(out, "analysis/" + objective + "/fit.json");
@@ -63,6 +69,22 @@ record StudySummary(String markdown, Map<String, byte[]> reportFiles) {
         return out;
     }
 
+    /** How the run ended, from its run.json: by its stop rule, extended by the grow rule, or at its e_max. */
+    private static Best withEnding(Best b, FileSystem fs) throws IOException {
+        Path manifest = new Path(b.run(), "run.json");
+        if (!fs.exists(manifest)) return b;
+        JsonNode m;
+        try (InputStream in = fs.open(manifest)) {
+            m = new ObjectMapper().readTree(in);
+        }
+        JsonNode rule = m.path("final").path("stopped_by_rule");
+        double e = m.path("config").path("epochs").asDouble();
+        String ended = !rule.isMissingNode() ? String.format("stopped by the rule at %s", num(rule.path("stopped_at_epoch").asDouble()))
+                : m.path("extensions").size() > 0 ? "grown from " + num(m.path("extensions").get(0).path("from_epochs").asDouble()) + " to " + num(e)
+                : "e_max " + num(e);
+        return new Best(b.run(), b.objective(), b.model(), b.n(), b.u(), b.bestEpochs(), b.bestLoss(), b.lastEpochs(), ended);
+    }
+
     /** The model part of a sweep run's name: {@code dlm-64x2x2-U40k-to16-s1} is 64x2x2. */
     private static String model(String run) {
         String name = run.substring(run.lastIndexOf('/') + 1);
@@ -72,12 +94,13 @@ record StudySummary(String markdown, Map<String, byte[]> reportFiles) {
 
     static String markdown(StudyPreset preset, List<Best> best, Map<String, JsonNode> fits) {
         StringBuilder s = new StringBuilder("# quokka study: " + preset.name() + "\n\n");
-        s.append("Validation loss at every epoch boundary of warmup-stable runs to ").append(preset.eMax())
-                .append(" epochs; the best epoch is where it was lowest.\n\n");
-        s.append("| objective | model | N | U | best epoch | best loss | epochs run |\n|---|---|---:|---:|---:|---:|---:|\n");
+        s.append("Validation loss at every epoch boundary of the stable phase of warmup-stable runs to ").append(preset.eMax())
+                .append(" epochs (the decay's points left out); the best epoch is where it was lowest.\n\n");
+        s.append("| objective | model | N | U | best epoch | best loss | last stable epoch | past the best | ended |\n"
+                + "|---|---|---:|---:|---:|---:|---:|---:|---|\n");
         for (Best b : best) {
-            s.append(String.format("| %s | %s | %s | %s | %s | %.4f | %s |%n", b.objective(), b.model(), Quantities.format(b.n()),
-                    Quantities.format(b.u()), num(b.bestEpochs()), b.bestLoss(), num(b.lastEpochs())));
+            s.append(String.format("| %s | %s | %s | %s | %s | %.4f | %s | %s | %s |%n", b.objective(), b.model(), Quantities.format(b.n()),
+                    Quantities.format(b.u()), num(b.bestEpochs()), b.bestLoss(), num(b.lastEpochs()), num(b.lastEpochs() - b.bestEpochs()), b.ended()));
         }
         s.append('\n').append(finding(best)).append("\n\n");
 
@@ -156,6 +179,12 @@ record StudySummary(String markdown, Map<String, byte[]> reportFiles) {
                 Best run = best.stream().filter(b -> b.objective().equals(e.getKey()) && b.model().equals(cell.model()) && b.u() == cell.u())
                         .findFirst().orElse(null);
                 String fitted = Double.isFinite(eopt) ? String.format("%.3g", eopt) : "-";
+                // What the fit's data support (fit.json): "> e_last (fit: x)" where every run of the cell was still improving.
+                for (JsonNode c : fits.get(e.getKey()).path("e_opt")) {
+                    if (Math.abs(c.path("n").asDouble() - cell.n()) <= 1e-9 * cell.n() && Math.abs(c.path("u").asDouble() - cell.u()) <= 1e-9 * cell.u()) {
+                        fitted = c.path("reads").asText(fitted);
+                    }
+                }
                 // A run still improving at its last epoch puts e_opt at or beyond it: an earlier e_opt is the fit's guess.
                 if (run != null && run.bestEpochs() == run.lastEpochs() && eopt < run.bestEpochs()) {
                     fitted += " *";

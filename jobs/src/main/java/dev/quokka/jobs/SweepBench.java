@@ -70,8 +70,8 @@ final class SweepBench implements Callable<Integer> {
             TrainConfig cfg = TrainConfig.defaults(study, dir.resolve("run-" + i).toUri().toString(), objective, model, batchTokens);
             cfg = new TrainConfig(cfg.study(), cfg.output(), cfg.objective(), cfg.model(), cfg.batchTokens(), cfg.lr(), cfg.minLr(), cfg.schedule(),
                     cfg.warmup(), cfg.decayFraction(), cfg.decay(), cfg.adamW(), cfg.epochs(), cfg.evalEvery(), valSequences, cfg.valSamples(),
-                    cfg.dlm(), 7, false, 0, null, null);
-            work.add(new SweepTask.Work("bench-" + i, cfg, hadoop, null, steps));
+                    cfg.dlm(), 7, false, 0, null, null, 0, null);
+            work.add(new SweepTask.Work("bench-" + i, cfg, hadoop, null, steps, false));
         }
         long t0 = System.nanoTime();
         List<SweepTask.Outcome> outcomes = jsc.parallelize(work, runs).map(new SweepTask()).collect();

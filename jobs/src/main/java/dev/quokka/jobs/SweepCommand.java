@@ -31,6 +31,9 @@ final class SweepCommand implements Callable<Integer> {
     int maxAttempts;
     @Option(names = "--runs", paramLabel = "REGEX", description = "Only the runs whose names match (the summary lists only them)") Pattern only;
     @Option(names = "--dry-run", description = "Print the studies and runs the spec expands to, and stop") boolean dryRun;
+    @Option(names = "--extend-while-improving", paramLabel = "CAP", description = "Grow rule for runs to e_max: extend every run still improving "
+            + "(best at the last epoch of its stable phase, or in the last quarter of its epochs), doubling its epochs up to CAP, "
+            + "in rounds until each has turned or reached CAP (the spec's grid.extend_while_improving, by default)") Double extendCap;
     @Option(names = "--inject-fault", hidden = true, paramLabel = SweepTask.Fault.SYNTAX,
             description = "Testing: the first ATTEMPTS (default 1) attempts of RUN's task die just before STEP; with :halt, "
                     + "their JVM halts, as kill -9 would") String injectFault;
@@ -47,14 +50,16 @@ final class SweepCommand implements Callable<Integer> {
         }
         // Executors have their own working directories, so every path the runs see is made absolute here.
         String out = qualify(output, hadoop);
-        SweepPlan plan = SweepPlan.parse(text, spec, out, p -> qualify(p, hadoop));
+        if (extendCap != null && !(extendCap > 0)) throw new IllegalArgumentException("--extend-while-improving must be a positive number of epochs, not " + extendCap);
+        SweepPlan plan = SweepPlan.parse(text, spec, out, p -> qualify(p, hadoop), extendCap == null ? 0 : extendCap);
         if (only != null) plan = plan.only(only);
         SweepTask.Fault fault = injectFault == null ? null : SweepTask.Fault.parse(injectFault).requireIn(plan);
         if (dryRun) {
             plan.studies().forEach(s -> System.out.printf("study %s: U = %,d, e = %s, L = %d, seed %d%n", s.config().output(),
                     s.config().uniqueTokens(), SweepPlan.label(s.config().epochs()), s.config().seqLen(), s.config().seed()));
-            plan.longestFirst().forEach(r -> System.out.printf("run %s: %s %s on %s for %s epochs%n", r.config().output(), r.objective(),
-                    r.model(), r.study(), (r.toMax() ? "up to " : "") + SweepPlan.label(r.epochs())));
+            String growth = plan.extendCap() > 0 ? ", extended while improving up to " + SweepPlan.label(plan.extendCap()) : "";
+            plan.longestFirst().forEach(r -> System.out.printf("run %s: %s %s on %s for %s epochs%s%n", r.config().output(), r.objective(),
+                    r.model(), r.study(), (r.toMax() ? "up to " : "") + SweepPlan.label(r.epochs()), r.toMax() ? growth : ""));
             return 0;
         }
         SweepPlan p = plan;

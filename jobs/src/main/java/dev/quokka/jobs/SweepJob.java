@@ -84,7 +84,7 @@ final class SweepJob {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         SerializableConfiguration hadoop = new SerializableConfiguration(conf);
         Map<String, SweepTask.Outcome> outcomes = new LinkedHashMap<>();
-        Map<String, JavaFutureAction<List<SweepTask.Outcome>>> jobs = new LinkedHashMap<>();
+        List<SweepTask.Work> work = new ArrayList<>();
         for (SweepPlan.Run r : plan.longestFirst()) {
             JsonNode m = Trainer.manifestOf(r.config().output(), conf);
             SweepTask.Outcome known = m == null ? null : SweepTask.fromManifest(r.name(), m, r.config());
@@ -92,16 +92,56 @@ final class SweepJob {
                 outcomes.put(r.name(), known);
                 continue;
             }
-            SweepTask.Work work = new SweepTask.Work(r.name(), r.config(), hadoop, fault != null && fault.run().equals(r.name()) ? fault : null, 0);
-            jsc.setJobDescription("quokka sweep: " + r.name());
-            jobs.put(r.name(), jsc.parallelize(List.of(work), 1).map(new SweepTask()).collectAsync());
+            boolean extend = m != null && SweepTask.extendable(m, r.config());
+            work.add(new SweepTask.Work(r.name(), r.config(), hadoop, fault != null && fault.run().equals(r.name()) ? fault : null, 0, extend));
+        }
+        long skipped = outcomes.values().stream().filter(o -> o.action().equals("skipped")).count();
+        long extending = work.stream().filter(SweepTask.Work::extend).count();
+        console.printf("%d runs: %d to train%s, %d already complete, %d refused%n", plan.runs().size(), work.size() - extending,
+                extending > 0 ? ", " + extending + " to extend" : "", skipped, outcomes.size() - skipped);
+        outcomes.putAll(runAll(jsc, work, console));
+
+        // The grow rule: runs still improving at the end of their stable phase are extended, doubling e_max up to the
+        // cap, round after round, until every run has turned or reached the cap.
+        for (int round = 1; plan.extendCap() > 0; round++) {
+            List<SweepTask.Work> grow = new ArrayList<>();
+            for (SweepPlan.Run r : plan.longestFirst()) {
+                TrainConfig next = growth(r, plan.extendCap(), conf);
+                if (next != null) grow.add(new SweepTask.Work(r.name(), next, hadoop, null, 0, true));
+            }
+            if (grow.isEmpty()) break;
+            console.printf("extension round %d: %d runs still improving: %s%n", round, grow.size(),
+                    String.join(", ", grow.stream().map(w -> w.run() + " to " + SweepPlan.label(w.config().epochs())).toList()));
+            outcomes.putAll(runAll(jsc, grow, console));
+        }
+        List<Row> rows = new ArrayList<>();
+        for (SweepPlan.Run r : plan.runs()) rows.add(row(r, outcomes.get(r.name()), Trainer.manifestOf(r.config().output(), conf), conf));
+        Result result = new Result(rows);
+        AtomicOutput.writeFile(fs, new Path(dir, "summary.csv"), csv(rows).getBytes(StandardCharsets.UTF_8));
+        AtomicOutput.writeFile(fs, new Path(dir, "summary.md"), markdown(rows).getBytes(StandardCharsets.UTF_8));
+        AtomicOutput.writeFile(fs, new Path(dir, "sweep.json"), JSON.writeValueAsBytes(manifest(plan, rows)));
+        return result;
+    }
+
+    /** What a finished task did, for its progress line. */
+    private static String describe(SweepTask.Outcome o) {
+        if (o.error() != null) return " (" + o.error() + ")";
+        Trainer.Summary s = o.summary();
+        if (s == null) return "";
+        return String.format(Locale.ROOT, " (%s, best validation loss %.4f, %,.0f tokens/s)",
+                s.complete() ? "complete" : "stopped at step " + s.steps(), s.bestValLoss(), s.tokensPerSecond());
+    }
+
+    /** Runs every piece of work as a Spark job of one task, all submitted at once; outcomes as they finish, counted. */
+    private static Map<String, SweepTask.Outcome> runAll(JavaSparkContext jsc, List<SweepTask.Work> work, PrintStream console) throws IOException {
+        Map<String, JavaFutureAction<List<SweepTask.Outcome>>> jobs = new LinkedHashMap<>();
+        for (SweepTask.Work w : work) {
+            jsc.setJobDescription("quokka sweep: " + w.run() + (w.extend() ? " (extend to " + SweepPlan.label(w.config().epochs()) + " epochs)" : ""));
+            jobs.put(w.run(), jsc.parallelize(List.of(w), 1).map(new SweepTask()).collectAsync());
         }
         jsc.setJobDescription(null);
-        long skipped = outcomes.values().stream().filter(o -> o.action().equals("skipped")).count();
-        console.printf("%d runs: %d to train, %d already complete, %d refused%n", plan.runs().size(), jobs.size(), skipped,
-                outcomes.size() - skipped);
+        Map<String, SweepTask.Outcome> outcomes = new LinkedHashMap<>();
         try {
-            // Reported as they finish, counted: a study of many runs says how far it has come.
             long started = System.nanoTime();
             int finished = 0;
             Map<String, JavaFutureAction<List<SweepTask.Outcome>>> pending = new LinkedHashMap<>(jobs);
@@ -128,23 +168,23 @@ final class SweepJob {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted; the runs resume from their checkpoints when the sweep is run again", e);
         }
-
-        List<Row> rows = new ArrayList<>();
-        for (SweepPlan.Run r : plan.runs()) rows.add(row(r, outcomes.get(r.name()), Trainer.manifestOf(r.config().output(), conf), conf));
-        Result result = new Result(rows);
-        AtomicOutput.writeFile(fs, new Path(dir, "summary.csv"), csv(rows).getBytes(StandardCharsets.UTF_8));
-        AtomicOutput.writeFile(fs, new Path(dir, "summary.md"), markdown(rows).getBytes(StandardCharsets.UTF_8));
-        AtomicOutput.writeFile(fs, new Path(dir, "sweep.json"), JSON.writeValueAsBytes(manifest(plan, rows)));
-        return result;
+        return outcomes;
     }
 
-    /** What a finished task did, for its progress line. */
-    private static String describe(SweepTask.Outcome o) {
-        if (o.error() != null) return " (" + o.error() + ")";
-        Trainer.Summary s = o.summary();
-        if (s == null) return "";
-        return String.format(Locale.ROOT, " (%s, best validation loss %.4f, %,.0f tokens/s)",
-                s.complete() ? "complete" : "stopped at step " + s.steps(), s.bestValLoss(), s.tokensPerSecond());
+    /**
+     * The grow rule for one run: if it is a complete run to e_max that did not stop by its rule, has not reached the
+     * cap, and is still improving (best at the last epoch boundary of its stable phase, or in the last quarter of its
+     * epochs), the config that extends it to twice its epochs (at most the cap); else null.
+     */
+    static TrainConfig growth(SweepPlan.Run r, double cap, Configuration conf) throws IOException {
+        if (!r.toMax()) return null;
+        JsonNode m = Trainer.manifestOf(r.config().output(), conf);
+        if (m == null || !m.path("status").asText().equals("complete") || m.path("final").has("stopped_by_rule")) return null;
+        TrainConfig cfg = JSON.treeToValue(m.get("config"), TrainConfig.class);
+        double e = cfg.epochs();
+        if (e >= cap) return null;
+        if (!Trainer.stableBoundaries(r.config().output(), conf).improving(e)) return null;
+        return cfg.extendedTo(Math.min(2 * e, cap), cfg.study());
     }
 
     private static Row row(SweepPlan.Run r, SweepTask.Outcome o, JsonNode m, Configuration conf) throws IOException {
@@ -159,7 +199,8 @@ final class SweepJob {
         // A run that died has no final figures yet; it stands where its latest checkpoint is.
         long steps = fin.has("step") ? fin.get("step").asLong() : Trainer.checkpointedStep(r.config().output(), conf);
         if (!status.equals("complete") && error == null) error = "the run stopped at step " + steps + " without an error";
-        return new Row(r.name(), status, o.action(), m.path("model").path("papers_n").asLong(), r.uniqueTokens(), r.epochs(),
+        double epochs = m.path("config").path("epochs").asDouble(r.epochs()); // grown past e_max, perhaps
+        return new Row(r.name(), status, o.action(), m.path("model").path("papers_n").asLong(), r.uniqueTokens(), epochs,
                 steps, m.path("plan").path("steps").asLong(), fin.path("val_loss").asDouble(Double.NaN),
                 fin.path("best_val_loss").asDouble(Double.NaN), fin.path("tokens_per_second").asDouble(Double.NaN), error);
     }

@@ -19,9 +19,14 @@ import java.util.function.UnaryOperator;
 import picocli.CommandLine;
 
 /**
- * A sweep spec, expanded: one study per (U, seed), long enough for the longest run on it, and one run per
- * objective x model x U x epochs x seed. Names follow from the settings alone, so a rerun finds what an earlier one
- * made: {@code studies/U1M-s1}, {@code runs/dlm-tiny-U1M-e16-s1} (or {@code -to16-} for a run to e_max).
+ * A sweep spec, expanded: one study per (U, seed), one epoch longer than the longest run on it (or than the cap to
+ * which runs may be extended), and one run per objective x model x U x epochs x seed. Names follow from the settings
+ * alone, so a rerun finds what an earlier one made: {@code studies/U1M-s1}, {@code runs/dlm-tiny-U1M-e16-s1}, or
+ * {@code runs/dlm-tiny-U1M-s1} for a warmup-stable run to e_max, which keeps its name when it is extended.
+ *
+ * <p>Why the extra epoch: a study's last epoch is cut where its stream of round(U e) tokens ends, so its sequences
+ * differ from the same epoch of a longer study. With one epoch to spare, every epoch a run trains is the same in any
+ * longer study of the same settings, and the run can be extended onto one.
  *
  * <p>The spec, YAML or JSON:
  * <pre>
@@ -35,14 +40,15 @@ import picocli.CommandLine;
  *   models: [tiny, "96,2,2"]     # presets or d,layers,heads
  *   unique_tokens: [1M, 4M]
  *   epochs: [1, 4, 16]           # one run per e; or e_max: 16 for one warmup-stable run per cell,
- *                                # evaluated and checkpointed at every epoch
+ *                                # evaluated and checkpointed at every epoch (warmup: a quarter epoch of
+ *                                # steps unless set), and extend_while_improving: 256 to grow such runs
  * train: {batch-tokens: 4096, lr: 3e-3, schedule: wsd}   # `quokka train` options by their long names
  * resources: {cpus: 1, gpus: 0}  # per run: spark.task.cpus and spark.task.resource.gpu.amount
  * </pre>
  * Every run's config is built by {@code quokka train}'s own option parser, so a bad option fails here, on the driver,
  * before anything is trained.
  */
-record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> studies, List<Run> runs, int cpus, double gpus) {
+record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> studies, List<Run> runs, int cpus, double gpus, double extendCap) {
     /** Raw text to tokenize into {@code docs} before the studies are made. */
     record Corpus(TokenizeConfig config) {}
 
@@ -74,6 +80,11 @@ record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> studies,
      * paths it names absolute.
      */
     static SweepPlan parse(String text, String source, String output, UnaryOperator<String> resolve) {
+        return parse(text, source, output, resolve, 0);
+    }
+
+    /** As {@link #parse}; {@code extendCap}, when positive, replaces the grid's {@code extend_while_improving}. */
+    static SweepPlan parse(String text, String source, String output, UnaryOperator<String> resolve, double extendCap) {
         JsonNode spec;
         try {
             spec = new YAMLMapper().readTree(text);
@@ -82,13 +93,13 @@ record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> studies,
         }
         if (spec == null || !spec.isObject()) throw new IllegalArgumentException(source + ": a sweep spec is a map of settings");
         try {
-            return expand(spec, output, resolve);
+            return expand(spec, output, resolve, extendCap);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
         }
     }
 
-    private static SweepPlan expand(JsonNode spec, String output, UnaryOperator<String> resolve) {
+    private static SweepPlan expand(JsonNode spec, String output, UnaryOperator<String> resolve, double capOption) {
         for (Iterator<String> it = spec.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!FIELDS.contains(f)) throw new IllegalArgumentException("unknown setting '" + f + "' (known: " + String.join(", ", new java.util.TreeSet<>(FIELDS)) + ")");
@@ -131,6 +142,10 @@ record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> studies,
             epochs.add(e.asDouble());
         }
         double longest = epochs.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        double cap = capOption > 0 ? capOption : grid.path("extend_while_improving").asDouble(0);
+        if (cap < 0 || (cap > 0 && !toMax)) throw new IllegalArgumentException("extend_while_improving grows runs to e_max: it needs 'e_max', and a positive cap");
+        if (cap > 0 && cap < longest) throw new IllegalArgumentException("extend_while_improving " + cap + " is below e_max " + longest);
+        double studyEpochs = Math.ceil(Math.max(longest, cap)) + 1;
 
         Map<String, String> train = new TreeMap<>();
         spec.path("train").fields().forEachRemaining(f -> train.put(f.getKey(), optionValue(f.getValue())));
@@ -154,15 +169,19 @@ record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> studies,
         for (long seed : seeds) {
             for (long u : us) {
                 String study = "U" + label(u) + "-s" + seed;
-                studies.put(study, new Study(study, new StudyConfig(docs, output + "/studies/" + study, u, longest, seqLen, seed,
+                studies.put(study, new Study(study, new StudyConfig(docs, output + "/studies/" + study, u, studyEpochs, seqLen, seed,
                         valFraction, valTokens, false, false)));
                 for (String objective : objectives) {
                     for (String model : models) {
                         for (double e : epochs) {
                             String name = objective + "-" + model.replace(" ", "").replace(',', 'x') + "-U" + label(u)
-                                    + (toMax ? "-to" : "-e") + label(e) + "-s" + seed;
+                                    + (toMax ? "" : "-e" + label(e)) + "-s" + seed;
                             TrainConfig cfg = trainConfig(train, output + "/studies/" + study, output + "/runs/" + name, objective, model,
                                     e, seed, tokenizer);
+                            if (toMax && !train.containsKey("warmup") && !train.containsKey("warmup-steps")) {
+                                // A fixed number of steps, so that the schedule before the decay does not depend on e_max.
+                                cfg = cfg.withWarmupSteps(Math.max(1, Math.round(0.25 * u / cfg.batchTokens())));
+                            }
                             runs.add(new Run(name, objective, model, u, e, toMax, seed, study, cfg));
                         }
                     }
@@ -176,7 +195,7 @@ record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> studies,
         int cpus = resources.path("cpus").asInt(1);
         double gpus = resources.path("gpus").asDouble(0);
         if (cpus <= 0 || gpus < 0 || gpus > 1) throw new IllegalArgumentException("resources: cpus must be >= 1 and gpus in [0, 1] (one GPU, or a share of one, per run)");
-        return new SweepPlan(spec, corpus, docs, List.copyOf(studies.values()), List.copyOf(runs), cpus, gpus);
+        return new SweepPlan(spec, corpus, docs, List.copyOf(studies.values()), List.copyOf(runs), cpus, gpus, cap);
     }
 
     /** The part of the sweep whose run names match; the studies those runs need. */
@@ -184,7 +203,7 @@ record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> studies,
         List<Run> kept = runs.stream().filter(r -> names.matcher(r.name()).find()).toList();
         if (kept.isEmpty()) throw new IllegalArgumentException("no run of the sweep matches " + names);
         Set<String> needed = new java.util.HashSet<>(kept.stream().map(Run::study).toList());
-        return new SweepPlan(spec, corpus, docs, studies.stream().filter(s -> needed.contains(s.name())).toList(), kept, cpus, gpus);
+        return new SweepPlan(spec, corpus, docs, studies.stream().filter(s -> needed.contains(s.name())).toList(), kept, cpus, gpus, extendCap);
     }
 
     /** The runs, longest first: a greedy schedule that way ends soonest. */

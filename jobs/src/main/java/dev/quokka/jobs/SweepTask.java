@@ -33,8 +33,11 @@ import org.apache.spark.resource.ResourceInformation;
 final class SweepTask implements Function<SweepTask.Work, SweepTask.Outcome> {
     private static final long serialVersionUID = 1L;
 
-    /** A run to train; {@code fault} is null but in tests, {@code stopAfter} 0 but in benchmarks. */
-    record Work(String run, TrainConfig config, SerializableConfiguration hadoop, Fault fault, long stopAfter) implements Serializable {}
+    /**
+     * A run to train; {@code extend}: the run directory holds a complete run of this config but for fewer epochs,
+     * to be extended to {@code config.epochs()}. {@code fault} is null but in tests, {@code stopAfter} 0 but in benchmarks.
+     */
+    record Work(String run, TrainConfig config, SerializableConfiguration hadoop, Fault fault, long stopAfter, boolean extend) implements Serializable {}
 
     /**
      * The fault-injection hook: the first {@code attempts} attempts of {@code run}'s task die just before {@code step},
@@ -88,11 +91,15 @@ final class SweepTask implements Function<SweepTask.Work, SweepTask.Outcome> {
         Trainer.EngineFactory engines = SameDiffEngine::create;
         if (w.fault() != null && attempt < w.fault().attempts()) engines = failingAt(engines, w.fault());
         PrintStream console = prefixed("[" + w.run() + "] ");
-        boolean resume = Trainer.manifestOf(w.config().output(), conf) != null;
+        JsonNode existing = Trainer.manifestOf(w.config().output(), conf);
+        // A retried extension finds the run already moved to its new end, and resumes it.
+        boolean extend = w.extend() && existing != null && existing.path("status").asText().equals("complete");
+        boolean resume = existing != null && !extend;
         try {
-            Trainer.Summary s = resume ? Trainer.resume(w.config().output(), engines, conf, w.stopAfter(), console)
+            Trainer.Summary s = extend ? Trainer.extend(w.config().output(), w.config().epochs(), w.config().study(), engines, conf, w.stopAfter(), console)
+                    : resume ? Trainer.resume(w.config().output(), engines, conf, w.stopAfter(), console)
                     : Trainer.run(w.config(), engines, conf, w.stopAfter(), console);
-            return new Outcome(w.run(), resume ? "resumed" : "trained", null, attempt, s);
+            return new Outcome(w.run(), w.extend() ? "extended" : resume ? "resumed" : "trained", null, attempt, s);
         } catch (Trainer.Diverged | IllegalArgumentException e) {
             return new Outcome(w.run(), "failed", e.getMessage(), attempt);
         } finally {
@@ -100,10 +107,25 @@ final class SweepTask implements Function<SweepTask.Work, SweepTask.Outcome> {
         }
     }
 
+    /**
+     * Whether the run directory holds a complete run of {@code planned} but for fewer epochs, one that has not turned
+     * by its stop rule: a sweep with a larger e_max extends it rather than training it again.
+     */
+    static boolean extendable(JsonNode manifest, TrainConfig planned) throws IOException {
+        TrainConfig existing = SweepJob.JSON.treeToValue(manifest.get("config"), TrainConfig.class);
+        return manifest.path("status").asText().equals("complete") && !manifest.path("final").has("stopped_by_rule")
+                && existing.epochs() < planned.epochs() && existing.extendedTo(planned.epochs(), planned.study()).equals(planned);
+    }
+
     /** Outcomes of runs whose directories say all there is to say, without a task. */
     static Outcome fromManifest(String run, JsonNode manifest, TrainConfig planned) throws IOException {
         String status = manifest.path("status").asText();
         TrainConfig existing = SweepJob.JSON.treeToValue(manifest.get("config"), TrainConfig.class);
+        if (extendable(manifest, planned)) return null;
+        // Grown past the spec's e_max by an earlier sweep (extend_while_improving): done, or to be resumed.
+        boolean grown = existing.epochs() > planned.epochs() && planned.extendedTo(existing.epochs(), existing.study()).equals(existing);
+        if (grown) return status.equals("complete") ? new Outcome(run, "skipped", null, -1) : status.equals("diverged")
+                ? new Outcome(run, "failed", manifest.path("error").asText("diverged"), -1) : null;
         if (!existing.equals(planned)) {
             return new Outcome(run, "failed", "the run directory holds a run with another config (" + SweepJob.differences(existing, planned)
                     + "); move it away, or give the sweep another --output", -1);

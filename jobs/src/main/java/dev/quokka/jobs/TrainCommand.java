@@ -38,6 +38,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--min-lr", defaultValue = "2e-5", description = "Final learning rate (default: ${DEFAULT-VALUE})") double minLr;
     @Option(names = "--schedule", defaultValue = "cosine", description = "cosine, or wsd: warmup-stable-decay (default: ${DEFAULT-VALUE})") String schedule;
     @Option(names = "--warmup", defaultValue = "0.01", description = "Share of steps for linear warmup (default: ${DEFAULT-VALUE})") double warmup;
+    @Option(names = "--warmup-steps", defaultValue = "0", description = "Warm up over this many steps instead of a share of the run: "
+            + "the schedule before the decay then does not depend on where the run ends, so a wsd run can be extended (--extend-to)") long warmupSteps;
     @Option(names = "--decay", defaultValue = "0.1", description = "wsd: share of steps for the final decay (default: ${DEFAULT-VALUE})") double decayFraction;
     @Option(names = "--decay-shape", defaultValue = "exponential", description = "wsd and anneal decay: linear or exponential (default: ${DEFAULT-VALUE})") String decayShape;
     @Option(names = "--weight-decay", defaultValue = "0.1", description = "AdamW decoupled weight decay, matrices only (default: ${DEFAULT-VALUE})") double weightDecay;
@@ -61,6 +63,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "The study's tokenizer.json (default: the path in the study's manifest)") String tokenizer;
     @Option(names = "--resume", description = "Continue the run in --output from its latest checkpoint, under its own config") boolean resume;
     @Option(names = "--stop-after", defaultValue = "0", description = "End this session after this step, with a checkpoint (resume later)") long stopAfter;
+    @Option(names = "--stop-patience", paramLabel = "EPOCHS", description = "Stop rule: end the run once its validation loss at epoch "
+            + "boundaries has stayed above (1 + --stop-margin) x its best for this many epochs; the best epoch's checkpoint is kept") Integer stopPatience;
+    @Option(names = "--stop-margin", defaultValue = "0.01", description = "Stop rule: the rise over the best loss that counts (default: ${DEFAULT-VALUE})")
+    double stopMargin;
+    @Option(names = "--extend-to", paramLabel = "EPOCHS", description = "Extend the complete wsd run in --output to this many epochs, "
+            + "on its study or a longer one (--study): as if trained to them from the start; its decay becomes an anneal branch") Double extendTo;
     @Option(names = "--anneal-from", description = "A checkpoint directory to fork a decay branch from") String annealFrom;
     @Option(names = "--anneal-steps", defaultValue = "0", description = "Steps of the branch's decay to --min-lr") long annealSteps;
     @Option(names = "--data-parallel", defaultValue = "0", paramLabel = "WORKERS",
@@ -83,9 +91,13 @@ final class TrainCommand implements Callable<Integer> {
     /** The config of a new run from these options; {@code quokka sweep} builds its runs' configs here too. */
     TrainConfig config() {
         if (study == null) throw new IllegalArgumentException("--study is required (or --resume, or --anneal-from)");
-        return new TrainConfig(study, output, objective, model, batchTokens, lr, minLr, schedule, warmup, decayFraction,
+        boolean warmupGiven = spec != null && spec.commandLine() != null && spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption("--warmup");
+        double share = warmupSteps > 0 && !warmupGiven ? 0 : warmup; // --warmup-steps replaces the default share
+        TrainConfig.StopRule stop = stopPatience == null ? null : new TrainConfig.StopRule(stopMargin, stopPatience);
+        return new TrainConfig(study, output, objective, model, batchTokens, lr, minLr, schedule, share, decayFraction,
                 LrSchedule.Decay.valueOf(decayShape.toUpperCase()), new AdamW(0.9, 0.95, 1e-8, weightDecay, clip), epochs, evalEvery,
-                valSequences, valSamples, dlm(), seed, checkpointEpochs, checkpointEvery, tokenizer, null);
+                valSequences, valSamples, dlm(), seed, checkpointEpochs, checkpointEvery, tokenizer, null, warmupSteps, stop);
     }
 
     /** One process, or the Spark workers of --data-parallel (their threads: spark.task.cpus). */
@@ -115,7 +127,11 @@ final class TrainCommand implements Callable<Integer> {
         Configuration conf = new Configuration();
         Trainer.EngineFactory engines = engines();
         Trainer.Summary s;
-        if (resume) {
+        if (extendTo != null) {
+            if (resume || annealFrom != null) throw new IllegalArgumentException("--extend-to continues a complete run; it takes neither --resume nor --anneal-from");
+            if (!(extendTo > 0) || Double.isInfinite(extendTo)) throw new IllegalArgumentException("--extend-to must be a positive number of epochs, not " + extendTo);
+            s = Trainer.extend(output, extendTo, study, engines, conf, stopAfter, System.out);
+        } else if (resume) {
             s = Trainer.resume(output, engines, conf, stopAfter, System.out);
         } else {
             if (batchPerWorker != null) {

@@ -81,9 +81,9 @@ class DemoCommandTest {
         JsonNode seen = ReportInBrowserTest.openInChromium(chromium, out, Path.of("target", "demo-report-screenshot.png").toAbsolutePath());
         assertEquals(1, seen.get("images").size(), seen.toString());
         assertEquals("study-curves.png", seen.get("images").get(0).get("src").asText());
-        // The best-epoch table (a header and 8 runs, 7 cells), then the constants and e_opt tables.
+        // The best-epoch table (a header and 8 runs, 9 cells: to how each ended), then the constants and e_opt tables.
         assertTrue(seen.get("rows").size() >= 9 + 11 + 5, seen.get("rows").toString());
-        assertEquals(7, seen.get("rows").get(0).asInt(), seen.get("rows").toString());
+        assertEquals(9, seen.get("rows").get(0).asInt(), seen.get("rows").toString());
         // The report links each objective's fit report: four plots each, every one drawn in full or, where the fit
         // gives nothing to draw (a loose fit of a tiny grid can put e_opt at one value everywhere), said so in a line.
         for (String objective : List.of("dlm", "ar")) {

@@ -104,4 +104,82 @@ class FitCommandTest {
         assertEquals(10, intervals[0].size());
         assertEquals(intervals[0], intervals[1]);
     }
+
+    /**
+     * Issue 20's must-show: a table made from Muennighoff's own AR law (every size over-parameterised for its U, every
+     * epoch count to 100), refitted in stage 2 from its stage 1 given as explicit constants, gives back the R_D* and R_N*
+     * that generated it.
+     */
+    @Test
+    void muennighoffsStageTwoFromGivenStageOneConstantsComesBack() throws Exception {
+        dev.quokka.analysis.Muennighoff truth = dev.quokka.analysis.Muennighoff.AR;
+        List<String> lines = new ArrayList<>(List.of("run,objective,N,U,D,loss"));
+        java.util.Random rng = new java.util.Random(5);
+        int run = 0;
+        for (double u : new double[] {1e8, 4e8, 1.6e9}) {
+            for (double n : Synthetic.logSpace(1e8, 8e9, 5)) {
+                run++;
+                for (double e : new double[] {1, 2, 4, 8, 16, 32, 64, 100}) {
+                    double d = u * e;
+                    lines.add("r" + run + ",ar," + n + "," + u + "," + d + "," + truth.loss(n, u, d) * Math.exp(0.003 * rng.nextGaussian()));
+                }
+            }
+        }
+        Path table = dir.resolve("muennighoff.csv");
+        Files.write(table, lines);
+        Chinchilla s1 = truth.onePass();
+        String stage1 = "E=" + s1.e() + ",A=" + s1.a() + ",alpha=" + s1.alpha() + ",B=" + s1.b() + ",beta=" + s1.beta();
+        Path out = dir.resolve("muennighoff");
+        CliTest.Result r = CliTest.run("fit", "--master", "local[2]", "--points", table.toString(), "--law", "muennighoff", "--stage1", stage1,
+                "--bootstrap", "10", "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode fit = new ObjectMapper().readTree(out.resolve("fit.json").toFile());
+        JsonNode c = fit.get("law").get("constants");
+        assertEquals(truth.rD(), c.get("R_D*").asDouble(), 0.05 * truth.rD(), c.toString());
+        assertEquals(truth.rN(), c.get("R_N*").asDouble(), 0.05 * truth.rN(), c.toString());
+        assertEquals(s1.alpha(), fit.get("law").get("stage1_constants").get("alpha").asDouble(), 1e-12);
+
+        // The same stage 1 by its published name, and from the fit.json just written.
+        for (String given : List.of("muennighoff", out.toString())) {
+            Path again = dir.resolve("muennighoff-" + Math.abs(given.hashCode()));
+            assertEquals(0, CliTest.run("fit", "--points", table.toString(), "--law", "muennighoff", "--stage1", given, "--bootstrap", "0",
+                    "--output", again.toString()).code());
+            JsonNode c2 = new ObjectMapper().readTree(again.resolve("fit.json").toFile()).get("law").get("constants");
+            assertEquals(c.get("R_D*").asDouble(), c2.get("R_D*").asDouble(), 1e-6 * truth.rD(), given);
+        }
+        CliTest.Result bad = CliTest.run("fit", "--points", table.toString(), "--law", "muennighoff", "--stage1", "E=1.8,A=500",
+                "--output", dir.resolve("never").toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("stage 1 needs E, A, alpha, B and beta; alpha is missing"), bad.err());
+    }
+
+    /** Held constants are recorded with their sources and have no interval; the report says what the data identify. */
+    @Test
+    void heldConstantsAreRecordedWithWhereTheyCameFrom() throws Exception {
+        dev.quokka.analysis.Quokka truth = dev.quokka.analysis.Quokka.DLM;
+        double[] epochs = {1, 2, 3, 4, 6, 8, 12, 16};
+        List<FitPoint> points = Synthetic.points(new dev.quokka.analysis.Quokka(1.0, truth.a(), truth.alpha(), truth.b(), truth.beta(), truth.pE(),
+                truth.gamma(), truth.cP(), truth.mP(), truth.kP()), new double[] {1e8, 3e8, 1e9}, new double[] {1e9, 4e9}, epochs, 0.01, 2);
+        List<String> lines = new ArrayList<>(List.of("run,objective,N,U,D,loss"));
+        for (FitPoint p : points) lines.add(p.run() + ",dlm," + p.n() + "," + p.u() + "," + p.d() + "," + p.loss());
+        Path table = dir.resolve("quokka.csv");
+        Files.write(table, lines);
+        Path out = dir.resolve("held");
+        CliTest.Result r = CliTest.run("fit", "--master", "local[2]", "--points", table.toString(), "--law", "quokka", "--fix-from",
+                "quokka-dlm:gamma,k_p,m_p", "--fix", "c_p=254.35", "--bootstrap", "8", "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode fit = new ObjectMapper().readTree(out.resolve("fit.json").toFile());
+        assertEquals("quokka-dlm", fit.get("fixed").get("gamma").get("from").asText());
+        assertEquals("--fix", fit.get("fixed").get("c_p").get("from").asText());
+        assertEquals(truth.gamma(), fit.get("law").get("constants").get("gamma").asDouble(), 1e-12);
+        assertTrue(!fit.get("intervals").has("gamma") && fit.get("intervals").has("p_e"), fit.get("intervals").toString());
+        assertEquals(6, fit.get("identifiability").size() - 1, fit.get("identifiability").toString()); // and its method
+        assertEquals(6, fit.get("e_opt").size(), "one per (N, U) cell");
+        for (JsonNode cell : fit.get("e_opt")) assertTrue(cell.get("reads").asText().startsWith("> 16 (fit: "), cell.toString());
+        assertTrue(Files.readString(out.resolve("fit.md")).contains("| gamma | 0.395500 | - | held (quokka-dlm) |"), Files.readString(out.resolve("fit.md")));
+
+        CliTest.Result unknown = CliTest.run("fit", "--points", table.toString(), "--law", "quokka", "--fix", "R_D=3", "--output", dir.resolve("never").toString());
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.err().contains("--fix: the law has no constant 'R_D'"), unknown.err());
+    }
 }

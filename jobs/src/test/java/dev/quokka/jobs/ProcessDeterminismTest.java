@@ -166,6 +166,37 @@ class ProcessDeterminismTest {
     }
 
     /**
+     * A warmup-stable run to 2 epochs, extended to 4 in a second process, ends as a run trained to 4 from the start in
+     * a third: the same metrics, the same checkpoints (no more, no fewer) with the same states. The old decay is kept as
+     * an anneal branch of the step where it began.
+     */
+    @Test
+    void anExtendedRunEqualsOneTrainedToItsNewEndFromTheStart() throws Exception {
+        Path ext = dir.resolve("dlm-extended"), ref = dir.resolve("dlm-to4");
+        QuokkaProcess whole = QuokkaProcess.start(log("dlm-to4"), Map.of(), train("dlm", 4, "dlm-to4", "--warmup-steps", "5", "--checkpoint-epochs"));
+        QuokkaProcess.runOk(log("dlm-extended-1"), MINUTES, train("dlm", 2, "dlm-extended", "--warmup-steps", "5", "--checkpoint-epochs"));
+        JsonNode before = manifest(ext);
+        QuokkaProcess.runOk(log("dlm-extended-2"), MINUTES, "train", "--extend-to", "4", "--output", ext.toString());
+        assertEquals(0, whole.waitFor(MINUTES), whole.output());
+        assertSameRun(ref, ext);
+        assertEquals(checkpoints(ref), checkpoints(ext), "the extended run keeps exactly the checkpoints of the run made to 4");
+
+        Path branch = ext.resolve("branches/decay-e2");
+        JsonNode b = manifest(branch);
+        long decayStart = b.path("parent").path("fromStep").asLong();
+        long steps = before.path("plan").path("steps").asLong();
+        assertEquals(steps - Math.round(0.1 * steps), decayStart, "the branch starts where the old decay did");
+        assertEquals("complete", b.path("status").asText());
+        assertEquals(before.path("final").path("val_loss"), b.path("final").path("val_loss"), "the old end is the branch's end");
+        List<String> rows = Files.readAllLines(branch.resolve("metrics/eval.csv"));
+        assertTrue(rows.size() > 1 && rows.stream().skip(1).allMatch(r -> Long.parseLong(r.split(",")[0]) > decayStart), rows.toString());
+        assertTrue(Files.exists(branch.resolve("checkpoints").resolve(String.format("step-%08d", decayStart))), "the step it branches from");
+        JsonNode extensions = manifest(ext).path("extensions");
+        assertEquals(1, extensions.size(), extensions.toString());
+        assertEquals(decayStart, extensions.get(0).path("from_step").asLong());
+    }
+
+    /**
      * Byte-identical validation curves, training curves (but for tokens/s, a timing), the same checkpoints with the
      * same parameters and Adam moments, and the same final figures.
      */

@@ -78,9 +78,12 @@ class ReportInBrowserTest {
         TreeSet<String> shown = new TreeSet<>();
         for (JsonNode img : seen.get("images")) shown.add(img.get("src").asText());
         assertEquals(pngs, shown, "report.html shows exactly the plots the fit wrote");
-        // The fit's constants show as a table: a header and one row for each of Quokka's 10 constants, 3 cells each.
-        assertEquals(11, seen.get("rows").size(), seen.get("rows").toString());
-        for (JsonNode cells : seen.get("rows")) assertEquals(3, cells.asInt(), seen.get("rows").toString());
+        // The fit's constants show as a table (a header and one row for each of Quokka's 10 constants: value, interval
+        // and what the data say), then e_opt for each of the 12 (N, U) cells (value, interval, last epoch).
+        JsonNode rows = seen.get("rows");
+        assertEquals(11 + 13, rows.size(), rows.toString());
+        for (int i = 0; i < 11; i++) assertEquals(4, rows.get(i).asInt(), rows.toString());
+        for (int i = 11; i < rows.size(); i++) assertEquals(5, rows.get(i).asInt(), rows.toString());
     }
 
     /**

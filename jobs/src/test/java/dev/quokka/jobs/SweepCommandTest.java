@@ -153,6 +153,40 @@ class SweepCommandTest {
         }
     }
 
+    /**
+     * The grow rule: runs to e_max 2 that are still improving in their last quarter are extended to 4 (the cap) by
+     * the same sweep; an extended run equals, in its metrics, the same run made to 4 from the start by another sweep.
+     */
+    @Test
+    void runsStillImprovingAreGrownToTheCap() throws IOException {
+        Path growSpec = dir.resolve("grow.yaml");
+        String text = Files.readString(spec).replace("  epochs: [2]", "  e_max: 2\n  extend_while_improving: 4")
+                .replace("models: [\"16,1,2\", \"32,1,2\"]", "models: [\"32,1,2\"]").replace("unique_tokens: [4k, 8k]", "unique_tokens: [8k]")
+                .replace("objectives: [dlm, ar]", "objectives: [dlm]");
+        Files.writeString(growSpec, text);
+        CliTest.Result r = CliTest.run("sweep", "--master", "local[2]", "--spec", growSpec.toString(), "--output", dir.resolve("grown").toString());
+        assertEquals(0, r.code(), r.err());
+        String run = "dlm-32x1x2-U8k-s3";
+        JsonNode m = SweepJob.JSON.readTree(dir.resolve("grown/runs").resolve(run).resolve("run.json").toFile());
+        assertEquals(4.0, m.path("config").path("epochs").asDouble(), "a DLM still improving at epoch 2 grows to the cap: " + m.path("extensions"));
+        assertEquals(1, m.path("extensions").size());
+        assertTrue(Files.exists(dir.resolve("grown/runs").resolve(run).resolve("branches/decay-e2/run.json")));
+        assertEquals("extended", summary("grown").get(0).get("action"));
+        assertEquals("4", summary("grown").get(0).get("e"));
+
+        // The same run to 4 from the start, in a sweep of its own.
+        Files.writeString(dir.resolve("to4.yaml"), text.replace("  e_max: 2\n  extend_while_improving: 4", "  e_max: 4\n  extend_while_improving: 4"));
+        assertEquals(0, CliTest.run("sweep", "--master", "local[2]", "--spec", dir.resolve("to4.yaml").toString(), "--output",
+                dir.resolve("to4").toString()).code());
+        Path grown = dir.resolve("grown/runs").resolve(run), direct = dir.resolve("to4/runs").resolve(run);
+        assertEquals(Files.readAllLines(direct.resolve("metrics/eval.csv")), Files.readAllLines(grown.resolve("metrics/eval.csv")));
+        assertEquals(columns(direct.resolve("metrics/train.csv"), 0, 1, 2, 3, 4, 5), columns(grown.resolve("metrics/train.csv"), 0, 1, 2, 3, 4, 5));
+
+        // A rerun of the first sweep trains nothing: the grown run is past its e_max, and complete.
+        assertEquals(0, CliTest.run("sweep", "--master", "local[2]", "--spec", growSpec.toString(), "--output", dir.resolve("grown").toString()).code());
+        assertEquals("skipped", summary("grown").get(0).get("action"));
+    }
+
     private static List<Map<String, String>> summary(String output) throws IOException {
         List<String> lines = Files.readAllLines(dir.resolve(output).resolve("summary.csv"));
         String[] header = lines.get(0).split(",");

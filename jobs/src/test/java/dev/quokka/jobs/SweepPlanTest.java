@@ -32,7 +32,7 @@ class SweepPlanTest {
     void theGridExpandsIntoOneStudyPerUniqueBudgetAndOneRunPerCell() {
         SweepPlan plan = parse(YAML);
         assertEquals(List.of("U1M-s1", "U4M-s1"), plan.studies().stream().map(SweepPlan.Study::name).toList());
-        assertEquals(16.0, plan.studies().get(0).config().epochs(), "a study is as long as the longest run on it");
+        assertEquals(17.0, plan.studies().get(0).config().epochs(), "a study is an epoch longer than the longest run on it");
         assertEquals(4_000_000, plan.studies().get(1).config().uniqueTokens());
         assertEquals("/abs/tok/", plan.studies().get(1).config().docs());
         assertEquals("/out/studies/U4M-s1", plan.studies().get(1).config().output());
@@ -61,10 +61,22 @@ class SweepPlanTest {
                  "grid": {"objectives": ["ar"], "models": ["tiny"], "unique_tokens": [60000], "e_max": 8},
                  "resources": {"cpus": 2}}
                 """);
-        assertEquals(List.of("ar-tiny-U60k-to8-s1", "ar-tiny-U60k-to8-s2"), plan.runs().stream().map(SweepPlan.Run::name).toList());
+        assertEquals(List.of("ar-tiny-U60k-s1", "ar-tiny-U60k-s2"), plan.runs().stream().map(SweepPlan.Run::name).toList(),
+                "a run to e_max is named without it: it keeps its name when it is extended");
         TrainConfig c = plan.runs().get(1).config();
         assertEquals("wsd", c.schedule(), "a run to e_max is warmup-stable");
         assertTrue(c.checkpointEpochs(), "and checkpointed at every epoch, to anneal from");
+        assertEquals(0, c.warmup());
+        assertEquals(Math.round(0.25 * 60_000 / c.batchTokens()), c.warmupSteps(), "its warmup is a quarter epoch of steps, whatever e_max is");
+        assertEquals(9.0, plan.studies().get(0).config().epochs());
+
+        SweepPlan grown = parse("""
+                {"docs": "d", "seq_len": 32, "val_tokens": "10k",
+                 "grid": {"objectives": ["ar"], "models": ["tiny"], "unique_tokens": [60000], "e_max": 8, "extend_while_improving": 64}}
+                """);
+        assertEquals(64, grown.extendCap());
+        assertEquals(65.0, grown.studies().get(0).config().epochs(), "the study holds every epoch a run may grow to, and one more");
+        assertEquals(grown.runs().get(0).config().warmupSteps(), plan.runs().get(0).config().warmupSteps(), "the cap does not change the warmup");
         assertEquals(2, c.seed());
         assertEquals(10_000, plan.studies().get(0).config().valTokens());
         assertEquals(2, plan.cpus());

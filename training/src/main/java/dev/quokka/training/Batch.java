@@ -11,6 +11,13 @@ public record Batch(int rows, int length, int[] inputs, int[] targets, float[] w
         if (inputs.length != n || targets.length != n || weights.length != n) throw new IllegalArgumentException("arrays must hold rows * length values");
     }
 
+    /** Row {@code r} alone, as a batch of one. */
+    public Batch row(int r) {
+        int from = r * length, to = from + length;
+        return new Batch(1, length, java.util.Arrays.copyOfRange(inputs, from, to), java.util.Arrays.copyOfRange(targets, from, to),
+                java.util.Arrays.copyOfRange(weights, from, to));
+    }
+
     /** The loss this batch gives for per-position cross-entropies (same layout). */
     public double loss(double[] crossEntropy) {
         double sum = 0;

@@ -56,6 +56,13 @@ public interface Engine {
     /** The batch's summed loss, sum(weights * CE), without updating anything. Batches may have fewer rows. */
     double lossSum(Batch batch);
 
+    /** Each row's summed loss, sum over its positions of weights * CE: the spread that evaluation's error comes from. */
+    default double[] rowLossSums(Batch batch) {
+        double[] sums = new double[batch.rows()];
+        for (int r = 0; r < sums.length; r++) sums[r] = lossSum(batch.row(r));
+        return sums;
+    }
+
     /** Logits [rows * length, vocab] for the given input ids (rows * length of them), row-major. */
     float[] logits(int[] inputs);
 

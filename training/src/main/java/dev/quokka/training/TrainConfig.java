@@ -10,7 +10,7 @@ import java.io.Serializable;
  * @param batchTokens  tokens per optimiser step: batchTokens / L sequences, the same for every run of a study
  * @param schedule     "cosine" (over the whole run) or "wsd" (warmup, stable, then a decay over the last
  *                     {@code decayFraction} of the steps)
- * @param warmup       the share of steps spent warming up linearly
+ * @param warmup       the share of steps spent warming up linearly (unless {@code warmupSteps} is set)
  * @param epochs       train on this many epochs of the study (0: all it has)
  * @param evalEvery    evaluate every this many steps, besides every epoch boundary and the end (0: only those)
  * @param valSequences held-out windows of L+1 tokens to evaluate on, the first ones of the fixed validation set
@@ -19,11 +19,15 @@ import java.io.Serializable;
  * @param seed         initialisation and noise; the data order is the study's
  * @param tokenizer    the study's tokenizer.json (default: where the study's manifest says it was); its hash must match
  * @param anneal       when set, this run is a decay branch forked from another run's checkpoint
+ * @param warmupSteps  when positive, the warmup in steps: then the schedule before the decay does not depend on
+ *                     where the run ends, and a warmup-stable-decay run can be extended ({@link Trainer#extend})
+ * @param stop         when set, the run stops once its validation loss has turned up for good ({@link StopRule})
  */
 public record TrainConfig(String study, String output, String objective, String model, int batchTokens,
                           double lr, double minLr, String schedule, double warmup, double decayFraction,
                           LrSchedule.Decay decay, AdamW adamW, double epochs, long evalEvery, int valSequences,
-                          int valSamples, Dlm dlm, long seed, boolean checkpointEpochs, long checkpointEvery, String tokenizer, Anneal anneal) implements Serializable {
+                          int valSamples, Dlm dlm, long seed, boolean checkpointEpochs, long checkpointEvery, String tokenizer, Anneal anneal,
+                          long warmupSteps, StopRule stop) implements Serializable {
 
     /**
      * The masked-diffusion options of dlm-objective.md; {@link Objective.MaskedDiffusion} checks them.
@@ -42,6 +46,22 @@ public record TrainConfig(String study, String output, String objective, String 
         /** The released code's: linear schedule, the realised-fraction ELBO weight, eps 1e-3, no curriculum, fixed length. */
         public static Dlm defaults() {
             return new Dlm(MaskSchedule.LINEAR, Objective.Weighting.ELBO_REALISED, 1e-3, null, 0);
+        }
+    }
+
+    /**
+     * Stop a run whose validation loss has turned up for good: once the loss at an epoch boundary has stayed above
+     * (1 + margin) x its best for {@code patience} epochs. The best epoch's checkpoint is kept.
+     */
+    public record StopRule(double margin, int patience) implements Serializable {
+        public StopRule {
+            if (!(margin >= 0) || Double.isInfinite(margin)) throw new IllegalArgumentException("--stop-margin must be >= 0, not " + margin);
+            if (patience < 1) throw new IllegalArgumentException("--stop-patience must be at least 1 epoch, not " + patience);
+        }
+
+        /** Whether a loss is past the rule's margin above the best. */
+        public boolean above(double loss, double best) {
+            return loss > (1 + margin) * best;
         }
     }
 
@@ -65,12 +85,14 @@ public record TrainConfig(String study, String output, String objective, String 
         if (checkpointEvery < 0) throw new IllegalArgumentException("--checkpoint-every must be >= 0 (0: none but at the end), not " + checkpointEvery);
         if (valSequences <= 0) throw new IllegalArgumentException("--val-sequences must be positive, not " + valSequences);
         if (valSamples <= 0) throw new IllegalArgumentException("--val-samples must be positive, not " + valSamples);
+        if (warmupSteps < 0) throw new IllegalArgumentException("--warmup-steps must be >= 0, not " + warmupSteps);
+        if (warmupSteps > 0 && warmup > 0) throw new IllegalArgumentException("give --warmup (a share of the run) or --warmup-steps, not both");
     }
 
     /** The release-script defaults (dlm-objective.md) for everything but the study, output, objective and model. */
     public static TrainConfig defaults(String study, String output, String objective, String model, int batchTokens) {
         return new TrainConfig(study, output, objective, model, batchTokens, 2e-4, 2e-5, "cosine", 0.01, 0.1,
-                LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 0, 256, 4, Dlm.defaults(), 0, false, 0, null, null);
+                LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 0, 256, 4, Dlm.defaults(), 0, false, 0, null, null, 0, null);
     }
 
     public boolean diffusion() {
@@ -89,6 +111,13 @@ public record TrainConfig(String study, String output, String objective, String 
                 : new Objective.Autoregressive();
     }
 
+    /** The first step of a warmup-stable-decay run's decay, for a run of {@code total} steps; {@code total} if it has none. */
+    public long decayStart(long total) {
+        if (!schedule.equals("wsd") || anneal != null) return total;
+        long warm = warmupSteps > 0 ? Math.min(warmupSteps, total) : Math.round(warmup * total);
+        return Math.max(warm, total - Math.round(decayFraction * total));
+    }
+
     /** The learning rate by step for a run of {@code total} steps. */
     public LrSchedule lrSchedule(long total) {
         if (anneal != null) {
@@ -96,9 +125,9 @@ public record TrainConfig(String study, String output, String objective, String 
             LrSchedule decayPhase = LrSchedule.wsd(anneal.fromLr(), minLr, 0, 0, anneal.steps(), decay);
             return step -> decayPhase.at(step - from);
         }
-        long warm = Math.round(warmup * total);
+        long warm = warmupSteps > 0 ? Math.min(warmupSteps, total) : Math.round(warmup * total);
         return schedule.equals("cosine") ? LrSchedule.cosine(lr, minLr, warm, total)
-                : LrSchedule.wsd(lr, minLr, warm, Math.max(warm, total - Math.round(decayFraction * total)), total, decay);
+                : LrSchedule.wsd(lr, minLr, warm, decayStart(total), total, decay);
     }
 
     /**
@@ -117,12 +146,24 @@ public record TrainConfig(String study, String output, String objective, String 
         TrainConfig p = RunFiles.JSON.treeToValue(parent.manifest().get("config"), TrainConfig.class);
         return new TrainConfig(p.study, output, p.objective, p.model, p.batchTokens, p.lr, minLr, p.schedule, p.warmup, p.decayFraction,
                 decay, p.adamW, p.epochs, p.evalEvery, p.valSequences, p.valSamples, p.dlm, p.seed,
-                false, 0, p.tokenizer, new Anneal(parent.dir.toString(), ckpt.toString(), info.get("step").asLong(), info.get("lr").asDouble(), steps));
+                false, 0, p.tokenizer, new Anneal(parent.dir.toString(), ckpt.toString(), info.get("step").asLong(), info.get("lr").asDouble(), steps), p.warmupSteps, null);
     }
 
     public TrainConfig withOutput(String out) {
         return new TrainConfig(study, out, objective, model, batchTokens, lr, minLr, schedule, warmup, decayFraction, decay, adamW,
                 epochs, evalEvery, valSequences, valSamples, dlm, seed, checkpointEpochs, checkpointEvery,
-                tokenizer, anneal);
+                tokenizer, anneal, warmupSteps, stop);
+    }
+
+    /** This config with a warmup of {@code steps} steps instead of a share of the run. */
+    public TrainConfig withWarmupSteps(long steps) {
+        return new TrainConfig(study, output, objective, model, batchTokens, lr, minLr, schedule, 0, decayFraction, decay, adamW,
+                epochs, evalEvery, valSequences, valSamples, dlm, seed, checkpointEpochs, checkpointEvery, tokenizer, anneal, steps, stop);
+    }
+
+    /** This config trained to {@code e} epochs of {@code newStudy}: what an extended run becomes. */
+    public TrainConfig extendedTo(double e, String newStudy) {
+        return new TrainConfig(newStudy, output, objective, model, batchTokens, lr, minLr, schedule, warmup, decayFraction, decay, adamW,
+                e, evalEvery, valSequences, valSamples, dlm, seed, checkpointEpochs, checkpointEvery, tokenizer, anneal, warmupSteps, stop);
     }
 }

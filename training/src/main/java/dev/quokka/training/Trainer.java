@@ -70,6 +70,8 @@ public final class Trainer {
     private final Engine engine;
     private final String configSha;
     private final JsonNode tokenizerInfo;
+    /** Where a resume starts, when not at the run's latest checkpoint (an extension starts before its decay). */
+    private Path resumeFrom;
 
     private Trainer(TrainConfig cfg, EngineFactory factory, Configuration conf, PrintStream console) throws IOException {
         this.cfg = cfg;
@@ -149,13 +151,71 @@ public final class Trainer {
             throw new IllegalArgumentException(output + ": the run is " + status + "; there is nothing to resume");
         }
         TrainConfig cfg = RunFiles.JSON.treeToValue(files.manifest().get("config"), TrainConfig.class).withOutput(output);
-        return new Trainer(cfg, factory, conf, console).train(true, stopAfter);
+        Trainer t = new Trainer(cfg, factory, conf, console);
+        t.requireSameStudy(files.manifest());
+        return t.train(true, stopAfter);
+    }
+
+    /**
+     * Extends the complete run in {@code output} to {@code epochs} ({@link RunExtension}): its decay becomes an anneal
+     * branch, and training continues from the last checkpoint of its stable phase, on {@code study} (null: its own).
+     */
+    public static Summary extend(String output, double epochs, String study, EngineFactory factory, Configuration conf, long stopAfter,
+                                 PrintStream console) throws IOException {
+        RunExtension.Plan plan = RunExtension.prepare(output, epochs, study, conf, console);
+        Trainer t = new Trainer(plan.config(), factory, conf, console);
+        t.resumeFrom = plan.resumeFrom();
+        return t.train(true, stopAfter);
+    }
+
+    /**
+     * A resumed run reads the study it was started on: one rebuilt under it since would change its sequences. An
+     * extension may move a run to a longer study whose first epochs are the same ({@link RunExtension}).
+     */
+    private void requireSameStudy(JsonNode runManifest) {
+        String recorded = runManifest.path("study").path("manifest_sha256").asText();
+        String now = Manifests.sha256(study);
+        if (!recorded.isEmpty() && !recorded.equals(now)) {
+            throw new IllegalArgumentException(cfg.study() + " has changed since " + cfg.output() + " was started on it (its manifest's SHA-256 is "
+                    + now + ", the run recorded " + recorded + "); a run resumes only on the study it was trained on");
+        }
     }
 
     /** The manifest of the run in {@code output} ({@link RunFiles}), or null if there is none. */
     public static JsonNode manifestOf(String output, Configuration conf) throws IOException {
         RunFiles files = new RunFiles(output, conf);
         return files.hasManifest() ? files.manifest() : null;
+    }
+
+    /** The best and the last epoch boundary of a run's stable phase ({@link #stableBoundaries}); NaN without one. */
+    public record StablePhase(double bestEpoch, double lastEpoch) {
+        /** Still improving: best at the last boundary of its stable phase, or in the last quarter of {@code epochs}. */
+        public boolean improving(double epochs) {
+            return !Double.isNaN(bestEpoch) && (bestEpoch == lastEpoch || bestEpoch >= 0.75 * epochs);
+        }
+    }
+
+    /**
+     * Where the run was best among the epoch boundaries of its stable phase (the learning rate at its peak, neither
+     * warming up nor decaying), and its last such boundary. Best epochs are read here, never off a decay, whose
+     * falling learning rate lowers the loss by more than many epochs of the stable phase.
+     */
+    public static StablePhase stableBoundaries(String output, Configuration conf) throws IOException {
+        RunFiles files = new RunFiles(output, conf);
+        if (!files.hasManifest()) return new StablePhase(Double.NaN, Double.NaN);
+        double peak = files.manifest().path("config").path("lr").asDouble();
+        double best = Double.NaN, bestEpoch = Double.NaN, last = Double.NaN;
+        for (String r : files.rows(RunFiles.EVAL, Long.MAX_VALUE)) {
+            String[] f = r.split(",");
+            if (!Boolean.parseBoolean(f[5]) || Double.parseDouble(f[3]) < peak * (1 - 1e-6)) continue;
+            double loss = Double.parseDouble(f[4]), epoch = Double.parseDouble(f[2]);
+            last = epoch;
+            if (Double.isNaN(best) || loss < best) {
+                best = loss;
+                bestEpoch = epoch;
+            }
+        }
+        return new StablePhase(bestEpoch, last);
     }
 
     /** The step of the run's latest checkpoint, where a resume starts; 0 if it has none. */
@@ -169,7 +229,7 @@ public final class Trainer {
         long start = 0;
         Path last = null;
         if (resume) {
-            last = Checkpoints.latest(run.fs, run.dir);
+            last = resumeFrom != null ? resumeFrom : Checkpoints.latest(run.fs, run.dir);
             if (last != null) start = Checkpoints.load(run.fs, last, engine).step();
         }
         if (last == null && cfg.anneal() != null) {
@@ -179,7 +239,11 @@ public final class Trainer {
         ObjectNode manifest = manifest("running");
         // Every session of the run, in order: where each started shows what a kill or a retry cost.
         var sessions = manifest.putArray("sessions");
-        if (resume) run.manifest().path("sessions").forEach(sessions::add);
+        if (resume) {
+            JsonNode before = run.manifest();
+            before.path("sessions").forEach(sessions::add);
+            if (before.has("extensions")) manifest.set("extensions", before.get("extensions"));
+        }
         sessions.addObject().put("from_step", start).put("started_at", java.time.Instant.now().toString())
                 .put("process", ProcessHandle.current().pid() + "@" + host())
                 .set("engine", RunFiles.JSON.valueToTree(engine.describe()));
@@ -196,7 +260,14 @@ public final class Trainer {
             best = minNaN(best, lastVal);
         }
         if (!trainRows.isEmpty()) lastTrain = Double.parseDouble(trainRows.get(trainRows.size() - 1).split(",")[4]);
+        StopRuleState turn = new StopRuleState(cfg.stop());
+        for (String r : evalRows) {
+            String[] f = r.split(",");
+            if (Boolean.parseBoolean(f[5])) turn.observe(Long.parseLong(f[0]), Double.parseDouble(f[2]), Double.parseDouble(f[4]));
+        }
         long end = stopAfter > 0 ? Math.min(stopAfter, totalSteps) : totalSteps;
+        long decayStart = cfg.decayStart(totalSteps);
+        boolean stoppedByRule = false;
         long waitNanos = 0, stepNanos = 0, t0 = System.nanoTime(), lastPrint = t0;
         long step = start;
         ExecutorService prefetch = Executors.newSingleThreadExecutor(r -> {
@@ -247,13 +318,22 @@ public final class Trainer {
                     train.write((row + "\n").getBytes(StandardCharsets.UTF_8));
                     events.scalars(done, System.currentTimeMillis() / 1e3, trainScalars(row.split(",")));
 
-                    boolean boundary = clock.boundariesCrossed(sequences - rows, sequences, done == totalSteps) > 0;
+                    boolean boundary = clock.boundariesCrossed(sequences - rows, sequences, done == totalSteps) > 0, newBest = false;
                     if (boundary || (cfg.evalEvery() > 0 && done % cfg.evalEvery() == 0) || done == totalSteps) {
                         lastVal = evaluate(eval, events, done, sequences, rate, boundary);
                         best = minNaN(best, lastVal);
+                        long previousBest = turn.bestStep();
+                        newBest = boundary && turn.observe(done, epoch, lastVal);
+                        // The stop rule keeps the best epoch's checkpoint; one it keeps for no other reason goes when superseded.
+                        if (newBest && cfg.stop() != null && previousBest > 0 && !checkpointsAt(previousBest, true, decayStart)) {
+                            run.fs.delete(new Path(new Path(run.dir, Checkpoints.DIR), Checkpoints.name(previousBest)), true);
+                        }
+                        if (boundary && turn.turned() && done < end) {
+                            stoppedByRule = true;
+                            end = done; // ends this round and the loop, with a checkpoint here
+                        }
                     }
-                    if ((cfg.checkpointEpochs() && boundary) || (cfg.checkpointEvery() > 0 && done % cfg.checkpointEvery() == 0)
-                            || done == end) {
+                    if (checkpointsAt(done, boundary, decayStart) || (newBest && cfg.stop() != null) || done == end) {
                         // A resume keeps the metrics up to its checkpoint: they must be out of this process's buffers
                         // before the checkpoint exists, or a killed executor takes them along.
                         train.hflush();
@@ -282,7 +362,7 @@ public final class Trainer {
         }
         double elapsed = (System.nanoTime() - t0) / 1e9;
         double tokensPerSecond = (step - start) * rows * length / elapsed, wait = stepNanos == 0 ? 0 : (double) waitNanos / stepNanos;
-        boolean complete = step == totalSteps;
+        boolean complete = step == totalSteps || stoppedByRule;
         manifest.put("status", complete ? "complete" : "stopped");
         ObjectNode fin = manifest.putObject("final");
         fin.put("step", step).put("tokens", step * rows * length).put("epoch", clock.epochsAfter(step * rows));
@@ -292,6 +372,13 @@ public final class Trainer {
         putFinite(fin, "best_val_loss", best);
         fin.put("tokens_per_second", tokensPerSecond).put("data_wait_share", wait);
         fin.put("flops", shape.trainingFlops(step * rows * length));
+        if (stoppedByRule) {
+            fin.putObject("stopped_by_rule").put("best_epoch", turn.bestEpoch()).put("best_val_loss", turn.best())
+                    .put("stopped_at_epoch", turn.lastEpoch()).put("margin", cfg.stop().margin()).put("patience", cfg.stop().patience())
+                    .put("best_checkpoint", new Path(new Path(run.dir, Checkpoints.DIR), Checkpoints.name(turn.bestStep())).toString());
+            console.printf("%s: the validation loss stayed above %.1f%% over its best (epoch %.2f) for %d epochs: stopped at epoch %.2f%n",
+                    cfg.output(), 100 * cfg.stop().margin(), turn.bestEpoch(), cfg.stop().patience(), turn.lastEpoch());
+        }
         run.writeManifest(manifest);
         return new Summary(cfg.output(), step, totalSteps, lastTrain, lastVal, best, tokensPerSecond, wait, complete);
     }
@@ -306,6 +393,16 @@ public final class Trainer {
                 : "Its last good checkpoint is " + last + " (an anneal branch can start from it).";
     }
 
+    /**
+     * Whether the run keeps a checkpoint after step {@code done} as a matter of course: at epoch boundaries (with
+     * --checkpoint-epochs), every --checkpoint-every steps, and where a warmup-stable-decay run's decay begins, its last
+     * stable step, from which it can be extended or branched. (A stop rule also keeps the best epoch's.)
+     */
+    private boolean checkpointsAt(long done, boolean boundary, long decayStart) {
+        return (boundary && cfg.checkpointEpochs()) || (cfg.checkpointEvery() > 0 && done % cfg.checkpointEvery() == 0)
+                || (done == decayStart && decayStart < totalSteps);
+    }
+
     /** Steps from {@code step} in one engine round: up to its round size, ending at the first step that must stop. */
     private int roundLength(long step, long end) {
         int k = 1;
@@ -316,7 +413,7 @@ public final class Trainer {
     /** Whether the run evaluates or checkpoints after step {@code done}, or crosses an epoch boundary there. */
     private boolean stopsAfter(long done) {
         long sequences = done * rows;
-        return clock.boundariesCrossed(sequences - rows, sequences) > 0 || done == totalSteps
+        return clock.boundariesCrossed(sequences - rows, sequences) > 0 || done == totalSteps || done == cfg.decayStart(totalSteps)
                 || (cfg.evalEvery() > 0 && done % cfg.evalEvery() == 0)
                 || (cfg.checkpointEvery() > 0 && done % cfg.checkpointEvery() == 0);
     }
@@ -337,8 +434,10 @@ public final class Trainer {
     }
 
     private double evaluate(FSDataOutputStream eval, TensorBoardEvents events, long step, long sequences, double rate, boolean boundary) throws IOException {
-        double loss = validation.loss(engine);
-        String row = String.format("%d,%d,%.6f,%.6e,%.6f,%b", step, sequences * (window - 1), clock.epochsAfter(sequences), rate, loss, boundary);
+        Validation.Result v = validation.evaluate(engine);
+        double loss = v.loss();
+        String row = String.format("%d,%d,%.6f,%.6e,%.6f,%b,%.6f", step, sequences * (window - 1), clock.epochsAfter(sequences), rate, loss, boundary,
+                v.standardError());
         eval.write((row + "\n").getBytes(StandardCharsets.UTF_8));
         eval.hflush();
         events.scalars(step, System.currentTimeMillis() / 1e3, Map.of("val/loss", loss));
@@ -357,7 +456,7 @@ public final class Trainer {
     }
 
     /** The event file holds exactly what the kept CSV rows hold, in step order. */
-    private static void replay(TensorBoardEvents events, List<String> trainRows, List<String> evalRows) throws IOException {
+    static void replay(TensorBoardEvents events, List<String> trainRows, List<String> evalRows) throws IOException {
         double now = System.currentTimeMillis() / 1e3;
         int e = 0;
         for (String t : trainRows) {
@@ -406,6 +505,12 @@ public final class Trainer {
         st.put("unique_tokens", study.path("unique").path("tokens").asLong()).put("epochs", clock.epochs())
                 .put("seq_len", window - 1).put("sequences", source.sequences());
         st.put("validation_windows", validation.windows());
+        // What fixes the study's sequences, but for how many epochs it holds: a longer study with the same
+        // fingerprint has the same sequences in every epoch but this one's last, so the run can be extended onto it.
+        st.putObject("fingerprint").put("unique_checksum", study.path("unique").path("checksum").asText())
+                .put("validation_checksum", study.path("validation").path("checksum").asText())
+                .put("seed", study.path("index").path("seed").asLong()).put("seq_len", window - 1)
+                .put("tokenizer_sha256", study.path("tokenizer").path("sha256").asText());
         m.set("tokenizer", tokenizerInfo);
         ObjectNode plan = m.putObject("plan");
         long tokens = totalSteps * rows * (window - 1);

@@ -11,7 +11,6 @@ import java.util.List;
 public final class Validation {
     static final long SEED = 0x5eed_0f_7a1L;
     private final List<Batch> batches = new ArrayList<>();
-    private final long positions;
 
     /**
      * @param documents held-out documents (each ending with end-of-document), packed into windows of L+1 at stride L
@@ -29,11 +28,11 @@ public final class Validation {
             batches.add(new Batch(n, l, java.util.Arrays.copyOfRange(all.inputs(), from, to),
                     java.util.Arrays.copyOfRange(all.targets(), from, to), java.util.Arrays.copyOfRange(all.weights(), from, to)));
         }
-        positions = (long) all.rows() * l;
         this.windows = windows.size();
+        this.rowsPerWindow = all.rows() / windows.size();
     }
 
-    private final int windows;
+    private final int windows, rowsPerWindow;
 
     /** Windows of L+1 tokens at stride L over the documents' concatenation, as the study packs training sequences. */
     static List<int[]> windows(List<int[]> documents, int window, int max) {
@@ -58,10 +57,31 @@ public final class Validation {
         return windows;
     }
 
-    /** Nats per token: the weighted loss summed over every batch, over all positions. */
+    /**
+     * An evaluation: the loss in nats per token, and its standard error, from the spread of the per-window losses
+     * (each window's mean over its K noise levels, for the DLM): se = sd(window losses) / sqrt(windows). It measures
+     * how much the set of windows and noise levels chosen moves the estimate, so it says how large a change between
+     * two evaluations can be told from their choice.
+     */
+    public record Result(double loss, double standardError) {}
+
+    /** Nats per token, the mean over the windows. */
     public double loss(Engine engine) {
-        double sum = 0;
-        for (Batch b : batches) sum += engine.lossSum(b);
-        return sum / positions;
+        return evaluate(engine).loss();
+    }
+
+    public Result evaluate(Engine engine) {
+        double[] perWindow = new double[windows];
+        int row = 0;
+        for (Batch b : batches) {
+            for (double s : engine.rowLossSums(b)) perWindow[row++ / rowsPerWindow] += s / ((double) rowsPerWindow * b.length());
+        }
+        double mean = 0;
+        for (double x : perWindow) mean += x;
+        mean /= windows;
+        double squares = 0;
+        for (double x : perWindow) squares += (x - mean) * (x - mean);
+        double se = windows > 1 ? Math.sqrt(squares / (windows - 1) / windows) : Double.NaN;
+        return new Result(mean, se);
     }
 }

@@ -34,7 +34,7 @@ class DataParallelTest {
 
     static TrainConfig run(String output, String objective) {
         return new TrainConfig(StudyFixture.study(), output, objective, "32,1,2", 4 * StudyFixture.SEQ_LEN, 3e-3, 3e-4, "wsd", 0.01, 0.2,
-                LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 0, 16, 2, TrainConfig.Dlm.defaults(), 11, false, 0, null, null);
+                LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 0, 16, 2, TrainConfig.Dlm.defaults(), 11, false, 0, null, null, 0, null);
     }
 
     static Trainer.EngineFactory twoWorkers(int frequency) {
@@ -104,7 +104,7 @@ class DataParallelTest {
         TrainConfig rounds = run(tmp.resolve("rounds").toString(), "ar");
         rounds = new TrainConfig(rounds.study(), rounds.output(), rounds.objective(), rounds.model(), rounds.batchTokens(), rounds.lr(),
                 rounds.minLr(), rounds.schedule(), rounds.warmup(), rounds.decayFraction(), rounds.decay(), rounds.adamW(), rounds.epochs(),
-                5, rounds.valSequences(), rounds.valSamples(), rounds.dlm(), rounds.seed(), false, 0, null, null);
+                5, rounds.valSequences(), rounds.valSamples(), rounds.dlm(), rounds.seed(), false, 0, null, null, 0, null);
         long steps = 20;
         Trainer.run(single, SameDiffEngine::create, StudyFixture.conf(), steps, QUIET);
         List<Integer> sizes = new java.util.ArrayList<>();

@@ -26,7 +26,7 @@ class TrainerTest {
 
     static TrainConfig tiny(String output, String objective) {
         return new TrainConfig(StudyFixture.study(), output, objective, "32,1,2", 4 * StudyFixture.SEQ_LEN, 3e-3, 3e-4, "wsd", 0.1, 0.2,
-                LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 4, 16, 2, TrainConfig.Dlm.defaults(), 11, true, 0, null, null);
+                LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 4, 16, 2, TrainConfig.Dlm.defaults(), 11, true, 0, null, null, 0, null);
     }
 
     static Trainer.Summary train(TrainConfig cfg, boolean resume, long stopAfter) throws IOException {
@@ -57,7 +57,7 @@ class TrainerTest {
         TrainConfig cfg = tiny(tmp.resolve("flushed").toString(), "ar");
         cfg = new TrainConfig(cfg.study(), cfg.output(), cfg.objective(), cfg.model(), cfg.batchTokens(), cfg.lr(), cfg.minLr(), cfg.schedule(),
                 cfg.warmup(), cfg.decayFraction(), cfg.decay(), cfg.adamW(), cfg.epochs(), 0, cfg.valSequences(), cfg.valSamples(), cfg.dlm(),
-                cfg.seed(), false, 3, null, null);
+                cfg.seed(), false, 3, null, null, 0, null);
         Path csv = Path.of(cfg.output(), "metrics", "train.csv");
         List<Long> checked = new java.util.ArrayList<>();
         Trainer.EngineFactory watched = (shape, rows, length, causal, adamW, seed) -> {
@@ -92,18 +92,18 @@ class TrainerTest {
     void epochBoundariesAreEvaluatedAndCheckpointed() throws IOException {
         TrainConfig t = tiny(tmp.resolve("run").toString(), "ar");
         TrainConfig cfg = new TrainConfig(t.study(), t.output(), "ar", t.model(), 16 * StudyFixture.SEQ_LEN, t.lr(), t.minLr(), t.schedule(),
-                t.warmup(), t.decayFraction(), t.decay(), t.adamW(), 2.5, 0, 16, 2, t.dlm(), 1, true, 0, null, null);
+                t.warmup(), t.decayFraction(), t.decay(), t.adamW(), 2.5, 0, 16, 2, t.dlm(), 1, true, 0, null, null, 0, null);
         Trainer.Summary s = train(cfg, false, 0);
         assertTrue(s.complete());
         List<String> evals = Files.readAllLines(Path.of(cfg.output(), "metrics", "eval.csv"));
-        long boundaries = evals.stream().filter(l -> l.endsWith(",true")).count();
+        long boundaries = evals.stream().skip(1).filter(l -> l.split(",")[5].equals("true")).count();
         assertEquals(2, boundaries, "the ends of epochs 1 and 2 fall inside a run of 2.5 epochs\n" + evals);
         assertEquals(2.5, Double.parseDouble(evals.get(evals.size() - 1).split(",")[2]), 16.0 / 900, "within a step of 16 of the ~937 sequences of an epoch");
         long checkpoints;
         try (var l = Files.list(Path.of(cfg.output(), "checkpoints"))) {
             checkpoints = l.count();
         }
-        assertEquals(3, checkpoints, "two epoch boundaries and the end");
+        assertEquals(4, checkpoints, "two epoch boundaries, the decay's first step and the end");
         JsonNode m = RunFiles.JSON.readTree(Path.of(cfg.output(), "run.json").toFile());
         assertEquals("complete", m.get("status").asText());
         assertEquals(s.steps(), m.get("final").get("step").asLong());
@@ -114,7 +114,7 @@ class TrainerTest {
     void anAnnealBranchDecaysFromItsParentsCheckpoint() throws IOException {
         TrainConfig t = tiny(tmp.resolve("parent").toString(), "ar");
         TrainConfig parent = new TrainConfig(t.study(), t.output(), "ar", t.model(), t.batchTokens(), t.lr(), t.minLr(), t.schedule(), 0,
-                t.decayFraction(), t.decay(), t.adamW(), 0, 4, 16, 2, t.dlm(), 11, true, 0, null, null);
+                t.decayFraction(), t.decay(), t.adamW(), 0, 4, 16, 2, t.dlm(), 11, true, 0, null, null, 0, null);
         train(parent, false, 10); // no warmup: at step 10 the stable phase's peak lr
         String ckpt = parent.output() + "/checkpoints/step-00000010";
         TrainConfig branch = TrainConfig.annealBranch(ckpt, 5, parent.minLr(), parent.decay(), tmp.resolve("branch").toString(), StudyFixture.conf());
@@ -149,13 +149,13 @@ class TrainerTest {
         Files.writeString(other, Files.readString(Path.of(StudyFixture.tokenizer())).replace("\"<|pad_token|>\"", "\"<|padding|>\""));
         TrainConfig wrongTokenizer = new TrainConfig(cfg.study(), tmp.resolve("wt").toString(), "dlm", "32,1,2", 256, 3e-3, 3e-4, "cosine",
                 0.1, 0.2, LrSchedule.Decay.LINEAR, AdamW.papers(), 0, 0, 16, 2, TrainConfig.Dlm.defaults(), 1,
-                false, 0, other.toString(), null);
+                false, 0, other.toString(), null, 0, null);
         var mismatch = assertThrows(IllegalArgumentException.class, () -> train(wrongTokenizer, false, 0));
         assertTrue(mismatch.getMessage().contains("not the tokenizer"), mismatch.getMessage());
 
         TrainConfig explodes = new TrainConfig(cfg.study(), tmp.resolve("nan").toString(), "ar", "32,1,2", 256, 1e30, 0, "cosine",
                 0, 0.2, LrSchedule.Decay.LINEAR, new AdamW(0.9, 0.95, 1e-8, 0, 0), 0, 0, 16, 2, TrainConfig.Dlm.defaults(), 1,
-                false, 0, null, null);
+                false, 0, null, null, 0, null);
         var nan = assertThrows(IllegalStateException.class, () -> train(explodes, false, 0));
         assertTrue(nan.getMessage().contains("the loss is"), nan.getMessage());
         assertTrue(nan.getMessage().endsWith("The run has no checkpoint yet: start it again with other settings."), nan.getMessage());
@@ -204,7 +204,7 @@ class TrainerTest {
     private TrainConfig learner(String study, String objective) {
         TrainConfig t = tiny(tmp.resolve(objective).toString(), objective);
         return new TrainConfig(study, t.output(), objective, "64,2,2", 16 * StudyFixture.SEQ_LEN, 3e-3, 3e-4, "wsd",
-                0.02, 0.1, LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 0, 64, 4, TrainConfig.Dlm.defaults(), 5, false, 0, null, null);
+                0.02, 0.1, LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 0, 64, 4, TrainConfig.Dlm.defaults(), 5, false, 0, null, null, 0, null);
     }
 
     /** Unigram entropy of the study's unique tokens, in nats: what a model that ignores context can reach. */

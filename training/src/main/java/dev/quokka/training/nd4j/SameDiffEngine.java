@@ -169,6 +169,18 @@ public final class SameDiffEngine implements Engine {
         return loss * rows * length;
     }
 
+    /** One forward pass: the per-position losses, summed per row (padding rows and positions weigh 0). */
+    @Override
+    public double[] rowLossSums(Batch batch) {
+        String name = "loss" + WeightedCrossEntropy.PER_POSITION;
+        INDArray perPosition = sd.output(feed(batch, false), name).get(name);
+        NativeMemory.collectIfGrown();
+        double[] all = perPosition.castTo(DataType.DOUBLE).data().asDouble();
+        double[] sums = new double[batch.rows()];
+        for (int r = 0; r < sums.length; r++) for (int i = 0; i < batch.length(); i++) sums[r] += all[r * length + i];
+        return sums;
+    }
+
     @Override
     public float[] logits(int[] inputs) {
         if (inputs.length != rows * length) throw new IllegalArgumentException("need " + rows * length + " ids");

@@ -27,8 +27,11 @@ public final class WeightedCrossEntropy {
         SDVariable max = logits.max(true, 1);
         SDVariable logZ = sd.math().log(sd.math().exp(logits.sub(max)).sum(true, 1)).add(max).reshape(-1);
         SDVariable target = new ScatterAddGather(sd, logits.reshape(-1), picks, 0).outputVariable();
-        return logZ.sub(target).mul(weights).mean(name);
+        return logZ.sub(target).mul(weights).rename(name + PER_POSITION).mean(name);
     }
+
+    /** The suffix of the per-position losses' variable, [N]: the summands of the loss, for evaluations' errors. */
+    public static final String PER_POSITION = "PerPosition";
 
     /** The flat indices i V + y_i of the target logits. */
     public static int[] picks(int[] targets, int vocab) {

@@ -323,6 +323,11 @@ public final class DataParallelEngine implements Engine {
     }
 
     @Override
+    public double[] rowLossSums(Batch batch) {
+        return current().rowLossSums(batch);
+    }
+
+    @Override
     public float[] logits(int[] inputs) {
         return current().logits(inputs);
     }

@@ -128,6 +128,21 @@ class SameDiffEngineTest {
     }
 
     /** A saved state, loaded into a differently initialised engine, continues exactly as the original does. */
+    /** Per-row losses from one forward pass: each equals the row's own loss alone, and they sum to the batch's. */
+    @Test
+    void rowLossesAreEachRowsOwn() {
+        SameDiffEngine engine = new SameDiffEngine(SHAPE, B, T, false, AdamW.papers(), 4, DataType.DOUBLE);
+        Batch b = batch(DLM, 7);
+        double[] rows = engine.rowLossSums(b);
+        assertEquals(B, rows.length);
+        double total = 0;
+        for (int r = 0; r < B; r++) {
+            total += rows[r];
+            assertEquals(engine.lossSum(b.row(r)), rows[r], 1e-9, "row " + r);
+        }
+        assertEquals(engine.lossSum(b), total, 1e-9);
+    }
+
     @Test
     void savedStateContinuesBitForBit() throws IOException {
         SameDiffEngine a = SameDiffEngine.create(SHAPE, B, T, false, AdamW.papers(), 3);
