@@ -52,6 +52,11 @@ final class StudyFixture {
         return dir().resolve("long-study").toString();
     }
 
+    /** U = 4,000 tokens over 24 epochs in sequences of 32 + 1: small enough for AR to overfit within seconds. */
+    static String smallStudy() {
+        return dir().resolve("small-study").toString();
+    }
+
     static String tokenizer() {
         return dir().resolve("tokenizer.json").toString();
     }
@@ -78,6 +83,7 @@ final class StudyFixture {
                 0.1, 0, false, false));
         ShardJob.run(spark, new StudyConfig(d.resolve("docs").toString(), d.resolve("long-study").toString(), LONG_UNIQUE, LONG_EPOCHS,
                 SEQ_LEN, 1, 0.1, 0, false, false));
+        ShardJob.run(spark, new StudyConfig(d.resolve("docs").toString(), d.resolve("small-study").toString(), 4_000, 24, 32, 1, 0.1, 0, false, false));
         return d;
     }
 

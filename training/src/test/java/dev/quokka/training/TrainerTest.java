@@ -161,6 +161,27 @@ class TrainerTest {
         assertTrue(nan.getMessage().endsWith("The run has no checkpoint yet: start it again with other settings."), nan.getMessage());
     }
 
+    /**
+     * The stop rule on a run that overfits: AR on 4,000 tokens ends once its loss has stayed over 1% above its best for
+     * two epochs, keeps the best epoch's checkpoint, and says so in run.json; a resumed session stops at the same step.
+     */
+    @Test
+    void theStopRuleEndsARunThatHasTurnedAndKeepsItsBestCheckpoint() throws IOException {
+        TrainConfig t = tiny(tmp.resolve("stopped").toString(), "ar");
+        TrainConfig cfg = new TrainConfig(StudyFixture.smallStudy(), t.output(), "ar", t.model(), 256, 3e-3, 3e-4, "wsd", 0, 0.1,
+                t.decay(), t.adamW(), 24, 0, 16, 2, t.dlm(), 1, false, 0, null, null, 5, new TrainConfig.StopRule(0.01, 2));
+        Trainer.Summary s = train(cfg, false, 0);
+        assertTrue(s.complete() && s.steps() < s.totalSteps(), "stopped early: " + s);
+        JsonNode rule = RunFiles.JSON.readTree(Path.of(cfg.output(), "run.json").toFile()).path("final").path("stopped_by_rule");
+        assertTrue(rule.path("stopped_at_epoch").asDouble() > rule.path("best_epoch").asDouble() + 1.5, rule.toString());
+        assertTrue(Files.exists(Path.of(rule.path("best_checkpoint").asText(), "state.bin")), rule.toString());
+
+        TrainConfig again = cfg.withOutput(tmp.resolve("stopped-again").toString());
+        train(again, false, 3 * 16); // three epochs of 16 steps, then resumed
+        Trainer.Summary resumed = train(again, true, 0);
+        assertEquals(s.steps(), resumed.steps(), "the rule fires at the same step after a resume");
+    }
+
     /** A session that ends before its first evaluation reports the run's last one, never NaN. */
     @Test
     void aResumedSessionWithoutAnEvaluationReportsTheLastOne() throws IOException {
