@@ -2,11 +2,15 @@ package dev.quokka.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quokka.analysis.Bootstrap;
+import dev.quokka.analysis.Chinchilla;
+import dev.quokka.analysis.FitData;
 import dev.quokka.analysis.FitPoint;
 import dev.quokka.analysis.Law;
 import dev.quokka.analysis.Quantities;
 import dev.quokka.analysis.Quokka;
 import dev.quokka.analysis.StudyReport;
+import dev.quokka.analysis.TwoStage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -47,7 +51,13 @@ record StudySummary(String markdown, Map<String, byte[]> reportFiles) {
                 }
             }
         }
-        String md = markdown(preset, best, fits);
+        Map<String, double[]> rD = new LinkedHashMap<>();
+        for (var f : fits.entrySet()) {
+            List<FitPoint> mine = points.stream().filter(p -> f.getKey().equals(p.objective())).toList();
+            double[] r = repetition(mine, f.getValue());
+            if (r != null) rD.put(f.getKey(), r);
+        }
+        String md = markdown(preset, best, fits) + repetitionTable(rD);
         Map<String, String> links = new LinkedHashMap<>();
         for (String objective : fits.keySet()) links.put("analysis/" + objective + "/report.html", "the " + objective.toUpperCase() + " fit's report and plots");
         links.put("plan/plan.md", "the plan from the DLM fit");
@@ -67,6 +77,45 @@ record StudySummary(String markdown, Map<String, byte[]> reportFiles) {
         });
         out.sort(Comparator.comparing(Best::objective).thenComparingDouble(Best::n).thenComparingDouble(Best::u));
         return out;
+    }
+
+    /**
+     * Muennighoff's R_D* for one objective's points, with a 95% bootstrap interval over runs: stage 2 of his law, with
+     * stage 1 the one-epoch form of the objective's Quokka fit (E, A, alpha, B, beta). Null when it cannot be fitted.
+     * R_D* is the repetitions after which repeated tokens are worth 1 - 1/e of fresh ones: Prabhudesai et al. report
+     * about 494 for DLMs against 31 for AR.
+     */
+    static double[] repetition(List<FitPoint> points, JsonNode quokkaFit) {
+        if (points.size() < 10) return null;
+        JsonNode c = quokkaFit.path("law").path("constants");
+        try {
+            Chinchilla stage1 = new Chinchilla(c.path("E").asDouble(), c.path("A").asDouble(), c.path("alpha").asDouble(), c.path("B").asDouble(),
+                    c.path("beta").asDouble());
+            FitData data = new FitData(points);
+            TwoStage.Fit fit = TwoStage.fit(data, stage1);
+            double[][] draws = Bootstrap.draws(data, 50, 1, (d, w) -> TwoStage.refit(fit, d, w), null);
+            double[] r = new double[draws.length];
+            int k = List.copyOf(fit.law().constants().keySet()).indexOf("R_D*");
+            for (int i = 0; i < draws.length; i++) r[i] = draws[i][k];
+            Bootstrap.Interval ci = Bootstrap.interval(r, 0.95);
+            return new double[] {fit.law().rD(), ci.low(), ci.high()};
+        } catch (RuntimeException e) {
+            return null; // a degenerate stage 1: no R_D* to report, and the table says so
+        }
+    }
+
+    /** R_D* per objective and their ratio, DLM over AR. */
+    static String repetitionTable(Map<String, double[]> rD) {
+        if (rD.isEmpty()) return "";
+        StringBuilder s = new StringBuilder("Muennighoff's R_D* (stage 2 on these points, stage 1 from each Quokka fit's one-epoch form; "
+                + "95% bootstrap intervals over runs):\n\n| objective | R_D* | interval |\n|---|---:|---:|\n");
+        rD.forEach((o, r) -> s.append(String.format("| %s | %.3g | %.3g .. %.3g |%n", o, r[0], r[1], r[2])));
+        if (rD.containsKey("dlm") && rD.containsKey("ar")) {
+            double[] d = rD.get("dlm"), a = rD.get("ar");
+            s.append(String.format("%nR_D* of the DLM over AR's: %.3g (from the intervals: %.3g .. %.3g); Prabhudesai et al. report about 494 / 31 = 16.%n",
+                    d[0] / a[0], d[1] / a[2], d[2] / a[1]));
+        }
+        return s.append('\n').toString();
     }
 
     /** How the run ended, from its run.json: by its stop rule, extended by the grow rule, or at its e_max. */

@@ -56,4 +56,30 @@ class StudySummaryTest {
         assertFalse(md.contains("AR runs were still improving"), md);
         assertTrue(md.contains("0 of 20 intervals span more than a factor of 2"), md);
     }
+
+    /** R_D* from a study's points, stage 1 from the objective's fit: back from points its law made, with an interval. */
+    @Test
+    void theSummaryReportsRdStarWithItsInterval() {
+        dev.quokka.analysis.Muennighoff truth = dev.quokka.analysis.Muennighoff.AR;
+        List<FitPoint> points = new ArrayList<>();
+        java.util.Random rng = new java.util.Random(9);
+        for (double u : new double[] {1e8, 4e8}) {
+            for (double n : new double[] {2e8, 8e8, 3e9}) {
+                for (double e : new double[] {1, 2, 4, 8, 16, 32, 64}) {
+                    points.add(new FitPoint("N" + n + "U" + u, "ar", n, u, u * e, truth.loss(n, u, u * e) * Math.exp(0.003 * rng.nextGaussian())));
+                }
+            }
+        }
+        ObjectNode fit = JsonNodeFactory.instance.objectNode();
+        truth.onePass().constants().forEach(fit.putObject("law").putObject("constants")::put);
+        double[] r = StudySummary.repetition(points, fit);
+        assertEquals(truth.rD(), r[0], 0.1 * truth.rD());
+        assertTrue(r[1] <= r[0] && r[0] <= r[2], java.util.Arrays.toString(r));
+        String table = StudySummary.repetitionTable(Map.of("ar", r));
+        assertTrue(table.contains("| ar | "), table);
+        Map<String, double[]> both = new LinkedHashMap<>();
+        both.put("dlm", new double[] {400, 300, 500});
+        both.put("ar", new double[] {20, 10, 30});
+        assertTrue(StudySummary.repetitionTable(both).contains("R_D* of the DLM over AR's: 20.0 (from the intervals: 10.0 .. 50.0)"), StudySummary.repetitionTable(both));
+    }
 }
