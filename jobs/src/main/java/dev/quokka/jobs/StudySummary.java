@@ -51,15 +51,23 @@ record StudySummary(String markdown, Map<String, byte[]> reportFiles) {
                 }
             }
         }
+        JsonNode held = null;
+        Path h = new Path(out, "analysis/" + StudyPipeline.HELD + "/fit.json");
+        if (fs.exists(h)) {
+            try (InputStream in = fs.open(h)) {
+                held = new ObjectMapper().readTree(in);
+            }
+        }
         Map<String, double[]> rD = new LinkedHashMap<>();
         for (var f : fits.entrySet()) {
             List<FitPoint> mine = points.stream().filter(p -> f.getKey().equals(p.objective())).toList();
             double[] r = repetition(mine, f.getValue());
             if (r != null) rD.put(f.getKey(), r);
         }
-        String md = markdown(preset, best, fits) + repetitionTable(rD);
+        String md = markdown(preset, best, fits, held) + repetitionTable(rD);
         Map<String, String> links = new LinkedHashMap<>();
         for (String objective : fits.keySet()) links.put("analysis/" + objective + "/report.html", "the " + objective.toUpperCase() + " fit's report and plots");
+        if (held != null) links.put("analysis/" + StudyPipeline.HELD + "/report.html", "the DLM fit with the overfitting constants held at Quokka's");
         links.put("plan/plan.md", "the plan from the DLM fit");
         links.put("sweep/summary.md", "every run of the sweep");
         links.put("sweep.yaml", "the grid, as a quokka sweep spec");
@@ -142,6 +150,14 @@ record StudySummary(String markdown, Map<String, byte[]> reportFiles) {
     }
 
     static String markdown(StudyPreset preset, List<Best> best, Map<String, JsonNode> fits) {
+        return markdown(preset, best, fits, null);
+    }
+
+    /**
+     * @param held the DLM fit with Quokka's overfitting constants held ({@link StudyPipeline#HELD}), or null when the
+     *             free fit identified them
+     */
+    static String markdown(StudyPreset preset, List<Best> best, Map<String, JsonNode> fits, JsonNode held) {
         StringBuilder s = new StringBuilder("# quokka study: " + preset.name() + "\n\n");
         s.append("Validation loss at every epoch boundary of the stable phase of warmup-stable runs to ").append(preset.eMax())
                 .append(" epochs (the decay's points left out); the best epoch is where it was lowest.\n\n");
@@ -187,7 +203,8 @@ record StudySummary(String markdown, Map<String, byte[]> reportFiles) {
                 }
             }
             s.append("\n\n");
-            s.append(optimalEpochs(best, fits));
+            if (held != null && fits.containsKey("dlm")) s.append(heldFit(held));
+            s.append(optimalEpochs(best, fits, held));
         }
         return s.toString();
     }
@@ -208,10 +225,48 @@ record StudySummary(String markdown, Map<String, byte[]> reportFiles) {
                 later == cells ? ": the DLM keeps improving on repeated data after AR has started to overfit" : "");
     }
 
-    private static String optimalEpochs(List<Best> best, Map<String, JsonNode> fits) {
-        StringBuilder s = new StringBuilder("e_opt(N, U) from each fit, beside the best epoch observed:\n\n| model | N | U |");
-        fits.keySet().forEach(o -> s.append(" e_opt ").append(o).append(" | observed ").append(o).append(" |"));
-        s.append("\n|---|---:|---:|").append("---:|---:|".repeat(fits.size())).append('\n');
+    /**
+     * The DLM fit with the overfitting constants held: which were held, from where, and what the runs then pin down.
+     * Its e_opt combines the runs' own learning (p_e and the one-epoch terms) with the published rate of overfitting.
+     */
+    private static String heldFit(JsonNode held) {
+        StringBuilder s = new StringBuilder("These DLM runs do not identify the constants that place overfitting, so the DLM was fitted again "
+                + "with them held at Quokka's published values (");
+        List<String> names = new ArrayList<>();
+        held.path("fixed").fields().forEachRemaining(f -> names.add(String.format("%s = %.4g", f.getKey(), f.getValue().path("value").asDouble())));
+        s.append(String.join(", ", names)).append("); the rest, fitted (95% bootstrap intervals; what the profile says):");
+        JsonNode c = held.path("law").path("constants"), ci = held.path("intervals"), id = held.path("identifiability");
+        List<String> free = new ArrayList<>();
+        c.fieldNames().forEachRemaining(k -> {
+            if (held.path("fixed").has(k)) return;
+            JsonNode i = ci.path(k);
+            free.add(String.format("%s %.4g%s%s", k, c.path(k).asDouble(), i.size() == 2 ? String.format(" (%.3g .. %.3g)", i.get(0).asDouble(), i.get(1).asDouble()) : "",
+                    id.path(k).has("verdict") ? ", " + id.path(k).path("verdict").asText() : ""));
+        });
+        s.append(' ').append(String.join("; ", free)).append(". Its e_opt below is what the published overfitting rate predicts for "
+                + "these runs' learning; where the runs were still improving, the data say only that e_opt lies beyond their last epoch.\n\n");
+        return s.toString();
+    }
+
+    /** The e_opt column of a fit.json for the cell (n, u): its "reads" (e.g. "> 16 (fit: 45.1)"), or null. */
+    private static String reading(JsonNode fit, double n, double u) {
+        for (JsonNode c : fit.path("e_opt")) {
+            if (Math.abs(c.path("n").asDouble() - n) <= 1e-9 * n && Math.abs(c.path("u").asDouble() - u) <= 1e-9 * u) return c.path("reads").asText();
+        }
+        return null;
+    }
+
+    private static String optimalEpochs(List<Best> best, Map<String, JsonNode> fits, JsonNode held) {
+        boolean withHeld = held != null && fits.containsKey("dlm");
+        StringBuilder s = new StringBuilder("e_opt(N, U) from each fit, beside the best epoch observed");
+        if (withHeld) s.append(" (for the DLM also from the fit with the overfitting constants held, and from Quokka's published law)");
+        s.append(":\n\n| model | N | U |");
+        fits.keySet().forEach(o -> {
+            s.append(" e_opt ").append(o).append(" |");
+            if (withHeld && o.equals("dlm")) s.append(" e_opt dlm, held | Quokka's law |");
+            s.append(" observed ").append(o).append(" |");
+        });
+        s.append("\n|---|---:|---:|").append("---:|---:|".repeat(fits.size())).append(withHeld ? "---:|---:|" : "").append('\n');
         Map<String, Law> laws = new LinkedHashMap<>();
         fits.forEach((o, f) -> {
             Map<String, Double> c = new LinkedHashMap<>();
@@ -229,17 +284,19 @@ record StudySummary(String markdown, Map<String, byte[]> reportFiles) {
                         .findFirst().orElse(null);
                 String fitted = Double.isFinite(eopt) ? String.format("%.3g", eopt) : "-";
                 // What the fit's data support (fit.json): "> e_last (fit: x)" where every run of the cell was still improving.
-                for (JsonNode c : fits.get(e.getKey()).path("e_opt")) {
-                    if (Math.abs(c.path("n").asDouble() - cell.n()) <= 1e-9 * cell.n() && Math.abs(c.path("u").asDouble() - cell.u()) <= 1e-9 * cell.u()) {
-                        fitted = c.path("reads").asText(fitted);
-                    }
-                }
+                String reads = reading(fits.get(e.getKey()), cell.n(), cell.u());
+                if (reads != null) fitted = reads;
                 // A run still improving at its last epoch puts e_opt at or beyond it: an earlier e_opt is the fit's guess.
                 if (run != null && run.bestEpochs() == run.lastEpochs() && eopt < run.bestEpochs()) {
                     fitted += " *";
                     contradicted++;
                 }
-                s.append(String.format(" %s | %s |", fitted, run == null ? "-" : num(run.bestEpochs())));
+                s.append(' ').append(fitted).append(" |");
+                if (withHeld && e.getKey().equals("dlm")) {
+                    String h = reading(held, cell.n(), cell.u());
+                    s.append(String.format(" %s | %.3g |", h == null ? "-" : h, Quokka.DLM.optimalEpochs(cell.n(), cell.u())));
+                }
+                s.append(' ').append(run == null ? "-" : num(run.bestEpochs())).append(" |");
             }
             s.append('\n');
         }

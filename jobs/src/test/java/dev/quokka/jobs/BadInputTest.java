@@ -4,10 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.quokka.tokenizer.BpeTrainer;
-import dev.quokka.tokenizer.Tokenizer;
-import dev.quokka.tokenizer.TokenizerJson;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -35,15 +31,10 @@ class BadInputTest {
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 400; i++) lines.add("Line " + i + " of a small corpus, with words that repeat: " + CliTest.DOCS.get(i % 3));
         Path text = dir.resolve("corpus.txt");
-        Files.write(text, lines, StandardCharsets.UTF_8);
-        BpeTrainer trainer = new BpeTrainer(300);
-        Tokenizer t = trainer.train(trainer.countWords(lines));
-        tokenizer = dir.resolve("tokenizer.json");
-        Files.write(tokenizer, TokenizerJson.toBytes(t));
+        tokenizer = JobFixtures.tokenizer(lines, 300, text, dir.resolve("tokenizer.json"));
         docs = dir.resolve("docs");
         study = dir.resolve("study");
-        ok(CliTest.run("tokenize", "--master", "local[2]", "--input", text.toString(), "--format", "lines", "--tokenizer", tokenizer.toString(),
-                "--output", docs.toString()));
+        JobFixtures.tokenize(text, tokenizer, docs);
         ok(CliTest.run("shard", "--master", "local[2]", "--docs", docs.toString(), "--unique-tokens", "4000", "--epochs", "2", "--seq-len", "16",
                 "--val-fraction", "0.1", "--output", study.toString()));
     }

@@ -6,20 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.quokka.tokenizer.BpeTrainer;
-import dev.quokka.tokenizer.Tokenizer;
-import dev.quokka.tokenizer.TokenizerJson;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -59,19 +52,11 @@ class ProcessDeterminismTest {
 
     @BeforeAll
     static void studyAndReferenceRuns() throws Exception {
-        List<String> lines = new ArrayList<>(lines("corpus/gutenberg-sample.txt.gz"));
-        lines.addAll(lines("corpus/sotu-sample.txt.gz"));
-        lines.removeIf(String::isBlank);
         Path text = dir.resolve("english.txt");
-        Files.write(text, lines, StandardCharsets.UTF_8);
-        BpeTrainer trainer = new BpeTrainer(512);
-        Tokenizer t = trainer.train(trainer.countWords(lines));
-        tokenizer = dir.resolve("tokenizer.json");
-        Files.write(tokenizer, TokenizerJson.toBytes(t));
+        tokenizer = JobFixtures.tokenizer(JobFixtures.english(), 512, text, dir.resolve("tokenizer.json"));
         docs = dir.resolve("docs");
         study = dir.resolve("study");
-        ok(CliTest.run("tokenize", "--master", "local[2]", "--input", text.toString(), "--format", "lines", "--tokenizer", tokenizer.toString(),
-                "--output", docs.toString()));
+        JobFixtures.tokenize(text, tokenizer, docs);
         ok(CliTest.run("shard", "--master", "local[2]", "--docs", docs.toString(), "--unique-tokens", "8000", "--epochs", "4", "--seq-len", "32",
                 "--seed", "1", "--val-fraction", "0.1", "--output", study.toString()));
 
@@ -252,14 +237,5 @@ class ProcessDeterminismTest {
 
     private static void ok(CliTest.Result r) {
         assertEquals(0, r.code(), r.err());
-    }
-
-    private static List<String> lines(String resource) throws IOException {
-        try (var in = ProcessDeterminismTest.class.getClassLoader().getResourceAsStream(resource)) {
-            if (in == null) throw new IOException("no test resource " + resource);
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(in), StandardCharsets.UTF_8))) {
-                return r.lines().toList();
-            }
-        }
     }
 }

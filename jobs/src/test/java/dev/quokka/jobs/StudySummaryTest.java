@@ -57,6 +57,32 @@ class StudySummaryTest {
         assertTrue(md.contains("0 of 20 intervals span more than a factor of 2"), md);
     }
 
+    /**
+     * Where the free fit cannot place overfitting, the DLM's e_opt is read from the fit with the overfitting constants
+     * held, beside Quokka's own prediction, and the held constants and their source are named.
+     */
+    @Test
+    void theHeldFitsReadingStandsBesideQuokkasPrediction() {
+        List<FitPoint> points = new ArrayList<>(run("runs/dlm-64x2x2-U40k-to16-s1", "dlm", 16, 16));
+        points.addAll(run("runs/ar-64x2x2-U40k-to16-s1", "ar", 16, 7));
+        Map<String, JsonNode> fits = new LinkedHashMap<>();
+        fits.put("dlm", fitWithOptimumAtOne());
+        fits.put("ar", fitWithOptimumAtOne());
+        ObjectNode held = (ObjectNode) fitWithOptimumAtOne();
+        ObjectNode fixed = held.putObject("fixed");
+        for (String k : StudyPipeline.OVERFITTING) fixed.putObject(k).put("value", Quokka.DLM.constants().get(k)).put("from", "quokka-dlm");
+        held.putObject("identifiability").putObject("p_e").put("verdict", "pinned");
+        held.putArray("e_opt").addObject().put("n", N).put("u", U).put("reads", "> 16 (fit: 45.1)");
+
+        String md = StudySummary.markdown(StudyPreset.named("demo"), StudySummary.best(points), fits, held);
+        String quokka = String.format("%.3g", Quokka.DLM.optimalEpochs(N, U));
+        assertTrue(md.contains("| e_opt dlm | e_opt dlm, held | Quokka's law | observed dlm | e_opt ar | observed ar |"), md);
+        assertTrue(md.contains("| 64x2x2 | 200k | 40k | 1.00 * | > 16 (fit: 45.1) | " + quokka + " | 16 | 1.00 | 7 |"), md);
+        assertTrue(md.contains("gamma = 0.3955, c_p = 254.4, m_p = 0.3900, k_p = 0.5500"), md);
+        assertTrue(md.contains("p_e 0.5000 (1.00 .. 1.50), pinned"), md);
+        assertFalse(StudySummary.markdown(StudyPreset.named("demo"), StudySummary.best(points), fits).contains("held"), "no held fit, no held column");
+    }
+
     /** R_D* from a study's points, stage 1 from the objective's fit: back from points its law made, with an interval. */
     @Test
     void theSummaryReportsRdStarWithItsInterval() {

@@ -5,13 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.quokka.tokenizer.BpeTrainer;
-import dev.quokka.tokenizer.Tokenizer;
-import dev.quokka.tokenizer.TokenizerJson;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -38,13 +31,7 @@ class SweepCommandTest {
 
     @BeforeAll
     static void sweep() throws IOException {
-        List<String> lines = new ArrayList<>(lines("corpus/gutenberg-sample.txt.gz"));
-        lines.addAll(lines("corpus/sotu-sample.txt.gz"));
-        lines.removeIf(String::isBlank);
-        Files.write(dir.resolve("english.txt"), lines, StandardCharsets.UTF_8);
-        BpeTrainer trainer = new BpeTrainer(512);
-        Tokenizer tokenizer = trainer.train(trainer.countWords(lines));
-        Files.write(dir.resolve("tokenizer.json"), TokenizerJson.toBytes(tokenizer));
+        JobFixtures.tokenizer(JobFixtures.english(), 512, dir.resolve("english.txt"), dir.resolve("tokenizer.json"));
         spec = dir.resolve("sweep.yaml");
         Files.writeString(spec, """
                 corpus: {input: %s, format: lines}
@@ -234,14 +221,5 @@ class SweepCommandTest {
             for (Path p : s.filter(Files::isRegularFile).toList()) m.put(root.relativize(p), Files.readAllBytes(p));
         }
         return m;
-    }
-
-    private static List<String> lines(String resource) throws IOException {
-        try (var in = SweepCommandTest.class.getClassLoader().getResourceAsStream(resource)) {
-            if (in == null) throw new IOException("no test resource " + resource);
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(in), StandardCharsets.UTF_8))) {
-                return r.lines().toList();
-            }
-        }
     }
 }
