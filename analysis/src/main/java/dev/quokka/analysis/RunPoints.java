@@ -60,7 +60,7 @@ public final class RunPoints {
 
     static final StructType EVAL = new StructType().add("step", DataTypes.LongType).add("tokens", DataTypes.LongType)
             .add("epoch", DataTypes.DoubleType).add("lr", DataTypes.DoubleType).add("val_loss", DataTypes.DoubleType)
-            .add("boundary", DataTypes.BooleanType).add("val_se", DataTypes.DoubleType);
+            .add("boundary", DataTypes.BooleanType).add("val_se", DataTypes.DoubleType).add("val_se_change", DataTypes.DoubleType);
     static final StructType TRAIN = new StructType().add("step", DataTypes.LongType).add("tokens", DataTypes.LongType)
             .add("epoch", DataTypes.DoubleType).add("lr", DataTypes.DoubleType).add("train_loss", DataTypes.DoubleType)
             .add("grad_norm", DataTypes.DoubleType).add("tokens_per_s", DataTypes.DoubleType);

@@ -22,7 +22,7 @@ import org.apache.hadoop.fs.Path;
  * name and renamed into place, so a listed checkpoint is complete; an existing one is never overwritten.
  */
 public final class Checkpoints {
-    static final String DIR = "checkpoints", STATE = "state.bin", INFO = "checkpoint.json";
+    static final String DIR = "checkpoints", STATE = "state.bin", INFO = "checkpoint.json", WINDOWS = "val-windows.bin";
 
     /** Where a checkpoint stands. */
     public record Position(long step, long sequences, double epoch, double lr) {}
@@ -33,7 +33,11 @@ public final class Checkpoints {
         return String.format("step-%08d", step);
     }
 
-    static Path save(FileSystem fs, Path run, Engine engine, Position p, String configSha) throws IOException {
+    /**
+     * @param windows the per-window losses of the run's latest evaluation (or null): a resume needs them for the
+     *                next evaluation's {@code val_se_change}, as an uninterrupted run has them in memory
+     */
+    static Path save(FileSystem fs, Path run, Engine engine, Position p, String configSha, double[] windows) throws IOException {
         Path target = new Path(new Path(run, DIR), name(p.step()));
         if (fs.exists(target)) return target;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -52,6 +56,12 @@ public final class Checkpoints {
         fs.mkdirs(tmp);
         try (var out = fs.create(new Path(tmp, STATE))) {
             out.write(state);
+        }
+        if (windows != null) {
+            info.put("val_windows", windows.length);
+            try (DataOutputStream out = new DataOutputStream(fs.create(new Path(tmp, WINDOWS)))) {
+                for (double w : windows) out.writeDouble(w);
+            }
         }
         try (var out = fs.create(new Path(tmp, INFO))) {
             out.write(RunFiles.JSON.writeValueAsBytes(info));
@@ -93,6 +103,17 @@ public final class Checkpoints {
             throw new IOException(checkpoint + ": " + e.getMessage(), e);
         }
         return new Position(info.get("step").asLong(), info.get("sequences").asLong(), info.get("epoch").asDouble(), info.get("lr").asDouble());
+    }
+
+    /** The per-window losses of the latest evaluation before the checkpoint, or null if it kept none. */
+    static double[] windows(FileSystem fs, Path checkpoint) throws IOException {
+        int n = info(fs, checkpoint).path("val_windows").asInt(0);
+        if (n == 0) return null;
+        double[] w = new double[n];
+        try (DataInputStream in = new DataInputStream(fs.open(new Path(checkpoint, WINDOWS)))) {
+            for (int i = 0; i < n; i++) w[i] = in.readDouble();
+        }
+        return w;
     }
 
     static JsonNode info(FileSystem fs, Path checkpoint) throws IOException {

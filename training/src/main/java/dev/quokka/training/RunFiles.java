@@ -21,7 +21,8 @@ import org.apache.hadoop.fs.Path;
  * <pre>
  *   run.json                        the manifest: config, shape, both N conventions, FLOPs, study hash, versions, status
  *   metrics/train.csv               per step:        step,tokens,epoch,lr,train_loss,grad_norm,tokens_per_s
- *   metrics/eval.csv                per evaluation:  step,tokens,epoch,lr,val_loss,boundary,val_se (its standard error)
+ *   metrics/eval.csv                per evaluation:  step,tokens,epoch,lr,val_loss,boundary,val_se (its standard error),
+ *                                                    val_se_change (that of the change since the previous evaluation)
  *   events.out.tfevents.quokka      the same scalars for TensorBoard (rewritten from the CSVs on resume)
  *   checkpoints/step-NNNNNNNN/      state.bin and checkpoint.json, each made whole by a rename
  * </pre>
@@ -29,7 +30,7 @@ import org.apache.hadoop.fs.Path;
 final class RunFiles {
     static final String MANIFEST = "run.json", TRAIN = "metrics/train.csv", EVAL = "metrics/eval.csv", EVENTS = "events.out.tfevents.quokka";
     static final String TRAIN_HEADER = "step,tokens,epoch,lr,train_loss,grad_norm,tokens_per_s";
-    static final String EVAL_HEADER = "step,tokens,epoch,lr,val_loss,boundary,val_se";
+    static final String EVAL_HEADER = "step,tokens,epoch,lr,val_loss,boundary,val_se,val_se_change";
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     final Path dir;

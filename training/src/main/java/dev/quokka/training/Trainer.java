@@ -67,6 +67,8 @@ public final class Trainer {
     private final int rows, window;
     private final long totalSteps;
     private final Validation validation;
+    /** The per-window losses of the latest evaluation: what the next one's change is measured against. */
+    private double[] lastWindows;
     private final Engine engine;
     private final String configSha;
     private final JsonNode tokenizerInfo;
@@ -230,11 +232,16 @@ public final class Trainer {
         Path last = null;
         if (resume) {
             last = resumeFrom != null ? resumeFrom : Checkpoints.latest(run.fs, run.dir);
-            if (last != null) start = Checkpoints.load(run.fs, last, engine).step();
+            if (last != null) {
+                start = Checkpoints.load(run.fs, last, engine).step();
+                lastWindows = Checkpoints.windows(run.fs, last);
+            }
         }
         if (last == null && cfg.anneal() != null) {
             Path parent = new Path(cfg.anneal().checkpoint());
-            start = Checkpoints.load(parent.getFileSystem(conf), parent, engine).step();
+            FileSystem parentFs = parent.getFileSystem(conf);
+            start = Checkpoints.load(parentFs, parent, engine).step();
+            lastWindows = Checkpoints.windows(parentFs, parent);
         }
         ObjectNode manifest = manifest("running");
         // Every session of the run, in order: where each started shows what a kill or a retry cost.
@@ -338,7 +345,7 @@ public final class Trainer {
                         // before the checkpoint exists, or a killed executor takes them along.
                         train.hflush();
                         events.flush();
-                        Checkpoints.save(run.fs, run.dir, engine, new Checkpoints.Position(done, sequences, epoch, rate), configSha);
+                        Checkpoints.save(run.fs, run.dir, engine, new Checkpoints.Position(done, sequences, epoch, rate), configSha, lastWindows);
                     }
                     long now = System.nanoTime();
                     if (now - lastPrint > 10e9 || done == end) {
@@ -436,8 +443,9 @@ public final class Trainer {
     private double evaluate(FSDataOutputStream eval, TensorBoardEvents events, long step, long sequences, double rate, boolean boundary) throws IOException {
         Validation.Result v = validation.evaluate(engine);
         double loss = v.loss();
-        String row = String.format("%d,%d,%.6f,%.6e,%.6f,%b,%.6f", step, sequences * (window - 1), clock.epochsAfter(sequences), rate, loss, boundary,
-                v.standardError());
+        String row = String.format("%d,%d,%.6f,%.6e,%.6f,%b,%.6f,%.6f", step, sequences * (window - 1), clock.epochsAfter(sequences), rate, loss, boundary,
+                v.standardError(), v.changeError(lastWindows));
+        lastWindows = v.windows();
         eval.write((row + "\n").getBytes(StandardCharsets.UTF_8));
         eval.hflush();
         events.scalars(step, System.currentTimeMillis() / 1e3, Map.of("val/loss", loss));

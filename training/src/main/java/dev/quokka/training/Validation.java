@@ -60,10 +60,28 @@ public final class Validation {
     /**
      * An evaluation: the loss in nats per token, and its standard error, from the spread of the per-window losses
      * (each window's mean over its K noise levels, for the DLM): se = sd(window losses) / sqrt(windows). It measures
-     * how much the set of windows and noise levels chosen moves the estimate, so it says how large a change between
-     * two evaluations can be told from their choice.
+     * how far the estimate may lie from the loss on all held-out text. {@code windows} are the per-window losses.
      */
-    public record Result(double loss, double standardError) {}
+    public record Result(double loss, double standardError, double[] windows) {
+        /**
+         * The standard error of the change from an earlier evaluation of the same windows and noise levels:
+         * sd(window_now - window_before) / sqrt(windows). Both see the same windows and the same noise, so what they
+         * share cancels: this, not {@link #standardError()}, says whether a rise between two evaluations is more than
+         * the choice of windows (a rise of 2-3 of it is). NaN without an earlier evaluation.
+         */
+        public double changeError(double[] before) {
+            if (before == null || before.length != windows.length || windows.length < 2) return Double.NaN;
+            double mean = 0;
+            for (int i = 0; i < windows.length; i++) mean += windows[i] - before[i];
+            mean /= windows.length;
+            double squares = 0;
+            for (int i = 0; i < windows.length; i++) {
+                double d = windows[i] - before[i] - mean;
+                squares += d * d;
+            }
+            return Math.sqrt(squares / (windows.length - 1) / windows.length);
+        }
+    }
 
     /** Nats per token, the mean over the windows. */
     public double loss(Engine engine) {
@@ -82,6 +100,6 @@ public final class Validation {
         double squares = 0;
         for (double x : perWindow) squares += (x - mean) * (x - mean);
         double se = windows > 1 ? Math.sqrt(squares / (windows - 1) / windows) : Double.NaN;
-        return new Result(mean, se);
+        return new Result(mean, se, perWindow);
     }
 }

