@@ -98,10 +98,10 @@ public final class RunPoints {
         boolean anyAnneal = Arrays.asList(manifests.columns()).contains("parent");
         Column isAnneal = anyAnneal ? col("parent").isNotNull() : lit(false);
         manifests = manifests.select(col("run"), col("config.objective").as("objective"), col("model." + n.field).as("n"),
-                field(manifests, "model", NConvention.PAPERS.field).as("n_with_embeddings"),
-                field(manifests, "model", NConvention.NON_EMBEDDING.field).as("n_without_embeddings"),
-                col("study.unique_tokens").as("u"), isAnneal.as("anneal"), field(manifests, "config", "lr").as("peak_lr"),
-                text(manifests, "config", "schedule").as("schedule"));
+                field(manifests, "model", NConvention.PAPERS.field, "double").as("n_with_embeddings"),
+                field(manifests, "model", NConvention.NON_EMBEDDING.field, "double").as("n_without_embeddings"),
+                col("study.unique_tokens").as("u"), isAnneal.as("anneal"), field(manifests, "config", "lr", "double").as("peak_lr"),
+                field(manifests, "config", "schedule", "string").as("schedule"));
 
         Dataset<Row> chosen = switch (mode) {
             case FINAL, ANNEAL -> evaluations(spark, runs).groupBy("run").agg(max_by(struct(col("step"), col("tokens"), col("val_loss")), col("step")).as("last"))
@@ -125,26 +125,18 @@ public final class RunPoints {
                 col("n_with_embeddings"), col("n_without_embeddings"), col("tokens").divide(col("u")).as("e"));
     }
 
-    /** A field of a struct column of the manifests, or null where no manifest has it. */
-    private static Column field(Dataset<Row> manifests, String struct, String name) {
+    /**
+     * A field of a struct column of the manifests as {@code type}, or null where no manifest has it (run directories
+     * of other tools).
+     */
+    private static Column field(Dataset<Row> manifests, String struct, String name, String type) {
         try {
             StructType s = (StructType) manifests.schema().apply(struct).dataType();
-            if (java.util.Arrays.asList(s.fieldNames()).contains(name)) return col(struct + "." + name).cast("double");
+            if (java.util.Arrays.asList(s.fieldNames()).contains(name)) return col(struct + "." + name).cast(type);
         } catch (IllegalArgumentException | ClassCastException e) {
             // no such struct
         }
-        return lit(null).cast("double");
-    }
-
-    /** A string field of a struct column of the manifests, or null where no manifest has it (run directories of other tools). */
-    private static Column text(Dataset<Row> manifests, String struct, String name) {
-        try {
-            StructType s = (StructType) manifests.schema().apply(struct).dataType();
-            if (java.util.Arrays.asList(s.fieldNames()).contains(name)) return col(struct + "." + name).cast("string");
-        } catch (IllegalArgumentException | ClassCastException e) {
-            // no such struct
-        }
-        return lit(null).cast("string");
+        return lit(null).cast(type);
     }
 
     /** Every evaluation after the start (step 0 is the untrained model) of every run, with its run. */
