@@ -6,7 +6,7 @@ import java.util.Map;
  * A scaling law with its constants: the validation loss (nats per token) it predicts for a model of N parameters
  * trained on D tokens drawn from U unique ones (e = D / U epochs). Laws that ignore repetition ignore U.
  */
-public sealed interface Law extends java.io.Serializable permits Chinchilla, Muennighoff, Quokka {
+public sealed interface Law extends java.io.Serializable permits ChinchillaLaw, MuennighoffLaw, QuokkaLaw {
 
     double loss(double n, double u, double d);
 
@@ -23,29 +23,29 @@ public sealed interface Law extends java.io.Serializable permits Chinchilla, Mue
             if (v == null) throw new IllegalArgumentException("the " + form + " law needs the constant " + name + " (has " + c.keySet() + ")");
             return v;
         };
-        Chinchilla base = form.equals("quokka") ? null : new Chinchilla(k.applyAsDouble("E"), k.applyAsDouble("A"), k.applyAsDouble("alpha"),
+        ChinchillaLaw base = form.equals("quokka") ? null : new ChinchillaLaw(k.applyAsDouble("E"), k.applyAsDouble("A"), k.applyAsDouble("alpha"),
                 k.applyAsDouble("B"), k.applyAsDouble("beta"));
         return switch (form) {
             case "chinchilla" -> base;
-            case "muennighoff" -> new Muennighoff(base, k.applyAsDouble("R_D*"), k.applyAsDouble("R_N*"));
-            case "quokka" -> new Quokka(k.applyAsDouble("E"), k.applyAsDouble("A"), k.applyAsDouble("alpha"), k.applyAsDouble("B"),
+            case "muennighoff" -> new MuennighoffLaw(base, k.applyAsDouble("R_D*"), k.applyAsDouble("R_N*"));
+            case "quokka" -> new QuokkaLaw(k.applyAsDouble("E"), k.applyAsDouble("A"), k.applyAsDouble("alpha"), k.applyAsDouble("B"),
                     k.applyAsDouble("beta"), k.applyAsDouble("p_e"), k.applyAsDouble("gamma"), k.applyAsDouble("c_p"), k.applyAsDouble("m_p"),
                     k.applyAsDouble("k_p"));
             default -> throw new IllegalArgumentException("unknown law form " + form + " (chinchilla, muennighoff or quokka)");
         };
     }
 
-    /** The names of the published fits in scaling-laws.md. */
+    /** The names of the published fits in docs/laws.md. */
     java.util.List<String> PUBLISHED = java.util.List.of("quokka-dlm", "quokka-dlm-compute", "chinchilla", "chinchilla-epoch", "muennighoff");
 
     /** A published fit by name (see {@link #PUBLISHED}). */
     static Law published(String name) {
         return switch (name) {
-            case "quokka-dlm" -> Quokka.DLM;
-            case "quokka-dlm-compute" -> Chinchilla.QUOKKA_DLM;
-            case "chinchilla" -> Chinchilla.HOFFMANN;
-            case "chinchilla-epoch" -> Chinchilla.EPOCH_AI;
-            case "muennighoff" -> Muennighoff.AR;
+            case "quokka-dlm" -> QuokkaLaw.DLM;
+            case "quokka-dlm-compute" -> ChinchillaLaw.QUOKKA_DLM;
+            case "chinchilla" -> ChinchillaLaw.HOFFMANN;
+            case "chinchilla-epoch" -> ChinchillaLaw.EPOCH_AI;
+            case "muennighoff" -> MuennighoffLaw.AR;
             default -> throw new IllegalArgumentException("no published law " + name + "; known: " + String.join(", ", PUBLISHED));
         };
     }

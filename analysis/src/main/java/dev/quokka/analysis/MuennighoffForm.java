@@ -8,12 +8,12 @@ import java.util.List;
  * <pre>
  *   L = E + A / N'^alpha + B / D'^beta,   D' = U_D + U_D R_D* (1 - exp(-R_D / R_D*)),   N' likewise
  * </pre>
- * (see {@link Muennighoff}). Stage 1 is a {@link ChinchillaForm} fit to the single-epoch points, or given constants.
+ * (see {@link MuennighoffLaw}). Stage 1 is a {@link ChinchillaForm} fit to the single-epoch points, or given constants.
  */
 public final class MuennighoffForm implements Form {
-    private final Chinchilla onePass;
+    private final ChinchillaLaw onePass;
 
-    public MuennighoffForm(Chinchilla onePass) {
+    public MuennighoffForm(ChinchillaLaw onePass) {
         this.onePass = onePass;
     }
 
@@ -56,7 +56,7 @@ public final class MuennighoffForm implements Form {
     }
 
     @Override
-    public Muennighoff law(double[] t) {
-        return new Muennighoff(onePass, Math.exp(t[0]), Math.exp(t[1]));
+    public MuennighoffLaw law(double[] t) {
+        return new MuennighoffLaw(onePass, Math.exp(t[0]), Math.exp(t[1]));
     }
 }

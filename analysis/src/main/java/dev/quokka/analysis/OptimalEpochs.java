@@ -22,7 +22,7 @@ public final class OptimalEpochs {
     private OptimalEpochs() {}
 
     /** @param draws the bootstrap's constants, one row per resample in the law's order, or null */
-    public static List<Cell> cells(Quokka law, List<FitPoint> points, double[][] draws, double level) {
+    public static List<Cell> cells(QuokkaLaw law, List<FitPoint> points, double[][] draws, double level) {
         Map<String, List<FitPoint>> byCell = new LinkedHashMap<>();
         List<FitPoint> sorted = new ArrayList<>(points);
         sorted.sort(Comparator.comparingDouble(FitPoint::n).thenComparingDouble(FitPoint::u).thenComparingDouble(FitPoint::epochs));
@@ -56,8 +56,8 @@ public final class OptimalEpochs {
         return String.format("%.3g", x);
     }
 
-    /** A Quokka law from its constants in {@link Quokka#constants()} order. */
-    static Quokka of(double[] c) {
-        return new Quokka(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9]);
+    /** A Quokka law from its constants in {@link QuokkaLaw#constants()} order. */
+    static QuokkaLaw of(double[] c) {
+        return new QuokkaLaw(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9]);
     }
 }

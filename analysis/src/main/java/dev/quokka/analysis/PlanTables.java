@@ -8,7 +8,7 @@ public final class PlanTables {
     private PlanTables() {}
 
     /** e_opt(N, U), rows N, columns U (Quokka Table 3). */
-    public static Table optimalEpochs(Quokka law, double[] ns, double[] us) {
+    public static Table optimalEpochs(QuokkaLaw law, double[] ns, double[] us) {
         List<String> header = new ArrayList<>(List.of("N \\ U"));
         for (double u : us) header.add(Quantities.format(u));
         Table t = new Table("Optimal epochs e_opt(N, U)", header);
@@ -21,7 +21,7 @@ public final class PlanTables {
     }
 
     /** The joint optimum (N, e) at each U, with its FLOPs and loss (Quokka Table 4). */
-    public static Table jointOptima(Quokka law, double[] us) {
+    public static Table jointOptima(QuokkaLaw law, double[] us) {
         Table t = new Table("Joint optimum over (N, e) at a fixed unique budget U", List.of("U", "N_opt", "e_opt", "D", "FLOPs", "loss"));
         int unplanned = 0, edge = 0;
         for (double u : us) {

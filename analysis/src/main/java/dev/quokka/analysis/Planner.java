@@ -19,7 +19,7 @@ public final class Planner {
     }
 
     /** Minimise the loss over (N, e) at a fixed unique budget U (Quokka Table 4). */
-    public static Optimum jointOptimum(Quokka law, double u) {
+    public static Optimum jointOptimum(QuokkaLaw law, double u) {
         double log10N = argmin(x -> {
             double n = Math.pow(10, x);
             return law.loss(n, u, u * law.bestEpochs(n, u));

@@ -5,18 +5,19 @@ import java.util.List;
 /**
  * Quokka's law (Eq. 14) for the optimiser:
  * <pre>
- *   log L   = logsumexp(a - alpha log N, b - beta log D', e)
+ *   log L   = logsumexp(e, a - alpha log N, b - beta log D')
  *   log D'  = log U + p_e log e - exp(gamma (log(e - 1) - log e_p))      (no penalty within the first epoch)
  *   log e_p = c + m_p log U - k_p log N
  * </pre>
- * theta = (a, alpha, b, beta, e, p_e, g, c, m_p, k_p), with a = log A, b = log B, e = log E, g = log gamma, c = log c_p.
+ * theta = (e, a, alpha, b, beta, p_e, g, c, m_p, k_p), with e = log E, a = log A, b = log B, g = log gamma, c = log c_p:
+ * the law's constants in the law's order ({@link QuokkaLaw}), positive ones as logarithms.
  */
 public final class QuokkaForm implements Form {
     private final List<double[]> grid;
 
     public QuokkaForm() {
-        this(Form.product(new double[] {0, 5, 10}, new double[] {0.2, 0.5}, new double[] {0, 5, 10}, new double[] {0.1, 0.3},
-                new double[] {-2, 0.5}, new double[] {1, 1.5}, new double[] {Math.log(0.3), Math.log(0.7)},
+        this(Form.product(new double[] {-2, 0.5}, new double[] {0, 5, 10}, new double[] {0.2, 0.5}, new double[] {0, 5, 10},
+                new double[] {0.1, 0.3}, new double[] {1, 1.5}, new double[] {Math.log(0.3), Math.log(0.7)},
                 new double[] {Math.log(10), Math.log(300)}, new double[] {0.4}, new double[] {0.5}));
     }
 
@@ -31,7 +32,7 @@ public final class QuokkaForm implements Form {
 
     @Override
     public List<String> parameters() {
-        return List.of("log A", "alpha", "log B", "beta", "log E", "p_e", "log gamma", "log c_p", "m_p", "k_p");
+        return List.of("log E", "log A", "alpha", "log B", "beta", "p_e", "log gamma", "log c_p", "m_p", "k_p");
     }
 
     @Override
@@ -44,15 +45,15 @@ public final class QuokkaForm implements Form {
         double gamma = Math.exp(t[6]), logEp = t[7] + t[8] * x.logU[i] - t[9] * x.logN[i];
         double z = x.logR[i] - logEp, penalty = x.logR[i] == Double.NEGATIVE_INFINITY ? 0 : Math.exp(gamma * z);
         double logDp = x.logU[i] + t[5] * x.logE[i] - penalty;
-        double u = t[0] - t[1] * x.logN[i], v = t[2] - t[3] * logDp, m = Math.max(u, Math.max(v, t[4]));
-        double eu = Math.exp(u - m), ev = Math.exp(v - m), ee = Math.exp(t[4] - m), s = eu + ev + ee;
-        double logL = m + Math.log(s); // logsumexp; its softmax weights are the gradient in a, b and e
-        g[0] = eu / s;
-        g[1] = -g[0] * x.logN[i];
-        g[2] = ev / s;
-        g[3] = -g[2] * logDp;
-        g[4] = ee / s;
-        double q = -t[3] * g[2]; // d log L / d log D'
+        double u = t[1] - t[2] * x.logN[i], v = t[3] - t[4] * logDp, m = Math.max(t[0], Math.max(u, v));
+        double ee = Math.exp(t[0] - m), eu = Math.exp(u - m), ev = Math.exp(v - m), s = ee + eu + ev;
+        double logL = m + Math.log(s); // logsumexp; its softmax weights are the gradient in e, a and b
+        g[0] = ee / s;
+        g[1] = eu / s;
+        g[2] = -g[1] * x.logN[i];
+        g[3] = ev / s;
+        g[4] = -g[3] * logDp;
+        double q = -t[4] * g[3]; // d log L / d log D'
         g[5] = q * x.logE[i];
         g[6] = penalty == 0 ? 0 : -q * penalty * z * gamma;
         double dLogEp = q * gamma * penalty; // d log L / d log e_p
@@ -63,12 +64,12 @@ public final class QuokkaForm implements Form {
     }
 
     @Override
-    public Quokka law(double[] t) {
-        return new Quokka(Math.exp(t[4]), Math.exp(t[0]), t[1], Math.exp(t[2]), t[3], t[5], Math.exp(t[6]), Math.exp(t[7]), t[8], t[9]);
+    public QuokkaLaw law(double[] t) {
+        return new QuokkaLaw(Math.exp(t[0]), Math.exp(t[1]), t[2], Math.exp(t[3]), t[4], t[5], Math.exp(t[6]), Math.exp(t[7]), t[8], t[9]);
     }
 
-    public static double[] theta(Quokka q) {
-        return new double[] {Math.log(q.a()), q.alpha(), Math.log(q.b()), q.beta(), Math.log(q.e()), q.pE(), Math.log(q.gamma()),
+    public static double[] theta(QuokkaLaw q) {
+        return new double[] {Math.log(q.e()), Math.log(q.a()), q.alpha(), Math.log(q.b()), q.beta(), q.pE(), Math.log(q.gamma()),
                 Math.log(q.cP()), q.mP(), q.kP()};
     }
 }

@@ -45,7 +45,7 @@ public final class Report {
         List<Figure> figures = new ArrayList<>();
         figures.add(lossFigure(law, points));
         figures.add(predictedFigure(law, points));
-        if (law instanceof Quokka q) figures.add(optimalEpochsFigure(q, points));
+        if (law instanceof QuokkaLaw q) figures.add(optimalEpochsFigure(q, points));
         figures.add(isoLossFigure(law, points));
         Map<String, byte[]> files = new LinkedHashMap<>();
         for (Figure f : figures) if (f.png() != null) files.put(f.file(), f.png());
@@ -72,7 +72,7 @@ public final class Report {
     }
 
     /** e_opt over the data's range, unless it is the same everywhere there (a fit that does not place it), or not finite. */
-    static Figure optimalEpochsFigure(Quokka law, List<FitPoint> points) {
+    static Figure optimalEpochsFigure(QuokkaLaw law, List<FitPoint> points) {
         double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
         for (double n : Synthetic.logSpace(min(points, FitPoint::n), max(points, FitPoint::n), 9)) {
             for (double u : Synthetic.logSpace(min(points, FitPoint::u), max(points, FitPoint::u), 9)) {
@@ -167,7 +167,7 @@ public final class Report {
         return chart;
     }
 
-    static HeatMapChart optimalEpochsHeatmap(Quokka law, List<FitPoint> points) {
+    static HeatMapChart optimalEpochsHeatmap(QuokkaLaw law, List<FitPoint> points) {
         double[] n = Synthetic.logSpace(min(points, FitPoint::n), max(points, FitPoint::n), 9);
         double[] u = Synthetic.logSpace(min(points, FitPoint::u), max(points, FitPoint::u), 9);
         HeatMapChart chart = new HeatMapChartBuilder().width(WIDTH).height(HEIGHT).title("log10 e_opt(N, U)").xAxisTitle("N").yAxisTitle("U").build();

@@ -11,30 +11,30 @@ import java.util.List;
 public final class TwoStage {
     /** Both stages' fits; {@code onePass} is null when stage 1 was given. */
     public record Fit(Fitter.Fit onePass, Fitter.Fit repetition) implements java.io.Serializable {
-        public Muennighoff law() {
-            return (Muennighoff) repetition.law();
+        public MuennighoffLaw law() {
+            return (MuennighoffLaw) repetition.law();
         }
     }
 
     private TwoStage() {}
 
-    public static Fit fit(FitData data, Chinchilla given) {
+    public static Fit fit(FitData data, ChinchillaLaw given) {
         Fitter.Fit one = null;
-        Chinchilla stage1 = given;
+        ChinchillaLaw stage1 = given;
         if (given == null) {
             double[] single = singleEpoch(data, null);
             one = Fitter.fit(new ChinchillaForm(), data, single, Fitter.screen(new ChinchillaForm(), data, single, new ChinchillaForm().grid(), Fitter.STARTS));
-            stage1 = (Chinchilla) one.law();
+            stage1 = (ChinchillaLaw) one.law();
         }
         MuennighoffForm form = new MuennighoffForm(stage1);
         return new Fit(one, Fitter.fit(form, data, null, form.grid()));
     }
 
     /** A bootstrap refit under point weights, from the best fit's parameters. */
-    public static Muennighoff refit(Fit best, FitData data, double[] weights) {
-        Chinchilla stage1 = best.onePass() == null ? best.law().onePass()
-                : (Chinchilla) Fitter.fit(new ChinchillaForm(), data, singleEpoch(data, weights), List.of(best.onePass().theta())).law();
-        return (Muennighoff) Fitter.fit(new MuennighoffForm(stage1), data, weights, List.of(best.repetition().theta())).law();
+    public static MuennighoffLaw refit(Fit best, FitData data, double[] weights) {
+        ChinchillaLaw stage1 = best.onePass() == null ? best.law().onePass()
+                : (ChinchillaLaw) Fitter.fit(new ChinchillaForm(), data, singleEpoch(data, weights), List.of(best.onePass().theta())).law();
+        return (MuennighoffLaw) Fitter.fit(new MuennighoffForm(stage1), data, weights, List.of(best.repetition().theta())).law();
     }
 
     /** Weights that keep only the points within one epoch; an error if there are too few for stage 1. */

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** The planner on the published constants against the paper's own tables (scaling-laws.md, Quokka Tables 3 and 4). */
+/** The planner on the published constants against the paper's own tables (docs/laws.md, Quokka Tables 3 and 4). */
 class PublishedTablesTest {
     static final double M = 1e6, B = 1e9, T = 1e12;
     static final double[] N = {400 * M, 1 * B, 10 * B, 67 * B, 175 * B, 280 * B, 520 * B, 1 * T, 10 * T};
@@ -26,7 +26,7 @@ class PublishedTablesTest {
         double squares = 0, worst = 0;
         for (int i = 0; i < N.length; i++) {
             for (int j = 0; j < U.length; j++) {
-                double e = Quokka.DLM.optimalEpochs(N[i], U[j]), err = Math.log(e / TABLE_3[i][j]);
+                double e = QuokkaLaw.DLM.optimalEpochs(N[i], U[j]), err = Math.log(e / TABLE_3[i][j]);
                 squares += err * err;
                 worst = Math.max(worst, Math.abs(err));
             }
@@ -37,7 +37,7 @@ class PublishedTablesTest {
 
     @Test
     void theRoundedGammaDoesNot() {
-        Quokka printed = new Quokka(0, 1535.23, 0.42, 54.21, 0.13, 1.49, 0.40, 254.35, 0.39, 0.55);
+        QuokkaLaw printed = new QuokkaLaw(0, 1535.23, 0.42, 54.21, 0.13, 1.49, 0.40, 254.35, 0.39, 0.55);
         double e = printed.optimalEpochs(400 * M, 10 * M);
         assertTrue(e < 0.95 * 70, "gamma = 0.40 comes out low: " + e); // the reason DLM uses 0.3955
     }
@@ -46,7 +46,7 @@ class PublishedTablesTest {
     @Test
     void optimalEpochsForGammaAtOrAboveOne() {
         for (double gamma : new double[] {0.5, 1.0, 1.7}) {
-            Quokka law = new Quokka(0.15, 135.6, 0.62, 7.7, 0.026, 0.354, gamma, 0.147, 0.858, 0.484);
+            QuokkaLaw law = new QuokkaLaw(0.15, 135.6, 0.62, 7.7, 0.026, 0.354, gamma, 0.147, 0.858, 0.484);
             double n = 65_900, u = 10_000, best = 1, bestD = law.effectiveData(n, u, 1);
             for (double e = 1; e < 1000; e *= 1.0001) {
                 if (law.effectiveData(n, u, e) > bestD) {
@@ -65,7 +65,7 @@ class PublishedTablesTest {
                 {100 * B, 1.6 * B, 1151}, {1 * T, 3.7 * B, 1842}, {10 * T, 8.7 * B, 2947}, {100 * T, 20.2 * B, 4715},
                 {1000 * T, 47.1 * B, 7543}};
         for (double[] row : table4) {
-            Planner.Optimum o = Planner.jointOptimum(Quokka.DLM, row[0]);
+            Planner.Optimum o = Planner.jointOptimum(QuokkaLaw.DLM, row[0]);
             assertEquals(row[1], o.n(), 0.25 * row[1], "N_opt at U = " + row[0]);
             assertEquals(row[2], o.epochs(), 0.25 * row[2], "e_opt at U = " + row[0]);
             assertEquals(6 * o.n() * row[0] * o.epochs(), o.flops(), 1e-9 * o.flops());
@@ -75,8 +75,8 @@ class PublishedTablesTest {
     @Test
     void chinchillaAllocationIsClosedFormAndMatchesTheSearch() {
         double c = 5.76e23; // Chinchilla's own budget
-        double[] closed = Chinchilla.EPOCH_AI.computeOptimal(c);
-        Planner.Optimum searched = Planner.computeOptimal(Chinchilla.EPOCH_AI, c, Double.POSITIVE_INFINITY);
+        double[] closed = ChinchillaLaw.EPOCH_AI.computeOptimal(c);
+        Planner.Optimum searched = Planner.computeOptimal(ChinchillaLaw.EPOCH_AI, c, Double.POSITIVE_INFINITY);
         assertEquals(closed[0], searched.n(), 1e-6 * closed[0]);
         assertEquals(c, 6 * closed[0] * closed[1], 1e-6 * c);
         assertTrue(closed[0] > 3e10 && closed[0] < 1.5e11, "about 70B parameters: " + closed[0]);
@@ -84,7 +84,7 @@ class PublishedTablesTest {
 
     @Test
     void muennighoffIsMonotoneInEpochsAndReducesToChinchillaForOnePass() {
-        Muennighoff law = Muennighoff.AR;
+        MuennighoffLaw law = MuennighoffLaw.AR;
         double n = 1e9, u = 1e10;
         double previous = Double.POSITIVE_INFINITY;
         for (double e = 1; e <= 1000; e *= 2) {

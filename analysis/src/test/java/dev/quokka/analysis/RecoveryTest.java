@@ -14,7 +14,7 @@ class RecoveryTest {
 
     @Test
     void chinchillaExponentsComeBack() {
-        Chinchilla truth = Chinchilla.EPOCH_AI;
+        ChinchillaLaw truth = ChinchillaLaw.EPOCH_AI;
         Random rng = new Random(1);
         List<FitPoint> points = new ArrayList<>();
         int run = 0;
@@ -27,7 +27,7 @@ class RecoveryTest {
         long t0 = System.nanoTime();
         Fitter.Fit fit = Fitter.fit(new ChinchillaForm(), new FitData(points));
         System.out.printf("chinchilla: %d points, %.2f s, %s%n", points.size(), (System.nanoTime() - t0) / 1e9, fit.law());
-        Chinchilla c = (Chinchilla) fit.law();
+        ChinchillaLaw c = (ChinchillaLaw) fit.law();
         Map<String, Bootstrap.Interval> ci = Bootstrap.intervals(fit, new FitData(points), 400, 3, 1 - 0.05 / 5);
         truth.constants().forEach((name, value) -> assertTrue(ci.get(name).contains(value), name + " = " + value + " outside " + ci.get(name)));
         assertEquals(truth.alpha(), c.alpha(), 0.05 * truth.alpha());
@@ -37,7 +37,7 @@ class RecoveryTest {
 
     @Test
     void quokkaComesBack() {
-        Quokka truth = new Quokka(0.5, 1535.23, 0.42, 54.21, 0.13, 1.49, 0.3955, 254.35, 0.39, 0.55);
+        QuokkaLaw truth = new QuokkaLaw(0.5, 1535.23, 0.42, 54.21, 0.13, 1.49, 0.3955, 254.35, 0.39, 0.55);
         Random rng = new Random(2);
         List<FitPoint> points = new ArrayList<>();
         int run = 0;
@@ -52,7 +52,7 @@ class RecoveryTest {
         long t0 = System.nanoTime();
         Fitter.Fit fit = Fitter.fit(new QuokkaForm(), new FitData(points));
         System.out.printf("quokka: %d points, %.2f s, objective %.4g, %s%n", points.size(), (System.nanoTime() - t0) / 1e9, fit.objective(), fit.law());
-        Quokka q = (Quokka) fit.law();
+        QuokkaLaw q = (QuokkaLaw) fit.law();
         t0 = System.nanoTime();
         // Ten constants at once: Bonferroni-corrected intervals, so that all ten hold the truth with probability 95%.
         // (c_p and k_p are the least determined: log e_p is an extrapolation to N = U = 1.)
@@ -70,7 +70,7 @@ class RecoveryTest {
     void muennighoffComesBackInTwoStages() {
         // As in the paper, the single-epoch points come from models no larger than compute-optimal for their U (stage 1
         // must not see excess parameters); the repeated-data runs span sizes on both sides of it.
-        Muennighoff truth = Muennighoff.AR;
+        MuennighoffLaw truth = MuennighoffLaw.AR;
         Random rng = new Random(4);
         List<FitPoint> points = new ArrayList<>();
         for (double u : Synthetic.logSpace(1e8, 3e10, 6)) {

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class ReportTest {
     /** The demo's DLM fit (64 points of 4 runs that never turn up): constants far from any paper's. */
-    static final Quokka DEGENERATE = new Quokka(3.00659e-68, 1.19924e+47, 9.08160, 9.98747, 0.332099, 0.139482, 0.00149249, 3.75987e-11, -57.6847, 70.3804);
+    static final QuokkaLaw DEGENERATE = new QuokkaLaw(3.00659e-68, 1.19924e+47, 9.08160, 9.98747, 0.332099, 0.139482, 0.00149249, 3.75987e-11, -57.6847, 70.3804);
 
     static List<FitPoint> demoPoints() {
         List<FitPoint> points = new ArrayList<>();
@@ -49,7 +49,7 @@ class ReportTest {
     @Test
     void whatAFitCannotDrawIsSaidInOneLine() {
         // e_opt = 1 everywhere (overfitting from the first repeat), and a loss that never leaves E.
-        Quokka flat = new Quokka(3.0, 1e-30, 0.3, 1e-30, 0.3, 0.5, 0.5, 1e-6, 0.4, 0.5);
+        QuokkaLaw flat = new QuokkaLaw(3.0, 1e-30, 0.3, 1e-30, 0.3, 0.5, 0.5, 1e-6, 0.4, 0.5);
         Map<String, byte[]> files = Report.files("flat", flat, demoPoints(), "# a fit\n");
         String html = new String(files.get("report.html"), java.nio.charset.StandardCharsets.UTF_8);
         assertFalse(files.containsKey("e-opt-heatmap.png"));
@@ -84,10 +84,10 @@ class ReportTest {
     /** A plan from such a fit says, under each table, where it is not a plan. */
     @Test
     void aPlanSaysWhereTheLawHasNoOptimum() {
-        Quokka demo = new Quokka(0.1325, 6.722e56, 11.84, 6.243, 0.001014, 65.28, 0.2343, 2.702e-17, 1.686, -0.09058);
+        QuokkaLaw demo = new QuokkaLaw(0.1325, 6.722e56, 11.84, 6.243, 0.001014, 65.28, 0.2343, 2.702e-17, 1.686, -0.09058);
         String joint = PlanTables.jointOptima(demo, new double[] {40_000, 100_000}).markdown();
         assertTrue(joint.contains("In 2 of these rows N_opt is an end of the search (1M or 100T parameters)"), joint);
-        String paper = PlanTables.jointOptima(Quokka.DLM, new double[] {1e7, 1e9}).markdown();
+        String paper = PlanTables.jointOptima(QuokkaLaw.DLM, new double[] {1e7, 1e9}).markdown();
         assertFalse(paper.contains("end of the search"), paper);
     }
 }

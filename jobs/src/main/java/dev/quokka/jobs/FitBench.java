@@ -4,7 +4,7 @@ import dev.quokka.analysis.Bootstrap;
 import dev.quokka.analysis.FitData;
 import dev.quokka.analysis.FitPoint;
 import dev.quokka.analysis.Fitter;
-import dev.quokka.analysis.Quokka;
+import dev.quokka.analysis.QuokkaLaw;
 import dev.quokka.analysis.QuokkaForm;
 import dev.quokka.analysis.Synthetic;
 import java.util.List;
@@ -24,7 +24,7 @@ final class FitBench implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Quokka truth = new Quokka(0.5, 1535.23, 0.42, 54.21, 0.13, 1.49, 0.3955, 254.35, 0.39, 0.55);
+        QuokkaLaw truth = new QuokkaLaw(0.5, 1535.23, 0.42, 54.21, 0.13, 1.49, 0.3955, 254.35, 0.39, 0.55);
         double[] e = new double[epochs];
         for (int i = 0; i < epochs; i++) e[i] = i + 1;
         List<FitPoint> points = Synthetic.points(truth, Synthetic.logSpace(1e7, 2e9, sizes), Synthetic.logSpace(1e7, 1e10, budgets), e, 0.01, 1);

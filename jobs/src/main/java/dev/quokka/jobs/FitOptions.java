@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quokka.analysis.Bootstrap;
-import dev.quokka.analysis.Chinchilla;
+import dev.quokka.analysis.ChinchillaLaw;
 import dev.quokka.analysis.ChinchillaForm;
 import dev.quokka.analysis.FitData;
 import dev.quokka.analysis.FitPoint;
@@ -121,7 +121,7 @@ final class FitOptions {
      * Stage 1 of a Muennighoff fit as given: a published law (a Muennighoff law gives its own stage 1, Quokka's its
      * one-epoch form), a fit.json or its directory, or explicit constants.
      */
-    static Chinchilla stage1(String spec, Configuration conf) throws IOException {
+    static ChinchillaLaw stage1(String spec, Configuration conf) throws IOException {
         if (spec.contains("=")) {
             Map<String, Double> c = new java.util.HashMap<>();
             for (String part : spec.split(",")) {
@@ -136,9 +136,9 @@ final class FitOptions {
         }
         if (Law.PUBLISHED.contains(spec)) {
             Law l = Law.published(spec);
-            if (l instanceof Chinchilla ch) return ch;
-            if (l instanceof dev.quokka.analysis.Muennighoff m) return m.onePass();
-            if (l instanceof dev.quokka.analysis.Quokka q) return new Chinchilla(q.e(), q.a(), q.alpha(), q.b(), q.beta());
+            if (l instanceof ChinchillaLaw ch) return ch;
+            if (l instanceof dev.quokka.analysis.MuennighoffLaw m) return m.onePass();
+            if (l instanceof dev.quokka.analysis.QuokkaLaw q) return new ChinchillaLaw(q.e(), q.a(), q.alpha(), q.b(), q.beta());
         }
         Path p = new Path(spec);
         FileSystem fs = p.getFileSystem(conf);
@@ -153,11 +153,11 @@ final class FitOptions {
         return chinchilla(c, p.toString());
     }
 
-    private static Chinchilla chinchilla(Map<String, Double> c, String where) {
+    private static ChinchillaLaw chinchilla(Map<String, Double> c, String where) {
         for (String k : List.of("E", "A", "alpha", "B", "beta")) {
             if (!c.containsKey(k)) throw new IllegalArgumentException(where + ": stage 1 needs E, A, alpha, B and beta; " + k + " is missing");
         }
-        return new Chinchilla(c.get("E"), c.get("A"), c.get("alpha"), c.get("B"), c.get("beta"));
+        return new ChinchillaLaw(c.get("E"), c.get("A"), c.get("alpha"), c.get("B"), c.get("beta"));
     }
 
     /** The Spark context to run the resamples on, or null for the driver's threads. */
@@ -174,7 +174,7 @@ final class FitOptions {
      */
     void fitAndWrite(PointsTable.Result table, String source, String nConvention, ArrayNode inputs, String output, Extra extra) throws IOException {
         validate();
-        Chinchilla given = stage1 == null ? null : stage1(stage1, new Configuration());
+        ChinchillaLaw given = stage1 == null ? null : stage1(stage1, new Configuration());
         Map<String, Held> held = held();
         List<FitPoint> chosen = objective == null ? table.points() : table.points().stream().filter(p -> objective.equals(p.objective())).toList();
         if (chosen.size() < 10) {
@@ -235,7 +235,7 @@ final class FitOptions {
                         .put("profile_rise_high", c.riseHigh());
             }
         }
-        if (fitted instanceof dev.quokka.analysis.Quokka q) {
+        if (fitted instanceof dev.quokka.analysis.QuokkaLaw q) {
             ArrayNode cells = json.putArray("e_opt");
             for (OptimalEpochs.Cell c : OptimalEpochs.cells(q, chosen, draws, level)) {
                 ObjectNode n = cells.addObject().put("n", c.n()).put("u", c.u()).put("e_opt", c.eOpt()).put("e_last", c.eLast())

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quokka.analysis.Law;
 import dev.quokka.analysis.PlanTables;
 import dev.quokka.analysis.Quantities;
-import dev.quokka.analysis.Quokka;
+import dev.quokka.analysis.QuokkaLaw;
 import dev.quokka.analysis.Table;
 import dev.quokka.dataprep.AtomicOutput;
 import dev.quokka.dataprep.BuildInfo;
@@ -71,7 +71,7 @@ final class PlanCommand implements Callable<Integer> {
     int plan(Law chosen) throws java.io.IOException {
         double[] u = parse(us), budgetList = parse(budgets);
         Map<String, Table> tables = new LinkedHashMap<>();
-        if (chosen instanceof Quokka q) {
+        if (chosen instanceof QuokkaLaw q) {
             tables.put("epochs", PlanTables.optimalEpochs(q, parse(ns), u));
             tables.put("joint", PlanTables.jointOptima(q, u));
         }

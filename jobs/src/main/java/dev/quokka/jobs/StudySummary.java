@@ -3,12 +3,12 @@ package dev.quokka.jobs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quokka.analysis.Bootstrap;
-import dev.quokka.analysis.Chinchilla;
+import dev.quokka.analysis.ChinchillaLaw;
 import dev.quokka.analysis.FitData;
 import dev.quokka.analysis.FitPoint;
 import dev.quokka.analysis.Law;
 import dev.quokka.analysis.Quantities;
-import dev.quokka.analysis.Quokka;
+import dev.quokka.analysis.QuokkaLaw;
 import dev.quokka.analysis.StudyReport;
 import dev.quokka.analysis.TwoStage;
 import java.io.IOException;
@@ -97,7 +97,7 @@ record StudySummary(String markdown, Map<String, byte[]> reportFiles) {
         if (points.size() < 10) return null;
         JsonNode c = quokkaFit.path("law").path("constants");
         try {
-            Chinchilla stage1 = new Chinchilla(c.path("E").asDouble(), c.path("A").asDouble(), c.path("alpha").asDouble(), c.path("B").asDouble(),
+            ChinchillaLaw stage1 = new ChinchillaLaw(c.path("E").asDouble(), c.path("A").asDouble(), c.path("alpha").asDouble(), c.path("B").asDouble(),
                     c.path("beta").asDouble());
             FitData data = new FitData(points);
             TwoStage.Fit fit = TwoStage.fit(data, stage1);
@@ -279,7 +279,7 @@ record StudySummary(String markdown, Map<String, byte[]> reportFiles) {
         for (Best cell : cells.values()) {
             s.append(String.format("| %s | %s | %s |", cell.model(), Quantities.format(cell.n()), Quantities.format(cell.u())));
             for (var e : laws.entrySet()) {
-                double eopt = e.getValue() instanceof Quokka q ? q.optimalEpochs(cell.n(), cell.u()) : Double.NaN;
+                double eopt = e.getValue() instanceof QuokkaLaw q ? q.optimalEpochs(cell.n(), cell.u()) : Double.NaN;
                 Best run = best.stream().filter(b -> b.objective().equals(e.getKey()) && b.model().equals(cell.model()) && b.u() == cell.u())
                         .findFirst().orElse(null);
                 String fitted = Double.isFinite(eopt) ? String.format("%.3g", eopt) : "-";
@@ -294,7 +294,7 @@ record StudySummary(String markdown, Map<String, byte[]> reportFiles) {
                 s.append(' ').append(fitted).append(" |");
                 if (withHeld && e.getKey().equals("dlm")) {
                     String h = reading(held, cell.n(), cell.u());
-                    s.append(String.format(" %s | %.3g |", h == null ? "-" : h, Quokka.DLM.optimalEpochs(cell.n(), cell.u())));
+                    s.append(String.format(" %s | %.3g |", h == null ? "-" : h, QuokkaLaw.DLM.optimalEpochs(cell.n(), cell.u())));
                 }
                 s.append(' ').append(run == null ? "-" : num(run.bestEpochs())).append(" |");
             }

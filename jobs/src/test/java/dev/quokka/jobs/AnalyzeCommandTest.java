@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.quokka.analysis.Quokka;
+import dev.quokka.analysis.QuokkaLaw;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import dev.quokka.analysis.Chinchilla;
+import dev.quokka.analysis.ChinchillaLaw;
 import dev.quokka.analysis.Quantities;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * `quokka analyze`: points at every epoch boundary, anneal branches left out, the law fitted back.
  */
 class AnalyzeCommandTest {
-    static final Quokka TRUTH = new Quokka(0.5, 1535.23, 0.42, 54.21, 0.13, 1.49, 0.3955, 254.35, 0.39, 0.55);
+    static final QuokkaLaw TRUTH = new QuokkaLaw(0.5, 1535.23, 0.42, 54.21, 0.13, 1.49, 0.3955, 254.35, 0.39, 0.55);
     @TempDir Path dir;
 
     @Test
@@ -86,7 +86,7 @@ class AnalyzeCommandTest {
         int k = 0;
         for (double n = 1e7; n <= 1e9; n *= 3) {
             for (double tpp : new double[] {5, 20, 80}) {
-                double d = n * tpp, truth = Chinchilla.EPOCH_AI.loss(n, d, d);
+                double d = n * tpp, truth = ChinchillaLaw.EPOCH_AI.loss(n, d, d);
                 int steps = 200 + 150 * k;
                 Path run = dir.resolve("compute/run" + k++);
                 Files.createDirectories(run.resolve("metrics"));
@@ -119,7 +119,7 @@ class AnalyzeCommandTest {
             assertEquals(expected.get(run), p.getDouble(p.fieldIndex("loss")), 1e-9, run);
             // Near the truth although one step's loss has noise of sd 0.3: the smoothing is what makes the point usable.
             double n = ((Number) p.get(p.fieldIndex("n"))).doubleValue(), d = ((Number) p.get(p.fieldIndex("d"))).doubleValue();
-            assertEquals(Chinchilla.EPOCH_AI.loss(n, d, d), p.getDouble(p.fieldIndex("loss")), 0.25, run);
+            assertEquals(ChinchillaLaw.EPOCH_AI.loss(n, d, d), p.getDouble(p.fieldIndex("loss")), 0.25, run);
         }
         assertTrue(new ObjectMapper().readTree(out.resolve("fit.json").toFile()).get("source").asText().contains("train points"));
     }

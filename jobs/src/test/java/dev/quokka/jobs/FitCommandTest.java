@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.quokka.analysis.Chinchilla;
+import dev.quokka.analysis.ChinchillaLaw;
 import dev.quokka.analysis.FitPoint;
 import dev.quokka.analysis.Law;
 import dev.quokka.analysis.Synthetic;
@@ -27,7 +27,7 @@ class FitCommandTest {
         for (double n : Synthetic.logSpace(7e7, 1.6e10, 8)) {
             for (double tpp : new double[] {2, 5, 10, 20, 40, 80, 160}) {
                 double d = n * tpp;
-                lines.add("r" + lines.size() + ",ar," + n + "," + d + "," + d + "," + Chinchilla.EPOCH_AI.loss(n, d, d) * Math.exp(0.01 * rng.nextGaussian()));
+                lines.add("r" + lines.size() + ",ar," + n + "," + d + "," + d + "," + ChinchillaLaw.EPOCH_AI.loss(n, d, d) * Math.exp(0.01 * rng.nextGaussian()));
             }
         }
         lines.add("bad1,ar,1e9,1e10,1e10,NaN");
@@ -44,7 +44,7 @@ class FitCommandTest {
         assertEquals(1, fit.get("excluded").get("loss is NaN").asInt(), fit.get("excluded").toString());
         assertEquals(1, fit.get("excluded").get("n not positive").asInt());
         assertEquals(1, fit.get("excluded").get("u missing or not a number").asInt());
-        assertEquals(Chinchilla.EPOCH_AI.alpha(), fit.get("law").get("constants").get("alpha").asDouble(), 0.05 * Chinchilla.EPOCH_AI.alpha());
+        assertEquals(ChinchillaLaw.EPOCH_AI.alpha(), fit.get("law").get("constants").get("alpha").asDouble(), 0.05 * ChinchillaLaw.EPOCH_AI.alpha());
         assertEquals(2, fit.get("intervals").get("beta").size());
         assertEquals(64, fit.get("inputs").get(0).get("sha256").asText().length());
         assertTrue(Files.exists(out.resolve("_SUCCESS")));
@@ -112,7 +112,7 @@ class FitCommandTest {
      */
     @Test
     void muennighoffsStageTwoFromGivenStageOneConstantsComesBack() throws Exception {
-        dev.quokka.analysis.Muennighoff truth = dev.quokka.analysis.Muennighoff.AR;
+        dev.quokka.analysis.MuennighoffLaw truth = dev.quokka.analysis.MuennighoffLaw.AR;
         List<String> lines = new ArrayList<>(List.of("run,objective,N,U,D,loss"));
         java.util.Random rng = new java.util.Random(5);
         int run = 0;
@@ -127,7 +127,7 @@ class FitCommandTest {
         }
         Path table = dir.resolve("muennighoff.csv");
         Files.write(table, lines);
-        Chinchilla s1 = truth.onePass();
+        ChinchillaLaw s1 = truth.onePass();
         String stage1 = "E=" + s1.e() + ",A=" + s1.a() + ",alpha=" + s1.alpha() + ",B=" + s1.b() + ",beta=" + s1.beta();
         Path out = dir.resolve("muennighoff");
         CliTest.Result r = CliTest.run("fit", "--master", "local[2]", "--points", table.toString(), "--law", "muennighoff", "--stage1", stage1,
@@ -156,9 +156,9 @@ class FitCommandTest {
     /** Held constants are recorded with their sources and have no interval; the report says what the data identify. */
     @Test
     void heldConstantsAreRecordedWithWhereTheyCameFrom() throws Exception {
-        dev.quokka.analysis.Quokka truth = dev.quokka.analysis.Quokka.DLM;
+        dev.quokka.analysis.QuokkaLaw truth = dev.quokka.analysis.QuokkaLaw.DLM;
         double[] epochs = {1, 2, 3, 4, 6, 8, 12, 16};
-        List<FitPoint> points = Synthetic.points(new dev.quokka.analysis.Quokka(1.0, truth.a(), truth.alpha(), truth.b(), truth.beta(), truth.pE(),
+        List<FitPoint> points = Synthetic.points(new dev.quokka.analysis.QuokkaLaw(1.0, truth.a(), truth.alpha(), truth.b(), truth.beta(), truth.pE(),
                 truth.gamma(), truth.cP(), truth.mP(), truth.kP()), new double[] {1e8, 3e8, 1e9}, new double[] {1e9, 4e9}, epochs, 0.01, 2);
         List<String> lines = new ArrayList<>(List.of("run,objective,N,U,D,loss"));
         for (FitPoint p : points) lines.add(p.run() + ",dlm," + p.n() + "," + p.u() + "," + p.d() + "," + p.loss());

@@ -10,7 +10,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The README's commands, run in a clone, leave nothing that git would show as new: they write under ignored paths. */
+/**
+ * The README's commands, run in a clone, leave nothing that git would show as new: they write under ignored paths. And
+ * every document the code cites is in the repository.
+ */
 class ReadmeTest {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
@@ -36,5 +39,30 @@ class ReadmeTest {
         }
         assertTrue(seen >= 20, "the README's examples with --output: " + seen);
         assertTrue(outside.isEmpty(), "README examples that write outside work/: " + outside);
+    }
+
+    /** Comments cite docs/*.md and the top-level documents; each must exist, and none may point outside the repository. */
+    @Test
+    void everyDocumentTheCodeCitesIsInTheRepository() throws Exception {
+        Pattern cited = Pattern.compile("docs/[\\w-]+\\.md");
+        Pattern outside = Pattern.compile("dlm-objective\\.md|scaling-laws\\.md|dl4j-notes|shared/reference");
+        List<String> missing = new ArrayList<>(), external = new ArrayList<>();
+        int citations = 0;
+        List<Path> sources;
+        try (var walk = Files.walk(ROOT)) {
+            sources = walk.filter(f -> f.toString().endsWith(".java") && f.toString().contains("/src/") && !f.toString().contains("/target/")).toList();
+        }
+        for (Path f : sources) {
+            String text = Files.readString(f);
+            Matcher m = cited.matcher(text);
+            while (m.find()) {
+                citations++;
+                if (!Files.isRegularFile(ROOT.resolve(m.group()))) missing.add(ROOT.relativize(f) + " cites " + m.group());
+            }
+            if (outside.matcher(text).find() && !f.endsWith("ReadmeTest.java")) external.add(ROOT.relativize(f).toString());
+        }
+        assertTrue(citations >= 10, "citations of docs/: " + citations);
+        assertTrue(missing.isEmpty(), "cited documents that are not in the repository: " + missing);
+        assertTrue(external.isEmpty(), "sources citing documents outside the repository: " + external);
     }
 }

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quokka.analysis.FitPoint;
-import dev.quokka.analysis.Quokka;
+import dev.quokka.analysis.QuokkaLaw;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +30,7 @@ class StudySummaryTest {
         ObjectNode fit = JsonNodeFactory.instance.objectNode();
         ObjectNode law = fit.putObject("law");
         law.put("form", "quokka");
-        new Quokka(1, 10, 0.3, 10, 0.3, 0.5, 0.5, 1, 0, 0).constants().forEach(law.putObject("constants")::put);
+        new QuokkaLaw(1, 10, 0.3, 10, 0.3, 0.5, 0.5, 1, 0, 0).constants().forEach(law.putObject("constants")::put);
         ObjectNode intervals = fit.putObject("intervals");
         law.get("constants").fieldNames().forEachRemaining(k -> intervals.putArray(k).add(1).add(1.5));
         return fit;
@@ -38,7 +38,7 @@ class StudySummaryTest {
 
     @Test
     void anOptimumBeforeAnEpochTheRunWasStillImprovingAtIsMarked() {
-        assertEquals(1, new Quokka(1, 10, 0.3, 10, 0.3, 0.5, 0.5, 1, 0, 0).optimalEpochs(N, U), 1e-12);
+        assertEquals(1, new QuokkaLaw(1, 10, 0.3, 10, 0.3, 0.5, 0.5, 1, 0, 0).optimalEpochs(N, U), 1e-12);
         List<FitPoint> points = new ArrayList<>(run("runs/dlm-64x2x2-U40k-to16-s1", "dlm", 16, 16));
         points.addAll(run("runs/ar-64x2x2-U40k-to16-s1", "ar", 16, 7));
         Map<String, JsonNode> fits = new LinkedHashMap<>();
@@ -70,12 +70,12 @@ class StudySummaryTest {
         fits.put("ar", fitWithOptimumAtOne());
         ObjectNode held = (ObjectNode) fitWithOptimumAtOne();
         ObjectNode fixed = held.putObject("fixed");
-        for (String k : StudyPipeline.OVERFITTING) fixed.putObject(k).put("value", Quokka.DLM.constants().get(k)).put("from", "quokka-dlm");
+        for (String k : StudyPipeline.OVERFITTING) fixed.putObject(k).put("value", QuokkaLaw.DLM.constants().get(k)).put("from", "quokka-dlm");
         held.putObject("identifiability").putObject("p_e").put("verdict", "pinned");
         held.putArray("e_opt").addObject().put("n", N).put("u", U).put("reads", "> 16 (fit: 45.1)");
 
         String md = StudySummary.markdown(StudyPreset.named("demo"), StudySummary.best(points), fits, held);
-        String quokka = String.format("%.3g", Quokka.DLM.optimalEpochs(N, U));
+        String quokka = String.format("%.3g", QuokkaLaw.DLM.optimalEpochs(N, U));
         assertTrue(md.contains("| e_opt dlm | e_opt dlm, held | Quokka's law | observed dlm | e_opt ar | observed ar |"), md);
         assertTrue(md.contains("| 64x2x2 | 200k | 40k | 1.00 * | > 16 (fit: 45.1) | " + quokka + " | 16 | 1.00 | 7 |"), md);
         assertTrue(md.contains("gamma = 0.3955, c_p = 254.4, m_p = 0.3900, k_p = 0.5500"), md);
@@ -86,7 +86,7 @@ class StudySummaryTest {
     /** R_D* from a study's points, stage 1 from the objective's fit: back from points its law made, with an interval. */
     @Test
     void theSummaryReportsRdStarWithItsInterval() {
-        dev.quokka.analysis.Muennighoff truth = dev.quokka.analysis.Muennighoff.AR;
+        dev.quokka.analysis.MuennighoffLaw truth = dev.quokka.analysis.MuennighoffLaw.AR;
         List<FitPoint> points = new ArrayList<>();
         java.util.Random rng = new java.util.Random(9);
         for (double u : new double[] {1e8, 4e8}) {

@@ -2,7 +2,7 @@ package dev.quokka.training;
 
 /**
  * Masked diffusion noise schedules, as the masking probability m(t) = 1 - alpha_t and the ELBO weight
- * w(t) = -alpha'_t / (1 - alpha_t) (dlm-objective.md).
+ * w(t) = -alpha'_t / (1 - alpha_t) (docs/objective.md).
  */
 public enum MaskSchedule {
     /** alpha_t = 1 - t: m = t, w = 1/t. Quokka's default and best. */

@@ -70,7 +70,7 @@ public sealed interface Objective permits Objective.Autoregressive, Objective.Ma
     }
 
     /**
-     * Absorbing-state masked diffusion (dlm-objective.md): the model sees w[0, L) with masked positions replaced by
+     * Absorbing-state masked diffusion (docs/objective.md): the model sees w[0, L) with masked positions replaced by
      * {@code maskId}, attends bidirectionally, and predicts the masked tokens. t is drawn per row (with an optional
      * floor eps: t = (1 - eps) u + eps); each position is masked with probability m(t); a row with no mask gets one,
      * as in the released code. That forced mask biases the ELBO upwards by E[(1 - m)^L w] / L: at L = 64 and

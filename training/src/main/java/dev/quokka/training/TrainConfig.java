@@ -30,7 +30,7 @@ public record TrainConfig(String study, String output, String objective, String 
                           long warmupSteps, StopRule stop) implements Serializable {
 
     /**
-     * The masked-diffusion options of dlm-objective.md; {@link Objective.MaskedDiffusion} checks them.
+     * The masked-diffusion options of docs/objective.md; {@link Objective.MaskedDiffusion} checks them.
      *
      * @param tFloor         eps: t = (1 - eps) u + eps
      * @param curriculum     a clean-to-noisy t curriculum, or null
@@ -89,7 +89,7 @@ public record TrainConfig(String study, String output, String objective, String 
         if (warmupSteps > 0 && warmup > 0) throw new IllegalArgumentException("give --warmup (a share of the run) or --warmup-steps, not both");
     }
 
-    /** The release-script defaults (dlm-objective.md) for everything but the study, output, objective and model. */
+    /** The release-script defaults (docs/objective.md) for everything but the study, output, objective and model. */
     public static TrainConfig defaults(String study, String output, String objective, String model, int batchTokens) {
         return new TrainConfig(study, output, objective, model, batchTokens, 2e-4, 2e-5, "cosine", 0.01, 0.1,
                 LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 0, 256, 4, Dlm.defaults(), 0, false, 0, null, null, 0, null);

@@ -8,7 +8,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Points SameDiff's op registry at our fixed ops. SameDiff rebuilds the gradient graph from serialised ops, looked up
- * by op hash and name, so a subclass alone would be replaced by the original class (dl4j-notes, trap 5). All ND4J
+ * by op hash and name, so a subclass alone would be replaced by the original class (docs/nd4j.md, trap 5). All ND4J
  * workarounds live in this package.
  */
 public final class OpFixes {

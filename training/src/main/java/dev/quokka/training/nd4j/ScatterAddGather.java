@@ -9,7 +9,7 @@ import org.nd4j.linalg.api.ops.impl.shape.Gather;
 /**
  * Gather along axis 0 with a correct gradient: a scatter-add of the incoming gradient into zeros. M2.1's own backward
  * pass ({@code retGrad.put(indices, values, indices)}) places element idx[j]'s gradient at idx[j], and overwrites
- * repeated indices; both give wrong gradients without an error (dl4j-notes, trap 3). Installed by {@link OpFixes}.
+ * repeated indices; both give wrong gradients without an error (docs/nd4j.md, trap 3). Installed by {@link OpFixes}.
  *
  * <p>The scatter-add runs locked: unlocked, libnd4j splits the indices over threads that add into the same rows
  * unsynchronised, so repeated token ids lose updates or sum in a varying order (caught by {@code SameDiffEngineTest}).

@@ -157,7 +157,7 @@ public final class Transformer {
         return x.mul(inverseRms.mmul(gain.reshape(1, width)));
     }
 
-    /** Rotary embedding of [N H, hd] rows, half-split layout: x cos + rotateHalf(x) sin, slicing only the last axis (trap 6). */
+    /** Rotary embedding of [N H, hd] rows, half-split layout: x cos + rotateHalf(x) sin, slicing only the last axis (docs/nd4j.md, trap 6). */
     private static SDVariable rotate(SameDiff sd, SDVariable x, SDVariable[] cosSin, int hd) {
         SDVariable x1 = x.get(SDIndex.all(), SDIndex.interval(0, hd / 2));
         SDVariable x2 = x.get(SDIndex.all(), SDIndex.interval(hd / 2, hd));

@@ -7,7 +7,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
  * The loss of every objective, in the graph: sum_i w_i (logsumexp(z_i) - z_i[y_i]) / N over the N = B L positions,
  * from logits z [N, V], sparse integer targets y and per-token weights w ({@link dev.quokka.training.Batch}). No [N, V] one-hot is built.
  *
- * <p>Not SameDiff's sparse softmax cross-entropy: its backward pass ignores the incoming gradient (dl4j-notes, trap 4)
+ * <p>Not SameDiff's sparse softmax cross-entropy: its backward pass ignores the incoming gradient (docs/nd4j.md, trap 4)
  * and would drop the weights. Not {@code logSumExp}: its backward pass fails in M2.1 (reduce_sum_bp), so the
  * log-sum-exp is written out. Not {@code gatherNd}: M2.1 has no backward pass for it. The target logits are gathered
  * from the flattened logits at i V + y_i with {@link ScatterAddGather}, whose gradient is right.

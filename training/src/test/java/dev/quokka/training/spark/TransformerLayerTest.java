@@ -24,7 +24,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 
 /**
- * The transformer inside DL4J (dl4j-notes: stacked SameDiff layers get wrong gradients, a single output layer does
+ * The transformer inside DL4J (docs/nd4j.md, trap 1: stacked SameDiff layers get wrong gradients, a single output layer does
  * not): DL4J's own gradient check in double precision, with repeated token ids and uneven loss weights, and the
  * layer's score equal to the single-process engine's loss at the same parameters.
  */

@@ -13,9 +13,9 @@ import java.util.Map;
  *
  * @param onePass the single-epoch law (stage 1) that gives E, A, alpha, B, beta and the N_opt of U_N
  */
-public record Muennighoff(Chinchilla onePass, double rD, double rN) implements Law {
+public record MuennighoffLaw(ChinchillaLaw onePass, double rD, double rN) implements Law {
     /** Muennighoff et al.'s AR fit on C4 (GPT-2 tokenizer). */
-    public static final Muennighoff AR = new Muennighoff(new Chinchilla(1.8691, 520.82, 0.3527, 1487.7, 0.3527), 15.387756, 5.309743);
+    public static final MuennighoffLaw AR = new MuennighoffLaw(new ChinchillaLaw(1.8691, 520.82, 0.3527, 1487.7, 0.3527), 15.387756, 5.309743);
 
     @Override
     public double loss(double n, double u, double d) {

@@ -4,13 +4,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The compute-constrained law L = E + A / N^alpha + B / D^beta, blind to repetition. */
-public record Chinchilla(double e, double a, double alpha, double b, double beta) implements Law {
+public record ChinchillaLaw(double e, double a, double alpha, double b, double beta) implements Law {
     /** Quokka's DLM fit, approach 2 (single epoch, non-embedding N). */
-    public static final Chinchilla QUOKKA_DLM = new Chinchilla(2.413, 798.6, 0.379, 4604.9, 0.378);
+    public static final ChinchillaLaw QUOKKA_DLM = new ChinchillaLaw(2.413, 798.6, 0.379, 4604.9, 0.378);
     /** Hoffmann et al., approach 3, as printed. */
-    public static final Chinchilla HOFFMANN = new Chinchilla(1.69, 406.4, 0.34, 410.7, 0.28);
+    public static final ChinchillaLaw HOFFMANN = new ChinchillaLaw(1.69, 406.4, 0.34, 410.7, 0.28);
     /** Epoch AI's refit of Hoffmann et al.'s data. */
-    public static final Chinchilla EPOCH_AI = new Chinchilla(1.82, 482.01, 0.3478, 2085.43, 0.3658);
+    public static final ChinchillaLaw EPOCH_AI = new ChinchillaLaw(1.82, 482.01, 0.3478, 2085.43, 0.3658);
 
     @Override
     public double loss(double n, double u, double d) {

@@ -11,13 +11,13 @@ import java.util.Map;
  *   e_p = c_p U^m_p / N^k_p                               larger models overfit sooner
  * </pre>
  */
-public record Quokka(double e, double a, double alpha, double b, double beta, double pE, double gamma, double cP, double mP,
+public record QuokkaLaw(double e, double a, double alpha, double b, double beta, double pE, double gamma, double cP, double mP,
                      double kP) implements Law {
     /**
      * Quokka Eq. 15 (final validation losses, embedding-inclusive N). gamma is 0.3955, not the printed 0.40: the
-     * printed value is rounded, and only 0.3955 reproduces the paper's own Table 3 (scaling-laws.md).
+     * printed value is rounded, and only 0.3955 reproduces the paper's own Table 3 (docs/laws.md).
      */
-    public static final Quokka DLM = new Quokka(0, 1535.23, 0.42, 54.21, 0.13, 1.49, 0.3955, 254.35, 0.39, 0.55);
+    public static final QuokkaLaw DLM = new QuokkaLaw(0, 1535.23, 0.42, 54.21, 0.13, 1.49, 0.3955, 254.35, 0.39, 0.55);
 
     /**
      * Evaluated in logs, as {@link QuokkaForm} fits it: with fitted constants far from the paper's, e_p or D' can
