@@ -16,13 +16,13 @@ import java.util.zip.GZIPInputStream;
 import org.apache.spark.sql.SparkSession;
 
 /** The one local[2] Spark session all data-prep tests share, and the fixtures they use. */
-final class SparkTest {
+public final class SparkTest {
     private static SparkSession session;
     private static Tokenizer tokenizer;
 
     private SparkTest() {}
 
-    static synchronized SparkSession spark() {
+    public static synchronized SparkSession spark() {
         if (session == null) {
             session = SparkSession.builder().master("local[2]").appName("quokka data-prep tests")
                     .config("spark.ui.enabled", "false")
@@ -34,7 +34,7 @@ final class SparkTest {
     }
 
     /** Lines of a fixture from the tokenizer module's test resources (see its README for the sources). */
-    static List<String> fixtureLines(String resource) {
+    public static List<String> fixtureLines(String resource) {
         try (InputStream raw = SparkTest.class.getResourceAsStream("/" + resource);
              BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(raw), StandardCharsets.UTF_8))) {
             return r.lines().toList();
@@ -44,7 +44,7 @@ final class SparkTest {
     }
 
     /** A small BPE vocabulary trained on the English fixture, with end-of-document, mask and pad. */
-    static synchronized Tokenizer tokenizer() {
+    public static synchronized Tokenizer tokenizer() {
         if (tokenizer == null) {
             BpeTrainer trainer = new BpeTrainer(1024);
             tokenizer = trainer.train(trainer.countWords(fixtureLines("corpus/gutenberg-sample.txt.gz")));
@@ -52,7 +52,7 @@ final class SparkTest {
         return tokenizer;
     }
 
-    static Path writeTokenizer(Path dir) throws IOException {
+    public static Path writeTokenizer(Path dir) throws IOException {
         Path p = dir.resolve("tokenizer.json");
         Files.write(p, TokenizerJson.toBytes(tokenizer()));
         return p;

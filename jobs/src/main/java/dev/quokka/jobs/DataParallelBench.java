@@ -6,8 +6,7 @@ import dev.quokka.training.Engine;
 import dev.quokka.training.ModelShape;
 import dev.quokka.training.Objective;
 import dev.quokka.training.StepBench;
-import dev.quokka.training.nd4j.SameDiffEngine;
-import dev.quokka.training.spark.DataParallelEngine;
+import dev.quokka.training.engines.Engines;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -53,7 +52,7 @@ final class DataParallelBench implements Callable<Integer> {
         System.out.printf("quokka bench data-parallel: %s %s (V=%d), %d rows x %d positions = %d tokens per step; %d workers of 1 thread, master %s%n",
                 objective, model, vocab, rows, length, batchTokens, workers, spark.sparkContext().master());
 
-        Engine single = SameDiffEngine.create(shape, rows, length, obj.causal(), adamW, 1);
+        Engine single = Engines.singleProcess().create(shape, rows, length, obj.causal(), adamW, 1);
         double stepSeconds = StepBench.time(new Engine[] {single}, new Objective[] {obj}, 3, steps, 7)[0].medianSeconds();
         System.out.printf("single process: %.3f s per step (median of %d)%n%n", stepSeconds, steps);
         System.out.printf("%4s %12s %12s %16s%n", "k", "round s", "s per step", "steps/s vs single");
@@ -63,7 +62,7 @@ final class DataParallelBench implements Callable<Integer> {
         double[] roundSeconds = new double[frequencies.size()];
         for (int f = 0; f < frequencies.size(); f++) {
             int k = frequencies.get(f);
-            Engine engine = new DataParallelEngine(jsc, new DataParallelEngine.Options(workers, k, 0, 1), shape, rows, length, obj.causal(), adamW, 1);
+            Engine engine = Engines.dataParallel(jsc, workers, k, 0, 1).create(shape, rows, length, obj.causal(), adamW, 1);
             List<Batch> round = Arrays.asList(batches).subList(0, k);
             double[] lrs = new double[k];
             Arrays.fill(lrs, 1e-4);

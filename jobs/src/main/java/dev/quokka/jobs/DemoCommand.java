@@ -1,11 +1,10 @@
 package dev.quokka.jobs;
 
-import dev.quokka.dataprep.TokenizeConfig;
+import dev.quokka.dataprep.tokenize.TokenizeConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -44,9 +43,7 @@ final class DemoCommand implements Callable<Integer> {
             String name = book + ".txt.gz";
             try (InputStream in = DemoCommand.class.getResourceAsStream("/demo/corpus/" + name)) {
                 if (in == null) throw new IllegalStateException("the bundled corpus is missing " + name + " (a broken build?)");
-                Path tmp = dir.resolve("." + name + ".tmp");
-                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-                Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                TextFiles.writeBytesAtomically(dir.resolve(name), in::transferTo);
             }
         }
         return dir;

@@ -1,6 +1,6 @@
 package dev.quokka.jobs;
 
-import dev.quokka.training.nd4j.Backend;
+import dev.quokka.training.engines.Engines;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
@@ -27,7 +27,7 @@ final class EnvCommand implements Callable<Integer> {
             System.out.printf("%-28s %d%n", "spark.defaultParallelism", spark.sparkContext().defaultParallelism());
             System.out.printf("%-28s %s%n", "spark job (sum 0..999999)", sum == 499_999_500_000L ? "ok" : "WRONG: " + sum);
         }
-        if (!noNd4j) Backend.describe().forEach((k, v) -> System.out.printf("%-28s %s%n", k, v));
+        if (!noNd4j) Engines.describe().forEach((k, v) -> System.out.printf("%-28s %s%n", k, v));
         return 0;
     }
 }

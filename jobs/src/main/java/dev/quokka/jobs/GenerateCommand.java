@@ -3,7 +3,7 @@ package dev.quokka.jobs;
 import dev.quokka.tokenizer.Tokenizer;
 import dev.quokka.training.Generator;
 import dev.quokka.training.TrainedModel;
-import dev.quokka.training.nd4j.SameDiffEngine;
+import dev.quokka.training.engines.Engines;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
@@ -27,7 +27,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (samples <= 0) throw new IllegalArgumentException("--samples must be positive, not " + samples);
         if (tokens < 0) throw new IllegalArgumentException("--tokens must be >= 0 (0: the window), not " + tokens);
         if (!(temperature >= 0) || Double.isInfinite(temperature)) throw new IllegalArgumentException("--temperature must be >= 0 (0: greedy), not " + temperature);
-        TrainedModel model = TrainedModel.open(run, SameDiffEngine::create, new Configuration());
+        TrainedModel model = TrainedModel.open(run, Engines.singleProcess(), new Configuration());
         Tokenizer tokenizer = model.tokenizer();
         int[] ids = tokenizer.encode(prompt);
         Generator g = new Generator(model.engine(), temperature, seed);

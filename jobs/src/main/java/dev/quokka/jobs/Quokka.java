@@ -1,13 +1,13 @@
 package dev.quokka.jobs;
 
-import dev.quokka.dataprep.BadRecordException;
+import dev.quokka.dataprep.tokenize.BadRecordException;
 import dev.quokka.tokenizer.TokenizerFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine;
 
 /** The {@code quokka} command: one subcommand per job, the same options locally and under spark-submit. */
 @Command(name = "quokka", mixinStandardHelpOptions = true, versionProvider = Quokka.Version.class,

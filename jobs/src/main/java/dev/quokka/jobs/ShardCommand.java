@@ -1,8 +1,8 @@
 package dev.quokka.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.quokka.dataprep.ShardJob;
-import dev.quokka.dataprep.StudyConfig;
+import dev.quokka.dataprep.shard.ShardJob;
+import dev.quokka.dataprep.shard.StudyConfig;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;

@@ -1,7 +1,7 @@
 package dev.quokka.jobs;
 
-import dev.quokka.dataprep.TokenizeConfig;
-import dev.quokka.dataprep.TokenizerFiles;
+import dev.quokka.dataprep.tokenize.TokenizeConfig;
+import dev.quokka.dataprep.tokenize.TokenizerFiles;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.concurrent.Callable;

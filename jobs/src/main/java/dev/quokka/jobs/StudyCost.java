@@ -7,8 +7,7 @@ import dev.quokka.training.ModelShape;
 import dev.quokka.training.Objective;
 import dev.quokka.training.StepBench;
 import dev.quokka.training.TrainConfig;
-import dev.quokka.training.nd4j.Backend;
-import dev.quokka.training.nd4j.SameDiffEngine;
+import dev.quokka.training.engines.Engines;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -33,7 +32,7 @@ record StudyCost(int runs, long tokens, double flops, double etaSeconds, List<St
     static final int WARMUP_STEPS = 20, TIMED_STEPS = 15;
 
     static StudyCost estimate(SweepPlan plan, int vocab, int cpusPerRun, int slots) {
-        Backend.limitThreads(cpusPerRun);
+        Engines.limitThreads(cpusPerRun);
         Map<String, Double> secondsPerToken = new LinkedHashMap<>();
         List<String> measured = new ArrayList<>();
         int length = plan.studies().get(0).config().seqLen();
@@ -56,7 +55,7 @@ record StudyCost(int runs, long tokens, double flops, double etaSeconds, List<St
                 for (SweepPlan.Run r : asIs.values()) {
                     ModelShape shape = r.config().shape(vocab);
                     Objective o = objective(r.config().objective(), shape);
-                    engines.add(SameDiffEngine.create(shape, Math.max(1, r.config().batchTokens() / length), length, o.causal(), AdamW.papers(), 1));
+                    engines.add(Engines.singleProcess().create(shape, Math.max(1, r.config().batchTokens() / length), length, o.causal(), AdamW.papers(), 1));
                     objectives.add(o);
                 }
                 StepBench.Timing[] t = StepBench.time(engines.toArray(Engine[]::new), objectives.toArray(Objective[]::new), WARMUP_STEPS, TIMED_STEPS, 7);
@@ -73,7 +72,7 @@ record StudyCost(int runs, long tokens, double flops, double etaSeconds, List<St
             ModelShape proxy = ModelShape.of(Math.min(vocab, 8192), 256, 4, 4);
             int proxyLength = 256, rows = 16;
             Objective o = objective("dlm", proxy);
-            Engine e = SameDiffEngine.create(proxy, rows, proxyLength, o.causal(), AdamW.papers(), 1);
+            Engine e = Engines.singleProcess().create(proxy, rows, proxyLength, o.causal(), AdamW.papers(), 1);
             double s = StepBench.time(new Engine[] {e}, new Objective[] {o}, WARMUP_STEPS, TIMED_STEPS, 7)[0].medianSeconds();
             double proxyFlopsPerSecond = proxy.modelFlopsPerToken(proxyLength) * rows * proxyLength / s;
             measured.add(String.format("proxy d=256, 4 layers, V=%d: %.1f GFLOP/s per run; larger shapes scaled by model FLOPs",

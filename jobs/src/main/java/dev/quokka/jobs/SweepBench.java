@@ -1,6 +1,6 @@
 package dev.quokka.jobs;
 
-import dev.quokka.dataprep.SerializableConfiguration;
+import dev.quokka.dataprep.spark.SerializableConfiguration;
 import dev.quokka.training.TrainConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.quokka.jobs;
 
-import dev.quokka.dataprep.InputFiles;
+import dev.quokka.dataprep.provenance.InputFiles;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;

@@ -1,15 +1,13 @@
 package dev.quokka.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.quokka.dataprep.SerializableConfiguration;
+import dev.quokka.dataprep.spark.SerializableConfiguration;
 import dev.quokka.training.Batch;
 import dev.quokka.training.Engine;
 import dev.quokka.training.ModelShape;
 import dev.quokka.training.TrainConfig;
 import dev.quokka.training.Trainer;
-import dev.quokka.training.nd4j.Backend;
-import dev.quokka.training.nd4j.Devices;
-import dev.quokka.training.nd4j.SameDiffEngine;
+import dev.quokka.training.engines.Engines;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -83,12 +81,11 @@ final class SweepTask implements Function<SweepTask.Work, SweepTask.Outcome> {
     public Outcome call(Work w) throws IOException {
         TaskContext task = TaskContext.get();
         int attempt = task.attemptNumber();
-        Backend.limitThreads(task.cpus());
         scala.Option<ResourceInformation> gpu = task.resources().get("gpu");
-        Devices.bind(gpu.isDefined() ? Arrays.asList(gpu.get().addresses()) : List.of(), System.getenv("CUDA_VISIBLE_DEVICES"));
+        Engines.prepare(task.cpus(), gpu.isDefined() ? Arrays.asList(gpu.get().addresses()) : List.of(), System.getenv("CUDA_VISIBLE_DEVICES"));
 
         Configuration conf = w.hadoop().get();
-        Trainer.EngineFactory engines = SameDiffEngine::create;
+        Trainer.EngineFactory engines = Engines.singleProcess();
         if (w.fault() != null && attempt < w.fault().attempts()) engines = failingAt(engines, w.fault());
         PrintStream console = prefixed("[" + w.run() + "] ");
         JsonNode existing = Trainer.manifestOf(w.config().output(), conf);

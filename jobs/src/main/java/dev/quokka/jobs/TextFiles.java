@@ -1,13 +1,14 @@
 package dev.quokka.jobs;
 
-import dev.quokka.dataprep.Paragraphs;
+import dev.quokka.dataprep.tokenize.Paragraphs;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.BufferedWriter;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.ByteBuffer;
@@ -104,18 +105,35 @@ final class TextFiles {
         void write(Writer out) throws IOException;
     }
 
+    /** Receives the byte stream of an output file that appears only when complete. */
+    interface StreamBody {
+        void write(OutputStream out) throws IOException;
+    }
+
+    /** {@link #writeBytesAtomically} for text: UTF-8, buffered. */
+    static void writeAtomically(Path target, WriterBody body) throws IOException {
+        writeBytesAtomically(target, out -> {
+            Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
+            body.write(w);
+            w.flush();
+        });
+    }
+
     /**
      * Writes to a temporary file beside {@code target} and renames it into place: never a partial file. The file is
-     * created plainly, so its permissions follow the umask ({@code Files.createTempFile} would make it 0600).
+     * created plainly, so its permissions follow the umask ({@code Files.createTempFile} would make it 0600). This is
+     * the local-file twin of data-prep's {@code AtomicOutput.writeFile}, which goes through Hadoop's FileSystem: for
+     * plain local files (the tokenizer's outputs, the demo's corpus) Hadoop's local file system would add a
+     * {@code .crc} file beside each one.
      */
-    static void writeAtomically(Path target, WriterBody body) throws IOException {
+    static void writeBytesAtomically(Path target, StreamBody body) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = dir.resolve("." + target.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
         Files.createFile(tmp);
         try {
-            try (Writer w = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(tmp), StandardCharsets.UTF_8), 1 << 16)) {
-                body.write(w);
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                body.write(out);
             }
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {

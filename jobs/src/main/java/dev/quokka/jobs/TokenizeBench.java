@@ -1,8 +1,8 @@
 package dev.quokka.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.quokka.dataprep.TokenizeConfig;
-import dev.quokka.dataprep.TokenizeJob;
+import dev.quokka.dataprep.tokenize.TokenizeConfig;
+import dev.quokka.dataprep.tokenize.TokenizeJob;
 import dev.quokka.tokenizer.Tokenizer;
 import dev.quokka.tokenizer.TokenizerJson;
 import java.nio.file.Files;

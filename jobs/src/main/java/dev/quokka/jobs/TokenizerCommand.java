@@ -1,7 +1,7 @@
 package dev.quokka.jobs;
 
-import dev.quokka.dataprep.TokenizeConfig;
-import dev.quokka.dataprep.TrainTokenizerJob;
+import dev.quokka.dataprep.tokenize.TokenizeConfig;
+import dev.quokka.dataprep.vocab.TrainTokenizerJob;
 import dev.quokka.tokenizer.BpeTrainer;
 import dev.quokka.tokenizer.SpecialTokens;
 import dev.quokka.tokenizer.Tokenizer;

@@ -7,8 +7,7 @@ import dev.quokka.training.Objective;
 import dev.quokka.training.StepBench;
 import dev.quokka.training.TrainConfig;
 import dev.quokka.training.Trainer;
-import dev.quokka.training.nd4j.Backend;
-import dev.quokka.training.nd4j.SameDiffEngine;
+import dev.quokka.training.engines.Engines;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -49,8 +48,8 @@ final class TrainBench implements Callable<Integer> {
         if (batchTokens % length != 0) throw new IllegalArgumentException("--batch-tokens must be a multiple of --seq-len");
         int rows = batchTokens / length;
         PrintStream out = System.out;
-        out.printf("quokka bench train: %s%n", Backend.describe());
-        double peak = Backend.sgemmFlops(sgemmSize, 5);
+        out.printf("quokka bench train: %s%n", Engines.describe());
+        double peak = Engines.sgemmFlops(sgemmSize, 5);
         out.printf("sgemm peak: %.1f GFLOP/s (float32, %d^3, median of 5)%n", peak / 1e9, sgemmSize);
         out.printf("V=%d, %d rows x %d positions = %d tokens per step, median of %d steps after %d%n%n", vocab, rows, length, batchTokens, steps, warmup);
         out.printf("%-8s %12s %12s %10s %10s %8s %12s %8s%n", "preset", "N (papers)", "non-emb", "AR tok/s", "DLM tok/s", "DLM/AR", "GFLOP/s DLM", "of peak");
@@ -58,7 +57,7 @@ final class TrainBench implements Callable<Integer> {
             ModelShape shape = ModelShape.preset(name, vocab);
             Objective[] objectives = {new Objective.Autoregressive(), Objective.MaskedDiffusion.standard(vocab - 1)};
             Engine[] engines = new Engine[2];
-            for (int i = 0; i < 2; i++) engines[i] = SameDiffEngine.create(shape, rows, length, objectives[i].causal(), AdamW.papers(), 1);
+            for (int i = 0; i < 2; i++) engines[i] = Engines.singleProcess().create(shape, rows, length, objectives[i].causal(), AdamW.papers(), 1);
             StepBench.Timing[] t = StepBench.time(engines, objectives, warmup, steps, 7);
             double ar = t[0].medianSeconds(), dlm = t[1].medianSeconds();
             double flops = shape.modelFlopsPerToken(length) * batchTokens / dlm;
@@ -73,7 +72,7 @@ final class TrainBench implements Callable<Integer> {
         Path dir = Files.createTempDirectory("quokka-bench-train");
         try {
             TrainConfig cfg = TrainConfig.defaults(study, dir.resolve("run").toUri().toString(), "dlm", waitPreset, batchTokens);
-            Trainer.Summary s = Trainer.run(cfg, SameDiffEngine::create, new Configuration(), waitSteps, new PrintStream(OutputStream.nullOutputStream()));
+            Trainer.Summary s = Trainer.run(cfg, Engines.singleProcess(), new Configuration(), waitSteps, new PrintStream(OutputStream.nullOutputStream()));
             out.printf("%ndata wait: %.2f%% of step time (%s DLM on %s, %d steps of %d tokens, %,.0f tok/s including evaluation)%n",
                     100 * s.dataWaitShare(), waitPreset, study, s.steps(), batchTokens, s.tokensPerSecond());
         } finally {

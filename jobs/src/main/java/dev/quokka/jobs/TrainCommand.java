@@ -1,14 +1,13 @@
 package dev.quokka.jobs;
 
-import dev.quokka.dataprep.SequenceSource;
+import dev.quokka.dataprep.study.SequenceSource;
 import dev.quokka.training.AdamW;
 import dev.quokka.training.LrSchedule;
 import dev.quokka.training.MaskSchedule;
 import dev.quokka.training.Objective;
 import dev.quokka.training.TrainConfig;
 import dev.quokka.training.Trainer;
-import dev.quokka.training.nd4j.SameDiffEngine;
-import dev.quokka.training.spark.DataParallelEngine;
+import dev.quokka.training.engines.Engines;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -106,12 +105,11 @@ final class TrainCommand implements Callable<Integer> {
             if (batchPerWorker != null || averagingFrequency != 1 || prefetch != 0) {
                 throw new IllegalArgumentException("--batch-per-worker, --averaging-frequency and --prefetch need --data-parallel");
             }
-            return SameDiffEngine::create;
+            return Engines.singleProcess();
         }
         var spark = SparkSessions.get("quokka train --data-parallel " + dataParallel);
         int threads = Integer.parseInt(spark.sparkContext().getConf().get("spark.task.cpus", "1"));
-        return DataParallelEngine.factory(JavaSparkContext.fromSparkContext(spark.sparkContext()),
-                new DataParallelEngine.Options(dataParallel, averagingFrequency, prefetch, threads));
+        return Engines.dataParallel(JavaSparkContext.fromSparkContext(spark.sparkContext()), dataParallel, averagingFrequency, prefetch, threads);
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.quokka.jobs;
 
-import dev.quokka.dataprep.VerifyJob;
+import dev.quokka.dataprep.verify.VerifyJob;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;

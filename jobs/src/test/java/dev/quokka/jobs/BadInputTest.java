@@ -153,7 +153,7 @@ class BadInputTest {
         assertTrue(console.get(0).startsWith("quokka tokenize: bad.jsonl at byte 17: malformed JSON: "), p.output());
         assertTrue(console.get(0).endsWith("(use --lenient to quarantine bad records)"), p.output());
         try (Stream<String> l = Files.lines(log)) {
-            assertTrue(l.anyMatch(x -> x.contains("at dev.quokka.dataprep.TokenizePartition.call")), "the stack trace is in the log");
+            assertTrue(l.anyMatch(x -> x.contains("at dev.quokka.dataprep.tokenize.TokenizePartition.call")), "the stack trace is in the log");
         }
     }
 

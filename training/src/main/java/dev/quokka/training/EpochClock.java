@@ -1,6 +1,7 @@
 package dev.quokka.training;
 
-import dev.quokka.dataprep.SequenceSource;
+import dev.quokka.dataprep.study.SequenceSource;
+
 
 /**
  * Where the epochs of a study begin, in training-order sequences, and the fractional epoch after any number of

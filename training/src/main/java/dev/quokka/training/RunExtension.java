@@ -2,8 +2,8 @@ package dev.quokka.training;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.quokka.dataprep.AtomicOutput;
-import dev.quokka.dataprep.SequenceSource;
+import dev.quokka.dataprep.provenance.AtomicOutput;
+import dev.quokka.dataprep.study.SequenceSource;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
@@ -116,7 +116,7 @@ final class RunExtension {
         var fs = dir.getFileSystem(conf);
         if (!AtomicOutput.isComplete(fs, dir)) throw new IllegalArgumentException(studyPath + " is not a complete study (no _SUCCESS)");
         JsonNode study = AtomicOutput.readManifest(fs, dir);
-        if (dev.quokka.dataprep.Manifests.sha256(study).equals(m.path("study").path("manifest_sha256").asText())) return true;
+        if (dev.quokka.dataprep.provenance.Manifests.sha256(study).equals(m.path("study").path("manifest_sha256").asText())) return true;
         JsonNode f = m.path("study").path("fingerprint");
         if (f.isMissingNode()) {
             throw new IllegalArgumentException(studyPath + " is not the study " + output + " was trained on, and the run predates study "

@@ -3,7 +3,7 @@ package dev.quokka.training;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.quokka.dataprep.AtomicOutput;
+import dev.quokka.dataprep.provenance.AtomicOutput;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

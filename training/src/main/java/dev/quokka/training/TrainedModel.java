@@ -1,7 +1,7 @@
 package dev.quokka.training;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.quokka.dataprep.TokenizerFiles;
+import dev.quokka.dataprep.tokenize.TokenizerFiles;
 import dev.quokka.tokenizer.Tokenizer;
 import dev.quokka.tokenizer.TokenizerJson;
 import java.io.IOException;

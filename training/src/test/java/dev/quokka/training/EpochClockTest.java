@@ -2,7 +2,7 @@ package dev.quokka.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.quokka.dataprep.SequenceSource;
+import dev.quokka.dataprep.study.SequenceSource;
 import org.junit.jupiter.api.Test;
 
 class EpochClockTest {

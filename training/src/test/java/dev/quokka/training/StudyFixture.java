@@ -1,9 +1,9 @@
 package dev.quokka.training;
 
-import dev.quokka.dataprep.ShardJob;
-import dev.quokka.dataprep.StudyConfig;
-import dev.quokka.dataprep.TokenizeConfig;
-import dev.quokka.dataprep.TokenizeJob;
+import dev.quokka.dataprep.shard.ShardJob;
+import dev.quokka.dataprep.shard.StudyConfig;
+import dev.quokka.dataprep.tokenize.TokenizeConfig;
+import dev.quokka.dataprep.tokenize.TokenizeJob;
 import dev.quokka.tokenizer.BpeTrainer;
 import dev.quokka.tokenizer.Tokenizer;
 import dev.quokka.tokenizer.TokenizerJson;

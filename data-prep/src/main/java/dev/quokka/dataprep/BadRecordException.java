@@ -1,8 +1,0 @@
-package dev.quokka.dataprep;
-
-/** A bad input record in strict mode; the message names the file, the position and the reason. */
-public final class BadRecordException extends RuntimeException {
-    public BadRecordException(String message) {
-        super(message);
-    }
-}

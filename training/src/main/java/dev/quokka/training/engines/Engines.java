@@ -1,0 +1,61 @@
+package dev.quokka.training.engines;
+
+import dev.quokka.training.AdamW;
+import dev.quokka.training.Engine;
+import dev.quokka.training.ModelShape;
+import dev.quokka.training.Trainer;
+import dev.quokka.training.nd4j.Backend;
+import dev.quokka.training.nd4j.Devices;
+import dev.quokka.training.nd4j.SameDiffEngine;
+import dev.quokka.training.spark.DataParallelEngine;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * The one place that chooses how training runs: which engine trains a model, how many threads ND4J may use, and which
+ * GPU a Spark task's thread binds to. Commands, sweep tasks and benchmarks ask here, and know no engine class; a new
+ * engine is added here (docs/architecture.md).
+ */
+public final class Engines {
+    private Engines() {}
+
+    /** One JVM, one model: SameDiff on this process's ND4J backend (CPU, or CUDA through the Maven profile). */
+    public static Trainer.EngineFactory singleProcess() {
+        return SameDiffEngine::create;
+    }
+
+    /**
+     * One model trained by {@code workers} Spark tasks with DL4J's parameter averaging every {@code averagingFrequency}
+     * steps, each task preparing {@code prefetch} minibatches ahead on {@code threadsPerWorker} ND4J threads.
+     */
+    public static Trainer.EngineFactory dataParallel(JavaSparkContext spark, int workers, int averagingFrequency, int prefetch,
+                                                     int threadsPerWorker) {
+        return DataParallelEngine.factory(spark, new DataParallelEngine.Options(workers, averagingFrequency, prefetch, threadsPerWorker));
+    }
+
+    /**
+     * Prepares this thread's process to train with {@code cpus} cores (a Spark task's share, or what the user asked
+     * for) and, when Spark assigned GPUs ({@code gpuAddresses}, as its discovery script named them), binds this thread
+     * to the first of them as CUDA numbers it under {@code cudaVisibleDevices}.
+     */
+    public static void prepare(int cpus, List<String> gpuAddresses, String cudaVisibleDevices) {
+        Backend.limitThreads(cpus);
+        Devices.bind(gpuAddresses, cudaVisibleDevices);
+    }
+
+    /** Caps ND4J's threads (its OpenMP pool and BLAS) for the whole process. */
+    public static void limitThreads(int threads) {
+        Backend.limitThreads(threads);
+    }
+
+    /** What the backend is: name, BLAS, threads, devices. */
+    public static Map<String, String> describe() {
+        return Backend.describe();
+    }
+
+    /** The backend's float32 matrix-multiply rate in FLOP/s, the median of {@code rounds} products of n x n matrices. */
+    public static double sgemmFlops(int n, int rounds) {
+        return Backend.sgemmFlops(n, rounds);
+    }
+}
