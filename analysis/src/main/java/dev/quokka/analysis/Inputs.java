@@ -11,7 +11,11 @@ import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 
-/** Files found under paths or globs on any Hadoop FileSystem: a listing on the driver, no file is read. */
+/**
+ * Files found under paths or globs on any Hadoop FileSystem: a listing on the driver, no file is read. data-prep's
+ * {@code provenance.InputFiles} does the same for the jobs that write artifacts; analysis keeps its own listing because
+ * it depends on no other module (docs/architecture.md), and this is all of it that analysis needs.
+ */
 final class Inputs {
     private Inputs() {}
 

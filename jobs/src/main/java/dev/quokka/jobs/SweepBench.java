@@ -67,10 +67,8 @@ final class SweepBench implements Callable<Integer> {
     private Timed job(JavaSparkContext jsc, SerializableConfiguration hadoop, Path dir, int runs) throws Exception {
         List<SweepTask.Work> work = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
-            TrainConfig cfg = TrainConfig.defaults(study, dir.resolve("run-" + i).toUri().toString(), objective, model, batchTokens);
-            cfg = new TrainConfig(cfg.study(), cfg.output(), cfg.objective(), cfg.model(), cfg.batchTokens(), cfg.lr(), cfg.minLr(), cfg.schedule(),
-                    cfg.warmup(), cfg.decayFraction(), cfg.decay(), cfg.adamW(), cfg.epochs(), cfg.evalEvery(), valSequences, cfg.valSamples(),
-                    cfg.dlm(), 7, false, 0, null, null, 0, null);
+            TrainConfig cfg = TrainConfig.builder(study, dir.resolve("run-" + i).toUri().toString(), objective, model, batchTokens)
+                    .valSequences(valSequences).seed(7).build();
             work.add(new SweepTask.Work("bench-" + i, cfg, hadoop, null, steps, false));
         }
         long t0 = System.nanoTime();

@@ -94,9 +94,11 @@ final class TrainCommand implements Callable<Integer> {
                 && spec.commandLine().getParseResult().hasMatchedOption("--warmup");
         double share = warmupSteps > 0 && !warmupGiven ? 0 : warmup; // --warmup-steps replaces the default share
         TrainConfig.StopRule stop = stopPatience == null ? null : new TrainConfig.StopRule(stopMargin, stopPatience);
-        return new TrainConfig(study, output, objective, model, batchTokens, lr, minLr, schedule, share, decayFraction,
-                LrSchedule.Decay.valueOf(decayShape.toUpperCase()), new AdamW(0.9, 0.95, 1e-8, weightDecay, clip), epochs, evalEvery,
-                valSequences, valSamples, dlm(), seed, checkpointEpochs, checkpointEvery, tokenizer, null, warmupSteps, stop);
+        return TrainConfig.builder(study, output, objective, model, batchTokens).lr(lr).minLr(minLr).schedule(schedule).warmup(share)
+                .decayFraction(decayFraction).decay(LrSchedule.Decay.valueOf(decayShape.toUpperCase()))
+                .adamW(new AdamW(0.9, 0.95, 1e-8, weightDecay, clip)).epochs(epochs).evalEvery(evalEvery).valSequences(valSequences)
+                .valSamples(valSamples).dlm(dlm()).seed(seed).checkpointEpochs(checkpointEpochs).checkpointEvery(checkpointEvery)
+                .tokenizer(tokenizer).warmupSteps(warmupSteps).stop(stop).build();
     }
 
     /** One process, or the Spark workers of --data-parallel (their threads: spark.task.cpus). */

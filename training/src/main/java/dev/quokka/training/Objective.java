@@ -14,6 +14,16 @@ public sealed interface Objective permits Objective.Autoregressive, Objective.Ma
     /** Whether attention is causal. */
     boolean causal();
 
+    /**
+     * The validation batch of held-out {@code windows}, the same at every evaluation: each window {@code samples}
+     * times at fixed noise levels drawn from {@code seed} for an estimator that samples noise (the DLM's ELBO), or
+     * once for an exact one (AR's NLL). Its rows come window by window.
+     */
+    Batch validation(int[][] windows, int samples, long seed);
+
+    /** What the run manifest says of this objective besides its name: its options and its validation estimator. */
+    java.util.Map<String, Object> describe(int samples);
+
     /** Next-token prediction on every position: inputs w[0, L), targets w[1, L], weight 1. Exact NLL. */
     record Autoregressive() implements Objective {
         @Override
@@ -21,7 +31,17 @@ public sealed interface Objective permits Objective.Autoregressive, Objective.Ma
             return batch(windows);
         }
 
-        /** Validation is the same batch: the exact NLL. */
+        /** Validation is the training batch itself: the exact NLL, needing no samples and no seed. */
+        @Override
+        public Batch validation(int[][] windows, int samples, long seed) {
+            return batch(windows);
+        }
+
+        @Override
+        public java.util.Map<String, Object> describe(int samples) {
+            return java.util.Map.of("validation", "exact next-token NLL");
+        }
+
         public Batch batch(int[][] windows) {
             int b = windows.length, l = windows[0].length - 1;
             int[] in = new int[b * l], out = new int[b * l];
@@ -109,6 +129,7 @@ public sealed interface Objective permits Objective.Autoregressive, Objective.Ma
          * The deterministic validation batch: every sequence K times, at the stratified times t_k = (k + u) / K with u
          * drawn once per sequence from {@code seed}, so the ELBO estimate has low variance and never changes.
          */
+        @Override
         public Batch validation(int[][] windows, int k, long seed) {
             int l = windows[0].length - 1;
             int[][] rows = new int[windows.length * k][];
@@ -122,6 +143,22 @@ public sealed interface Objective permits Objective.Autoregressive, Objective.Ma
                 }
             }
             return mask(rows, l, t, rng);
+        }
+
+        @Override
+        public java.util.Map<String, Object> describe(int samples) {
+            java.util.Map<String, Object> o = new java.util.LinkedHashMap<>();
+            o.put("mask_schedule", schedule.name().toLowerCase());
+            o.put("t_floor", eps);
+            o.put("weighting", switch (weighting) {
+                case ELBO -> "ELBO, weight w(t) of the sampled t";
+                case ELBO_REALISED -> "ELBO, weight 1 / realised masked fraction";
+                case MASKGIT -> "MaskGIT: mean cross-entropy over masked tokens";
+            });
+            if (curriculum != null) o.put("curriculum", curriculum);
+            o.put("variable_length", variableLength);
+            o.put("validation", "ELBO with " + samples + " stratified t per sequence, fixed seed");
+            return o;
         }
 
         private Batch mask(int[][] windows, int l, double[] t, SplittableRandom rng) {

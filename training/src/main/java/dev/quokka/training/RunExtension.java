@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.fs.Path;
@@ -158,21 +157,16 @@ final class RunExtension {
             if (step(c.getPath()) > s) FileUtil.copy(run.fs, c.getPath(), run.fs, new Path(new Path(staging, Checkpoints.DIR), c.getPath().getName()), false, run.fs.getConf());
         }
         RunFiles b = new RunFiles(staging.toString(), run.fs.getConf());
-        List<String> train = after(run.rows(RunFiles.TRAIN, Long.MAX_VALUE), s), eval = after(run.rows(RunFiles.EVAL, Long.MAX_VALUE), s);
-        try (FSDataOutputStream t = b.csv(RunFiles.TRAIN, RunFiles.TRAIN_HEADER, train); FSDataOutputStream e = b.csv(RunFiles.EVAL, RunFiles.EVAL_HEADER, eval)) {
-            t.hflush();
-            e.hflush();
-        }
-        try (TensorBoardEvents events = new TensorBoardEvents(b.fs.create(b.path(RunFiles.EVENTS), true), System.currentTimeMillis() / 1e3)) {
-            Trainer.replay(events, train, eval);
+        List<Metrics.Train> train = Metrics.trainRows(run, Long.MAX_VALUE).stream().filter(r -> r.step() > s).toList();
+        List<Metrics.Eval> eval = Metrics.evalRows(run, Long.MAX_VALUE).stream().filter(r -> r.step() > s).toList();
+        try (Metrics branchMetrics = new Metrics(b, train, eval)) {
+            branchMetrics.flush();
         }
         double lrAtS = Checkpoints.info(run.fs, from).get("lr").asDouble();
         TrainConfig.Anneal parent = new TrainConfig.Anneal(run.dir.toString(), new Path(branch, Checkpoints.DIR + "/" + from.getName()).toString(),
                 s, lrAtS, total - s);
         ObjectNode bm = (ObjectNode) m.deepCopy();
-        TrainConfig asBranch = new TrainConfig(old.study(), branch.toString(), old.objective(), old.model(), old.batchTokens(), old.lr(), old.minLr(),
-                old.schedule(), old.warmup(), old.decayFraction(), old.decay(), old.adamW(), old.epochs(), old.evalEvery(), old.valSequences(),
-                old.valSamples(), old.dlm(), old.seed(), old.checkpointEpochs(), old.checkpointEvery(), old.tokenizer(), parent, old.warmupSteps(), null);
+        TrainConfig asBranch = old.toBuilder().output(branch.toString()).anneal(parent).stop(null).build();
         bm.set("config", RunFiles.JSON.valueToTree(asBranch));
         bm.set("parent", RunFiles.JSON.valueToTree(parent));
         bm.put("branch", "the decay of " + run.dir + " as it was before it was extended past " + label(old.epochs()) + " epochs");
@@ -195,10 +189,6 @@ final class RunExtension {
 
     private static long step(Path checkpoint) {
         return Long.parseLong(checkpoint.getName().substring("step-".length()));
-    }
-
-    private static List<String> after(List<String> rows, long s) {
-        return rows.stream().filter(r -> Long.parseLong(r.substring(0, r.indexOf(','))) > s).toList();
     }
 
     static String label(double epochs) {

@@ -29,8 +29,6 @@ import org.apache.hadoop.fs.Path;
  */
 final class RunFiles {
     static final String MANIFEST = "run.json", TRAIN = "metrics/train.csv", EVAL = "metrics/eval.csv", EVENTS = "events.out.tfevents.quokka";
-    static final String TRAIN_HEADER = "step,tokens,epoch,lr,train_loss,grad_norm,tokens_per_s";
-    static final String EVAL_HEADER = "step,tokens,epoch,lr,val_loss,boundary,val_se,val_se_change";
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     final Path dir;

@@ -95,6 +95,104 @@ public record TrainConfig(String study, String output, String objective, String 
                 LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 0, 256, 4, Dlm.defaults(), 0, false, 0, null, null, 0, null);
     }
 
+    /** A builder starting from the release-script defaults ({@link #defaults}). */
+    public static Builder builder(String study, String output, String objective, String model, int batchTokens) {
+        return defaults(study, output, objective, model, batchTokens).toBuilder();
+    }
+
+    /** A builder starting from this config. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.study = study;
+        b.output = output;
+        b.objective = objective;
+        b.model = model;
+        b.batchTokens = batchTokens;
+        b.lr = lr;
+        b.minLr = minLr;
+        b.schedule = schedule;
+        b.warmup = warmup;
+        b.decayFraction = decayFraction;
+        b.decay = decay;
+        b.adamW = adamW;
+        b.epochs = epochs;
+        b.evalEvery = evalEvery;
+        b.valSequences = valSequences;
+        b.valSamples = valSamples;
+        b.dlm = dlm;
+        b.seed = seed;
+        b.checkpointEpochs = checkpointEpochs;
+        b.checkpointEvery = checkpointEvery;
+        b.tokenizer = tokenizer;
+        b.anneal = anneal;
+        b.warmupSteps = warmupSteps;
+        b.stop = stop;
+        return b;
+    }
+
+    /**
+     * Sets options by name (the record's component names) and checks them all at {@link #build()}, so that a config
+     * differing from another in one option says only that option.
+     */
+    public static final class Builder {
+        private String study;
+        private String output;
+        private String objective;
+        private String model;
+        private int batchTokens;
+        private double lr;
+        private double minLr;
+        private String schedule;
+        private double warmup;
+        private double decayFraction;
+        private LrSchedule.Decay decay;
+        private AdamW adamW;
+        private double epochs;
+        private long evalEvery;
+        private int valSequences;
+        private int valSamples;
+        private Dlm dlm;
+        private long seed;
+        private boolean checkpointEpochs;
+        private long checkpointEvery;
+        private String tokenizer;
+        private Anneal anneal;
+        private long warmupSteps;
+        private StopRule stop;
+
+        private Builder() {}
+
+        public Builder study(String value) { study = value; return this; }
+        public Builder output(String value) { output = value; return this; }
+        public Builder objective(String value) { objective = value; return this; }
+        public Builder model(String value) { model = value; return this; }
+        public Builder batchTokens(int value) { batchTokens = value; return this; }
+        public Builder lr(double value) { lr = value; return this; }
+        public Builder minLr(double value) { minLr = value; return this; }
+        public Builder schedule(String value) { schedule = value; return this; }
+        public Builder warmup(double value) { warmup = value; return this; }
+        public Builder decayFraction(double value) { decayFraction = value; return this; }
+        public Builder decay(LrSchedule.Decay value) { decay = value; return this; }
+        public Builder adamW(AdamW value) { adamW = value; return this; }
+        public Builder epochs(double value) { epochs = value; return this; }
+        public Builder evalEvery(long value) { evalEvery = value; return this; }
+        public Builder valSequences(int value) { valSequences = value; return this; }
+        public Builder valSamples(int value) { valSamples = value; return this; }
+        public Builder dlm(Dlm value) { dlm = value; return this; }
+        public Builder seed(long value) { seed = value; return this; }
+        public Builder checkpointEpochs(boolean value) { checkpointEpochs = value; return this; }
+        public Builder checkpointEvery(long value) { checkpointEvery = value; return this; }
+        public Builder tokenizer(String value) { tokenizer = value; return this; }
+        public Builder anneal(Anneal value) { anneal = value; return this; }
+        public Builder warmupSteps(long value) { warmupSteps = value; return this; }
+        public Builder stop(StopRule value) { stop = value; return this; }
+
+        public TrainConfig build() {
+            return new TrainConfig(study, output, objective, model, batchTokens, lr, minLr, schedule, warmup, decayFraction, decay, adamW,
+                    epochs, evalEvery, valSequences, valSamples, dlm, seed, checkpointEpochs, checkpointEvery, tokenizer, anneal, warmupSteps, stop);
+        }
+    }
+
     public boolean diffusion() {
         return objective.equals("dlm");
     }
@@ -144,26 +242,21 @@ public record TrainConfig(String study, String output, String objective, String 
         }
         com.fasterxml.jackson.databind.JsonNode info = Checkpoints.info(parent.fs, ckpt);
         TrainConfig p = RunFiles.JSON.treeToValue(parent.manifest().get("config"), TrainConfig.class);
-        return new TrainConfig(p.study, output, p.objective, p.model, p.batchTokens, p.lr, minLr, p.schedule, p.warmup, p.decayFraction,
-                decay, p.adamW, p.epochs, p.evalEvery, p.valSequences, p.valSamples, p.dlm, p.seed,
-                false, 0, p.tokenizer, new Anneal(parent.dir.toString(), ckpt.toString(), info.get("step").asLong(), info.get("lr").asDouble(), steps), p.warmupSteps, null);
+        return p.toBuilder().output(output).minLr(minLr).decay(decay).checkpointEpochs(false).checkpointEvery(0).stop(null)
+                .anneal(new Anneal(parent.dir.toString(), ckpt.toString(), info.get("step").asLong(), info.get("lr").asDouble(), steps)).build();
     }
 
     public TrainConfig withOutput(String out) {
-        return new TrainConfig(study, out, objective, model, batchTokens, lr, minLr, schedule, warmup, decayFraction, decay, adamW,
-                epochs, evalEvery, valSequences, valSamples, dlm, seed, checkpointEpochs, checkpointEvery,
-                tokenizer, anneal, warmupSteps, stop);
+        return toBuilder().output(out).build();
     }
 
     /** This config with a warmup of {@code steps} steps instead of a share of the run. */
     public TrainConfig withWarmupSteps(long steps) {
-        return new TrainConfig(study, output, objective, model, batchTokens, lr, minLr, schedule, 0, decayFraction, decay, adamW,
-                epochs, evalEvery, valSequences, valSamples, dlm, seed, checkpointEpochs, checkpointEvery, tokenizer, anneal, steps, stop);
+        return toBuilder().warmup(0).warmupSteps(steps).build();
     }
 
     /** This config trained to {@code e} epochs of {@code newStudy}: what an extended run becomes. */
     public TrainConfig extendedTo(double e, String newStudy) {
-        return new TrainConfig(newStudy, output, objective, model, batchTokens, lr, minLr, schedule, warmup, decayFraction, decay, adamW,
-                e, evalEvery, valSequences, valSamples, dlm, seed, checkpointEpochs, checkpointEvery, tokenizer, anneal, warmupSteps, stop);
+        return toBuilder().epochs(e).study(newStudy).build();
     }
 }

@@ -14,18 +14,14 @@ import dev.quokka.tokenizer.Tokenizer;
 import dev.quokka.tokenizer.TokenizerJson;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -207,14 +203,12 @@ public final class Trainer {
         if (!files.hasManifest()) return new StablePhase(Double.NaN, Double.NaN);
         double peak = files.manifest().path("config").path("lr").asDouble();
         double best = Double.NaN, bestEpoch = Double.NaN, last = Double.NaN;
-        for (String r : files.rows(RunFiles.EVAL, Long.MAX_VALUE)) {
-            String[] f = r.split(",");
-            if (!Boolean.parseBoolean(f[5]) || Double.parseDouble(f[3]) < peak * (1 - 1e-6)) continue;
-            double loss = Double.parseDouble(f[4]), epoch = Double.parseDouble(f[2]);
-            last = epoch;
-            if (Double.isNaN(best) || loss < best) {
-                best = loss;
-                bestEpoch = epoch;
+        for (Metrics.Eval r : Metrics.evalRows(files, Long.MAX_VALUE)) {
+            if (!r.boundary() || r.lr() < peak * (1 - 1e-6)) continue;
+            last = r.epoch();
+            if (Double.isNaN(best) || r.loss() < best) {
+                best = r.loss();
+                bestEpoch = r.epoch();
             }
         }
         return new StablePhase(bestEpoch, last);
@@ -227,22 +221,24 @@ public final class Trainer {
         return last == null ? 0 : Checkpoints.info(files.fs, last).get("step").asLong();
     }
 
-    private Summary train(boolean resume, long stopAfter) throws IOException {
-        long start = 0;
-        Path last = null;
-        if (resume) {
-            last = resumeFrom != null ? resumeFrom : Checkpoints.latest(run.fs, run.dir);
-            if (last != null) {
-                start = Checkpoints.load(run.fs, last, engine).step();
-                lastWindows = Checkpoints.windows(run.fs, last);
-            }
-        }
+    /**
+     * Loads the engine's state where this session starts and returns that step: the run's latest checkpoint (or the
+     * one given) on a resume, the parent's checkpoint for a fresh anneal branch, else 0 with fresh weights.
+     */
+    private long restore(boolean resume) throws IOException {
+        Path last = !resume ? null : resumeFrom != null ? resumeFrom : Checkpoints.latest(run.fs, run.dir);
+        FileSystem fs = run.fs;
         if (last == null && cfg.anneal() != null) {
-            Path parent = new Path(cfg.anneal().checkpoint());
-            FileSystem parentFs = parent.getFileSystem(conf);
-            start = Checkpoints.load(parentFs, parent, engine).step();
-            lastWindows = Checkpoints.windows(parentFs, parent);
+            last = new Path(cfg.anneal().checkpoint());
+            fs = last.getFileSystem(conf);
         }
+        if (last == null) return 0;
+        lastWindows = Checkpoints.windows(fs, last);
+        return Checkpoints.load(fs, last, engine).step();
+    }
+
+    /** The manifest of a running session, with every earlier session of the run in order and this one last. */
+    private ObjectNode startSession(boolean resume, long start) throws IOException {
         ObjectNode manifest = manifest("running");
         // Every session of the run, in order: where each started shows what a kill or a retry cost.
         var sessions = manifest.putArray("sessions");
@@ -255,23 +251,26 @@ public final class Trainer {
                 .put("process", ProcessHandle.current().pid() + "@" + host())
                 .set("engine", RunFiles.JSON.valueToTree(engine.describe()));
         run.writeManifest(manifest);
+        return manifest;
+    }
+
+    private Summary train(boolean resume, long stopAfter) throws IOException {
+        long start = restore(resume);
+        ObjectNode manifest = startSession(resume, start);
 
         // From step 0, nothing is kept: a run killed before its first checkpoint starts over, evaluation included.
-        List<String> trainRows = start == 0 ? List.of() : run.rows(RunFiles.TRAIN, start);
-        List<String> evalRows = start == 0 ? List.of() : run.rows(RunFiles.EVAL, start);
+        List<Metrics.Train> trainRows = start == 0 ? List.of() : Metrics.trainRows(run, start);
+        List<Metrics.Eval> evalRows = start == 0 ? List.of() : Metrics.evalRows(run, start);
         LrSchedule lr = cfg.lrSchedule(totalSteps);
         int length = window - 1;
         double best = Double.NaN, lastVal = Double.NaN, lastTrain = Double.NaN;
-        for (String r : evalRows) {
-            lastVal = Double.parseDouble(r.split(",")[4]);
+        for (Metrics.Eval r : evalRows) {
+            lastVal = r.loss();
             best = minNaN(best, lastVal);
         }
-        if (!trainRows.isEmpty()) lastTrain = Double.parseDouble(trainRows.get(trainRows.size() - 1).split(",")[4]);
+        if (!trainRows.isEmpty()) lastTrain = trainRows.get(trainRows.size() - 1).loss();
         StopRuleState turn = new StopRuleState(cfg.stop());
-        for (String r : evalRows) {
-            String[] f = r.split(",");
-            if (Boolean.parseBoolean(f[5])) turn.observe(Long.parseLong(f[0]), Double.parseDouble(f[2]), Double.parseDouble(f[4]));
-        }
+        for (Metrics.Eval r : evalRows) if (r.boundary()) turn.observe(r.step(), r.epoch(), r.loss());
         long end = stopAfter > 0 ? Math.min(stopAfter, totalSteps) : totalSteps;
         long decayStart = cfg.decayStart(totalSteps);
         boolean stoppedByRule = false;
@@ -282,12 +281,9 @@ public final class Trainer {
             t.setDaemon(true);
             return t;
         });
-        try (FSDataOutputStream train = run.csv(RunFiles.TRAIN, RunFiles.TRAIN_HEADER, trainRows);
-             FSDataOutputStream eval = run.csv(RunFiles.EVAL, RunFiles.EVAL_HEADER, evalRows);
-             TensorBoardEvents events = new TensorBoardEvents(run.fs.create(run.path(RunFiles.EVENTS), true), System.currentTimeMillis() / 1e3)) {
-            replay(events, trainRows, evalRows);
+        try (Metrics metrics = new Metrics(run, trainRows, evalRows)) {
             if (start == 0 && cfg.anneal() == null) {
-                lastVal = evaluate(eval, events, 0, 0, lr.at(0), false);
+                lastVal = evaluate(metrics, 0, 0, lr.at(0), false);
                 best = minNaN(best, lastVal);
             }
             console.printf("training %s %s (%,d parameters, papers' N %,d) on %s: %,d steps of %,d tokens, from step %,d%n",
@@ -321,13 +317,11 @@ public final class Trainer {
                     }
                     double epoch = clock.epochsAfter(sequences);
                     lastTrain = r.loss();
-                    String row = String.format("%d,%d,%.6f,%.6e,%.6f,%.6f,%.1f", done, sequences * length, epoch, rate, r.loss(), r.gradNorm(), rows * length / seconds);
-                    train.write((row + "\n").getBytes(StandardCharsets.UTF_8));
-                    events.scalars(done, System.currentTimeMillis() / 1e3, trainScalars(row.split(",")));
+                    metrics.write(Metrics.Train.of(done, sequences * length, epoch, rate, r.loss(), r.gradNorm(), rows * length / seconds));
 
                     boolean boundary = clock.boundariesCrossed(sequences - rows, sequences, done == totalSteps) > 0, newBest = false;
                     if (boundary || (cfg.evalEvery() > 0 && done % cfg.evalEvery() == 0) || done == totalSteps) {
-                        lastVal = evaluate(eval, events, done, sequences, rate, boundary);
+                        lastVal = evaluate(metrics, done, sequences, rate, boundary);
                         best = minNaN(best, lastVal);
                         long previousBest = turn.bestStep();
                         newBest = boundary && turn.observe(done, epoch, lastVal);
@@ -343,15 +337,13 @@ public final class Trainer {
                     if (checkpointsAt(done, boundary, decayStart) || (newBest && cfg.stop() != null) || done == end) {
                         // A resume keeps the metrics up to its checkpoint: they must be out of this process's buffers
                         // before the checkpoint exists, or a killed executor takes them along.
-                        train.hflush();
-                        events.flush();
+                        metrics.flush();
                         Checkpoints.save(run.fs, run.dir, engine, new Checkpoints.Position(done, sequences, epoch, rate), configSha, lastWindows);
                     }
                     long now = System.nanoTime();
                     if (now - lastPrint > 10e9 || done == end) {
                         lastPrint = now;
-                        train.hflush();
-                        events.flush();
+                        metrics.flush();
                         double perSecond = (double) (done - start) * rows * length / ((now - t0) / 1e9);
                         long etaSeconds = Math.round((totalSteps - done) * rows * length / perSecond);
                         console.printf("step %,d/%,d  epoch %.2f  loss %.4f  val %.4f  lr %.2e  %,.0f tok/s  data wait %.1f%%  ETA %dm%02ds%n",
@@ -440,46 +432,12 @@ public final class Trainer {
         return objective.train(windows, rng, (double) step / totalSteps);
     }
 
-    private double evaluate(FSDataOutputStream eval, TensorBoardEvents events, long step, long sequences, double rate, boolean boundary) throws IOException {
+    private double evaluate(Metrics metrics, long step, long sequences, double rate, boolean boundary) throws IOException {
         Validation.Result v = validation.evaluate(engine);
-        double loss = v.loss();
-        String row = String.format("%d,%d,%.6f,%.6e,%.6f,%b,%.6f,%.6f", step, sequences * (window - 1), clock.epochsAfter(sequences), rate, loss, boundary,
-                v.standardError(), v.changeError(lastWindows));
+        metrics.write(Metrics.Eval.of(step, sequences * (window - 1), clock.epochsAfter(sequences), rate, v.loss(), boundary,
+                v.standardError(), v.changeError(lastWindows)));
         lastWindows = v.windows();
-        eval.write((row + "\n").getBytes(StandardCharsets.UTF_8));
-        eval.hflush();
-        events.scalars(step, System.currentTimeMillis() / 1e3, Map.of("val/loss", loss));
-        events.flush();
-        return loss;
-    }
-
-    private static Map<String, Double> trainScalars(String[] f) {
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("train/epoch", Double.parseDouble(f[2]));
-        m.put("train/lr", Double.parseDouble(f[3]));
-        m.put("train/loss", Double.parseDouble(f[4]));
-        m.put("train/grad_norm", Double.parseDouble(f[5]));
-        m.put("train/tokens_per_s", Double.parseDouble(f[6]));
-        return m;
-    }
-
-    /** The event file holds exactly what the kept CSV rows hold, in step order. */
-    static void replay(TensorBoardEvents events, List<String> trainRows, List<String> evalRows) throws IOException {
-        double now = System.currentTimeMillis() / 1e3;
-        int e = 0;
-        for (String t : trainRows) {
-            String[] f = t.split(",");
-            long step = Long.parseLong(f[0]);
-            for (; e < evalRows.size() && Long.parseLong(evalRows.get(e).split(",")[0]) <= step; e++) {
-                String[] v = evalRows.get(e).split(",");
-                events.scalars(Long.parseLong(v[0]), now, Map.of("val/loss", Double.parseDouble(v[4])));
-            }
-            events.scalars(step, now, trainScalars(f));
-        }
-        for (; e < evalRows.size(); e++) {
-            String[] v = evalRows.get(e).split(",");
-            events.scalars(Long.parseLong(v[0]), now, Map.of("val/loss", Double.parseDouble(v[4])));
-        }
+        return v.loss();
     }
 
     private ObjectNode manifest(String status) {
@@ -495,19 +453,7 @@ public final class Trainer {
         s.put("papers_n", shape.papersParameters()).put("papers_n_non_embedding", shape.papersNonEmbeddingParameters());
         ObjectNode o = m.putObject("objective");
         o.put("name", cfg.objective());
-        if (objective instanceof Objective.MaskedDiffusion d) {
-            o.put("mask_schedule", d.schedule().name().toLowerCase()).put("t_floor", d.eps());
-            o.put("weighting", switch (d.weighting()) {
-                case ELBO -> "ELBO, weight w(t) of the sampled t";
-                case ELBO_REALISED -> "ELBO, weight 1 / realised masked fraction";
-                case MASKGIT -> "MaskGIT: mean cross-entropy over masked tokens";
-            });
-            if (d.curriculum() != null) o.set("curriculum", RunFiles.JSON.valueToTree(d.curriculum()));
-            o.put("variable_length", d.variableLength());
-            o.put("validation", "ELBO with " + cfg.valSamples() + " stratified t per sequence, fixed seed");
-        } else {
-            o.put("validation", "exact next-token NLL");
-        }
+        objective.describe(cfg.valSamples()).forEach((k, v) -> o.set(k, RunFiles.JSON.valueToTree(v)));
         ObjectNode st = m.putObject("study");
         st.put("path", cfg.study()).put("manifest_sha256", Manifests.sha256(study));
         st.put("unique_tokens", study.path("unique").path("tokens").asLong()).put("epochs", clock.epochs())

@@ -18,9 +18,7 @@ public final class Validation {
     public Validation(List<int[]> documents, int window, int maxWindows, Objective objective, int samples, int rows) {
         List<int[]> windows = windows(documents, window, maxWindows);
         if (windows.isEmpty()) throw new IllegalArgumentException("the validation set holds less than one window of " + window + " tokens");
-        Batch all = objective instanceof Objective.MaskedDiffusion dlm
-                ? dlm.validation(windows.toArray(int[][]::new), samples, SEED)
-                : ((Objective.Autoregressive) objective).batch(windows.toArray(int[][]::new));
+        Batch all = objective.validation(windows.toArray(int[][]::new), samples, SEED);
         int l = window - 1;
         for (int r = 0; r < all.rows(); r += rows) {
             int n = Math.min(rows, all.rows() - r);

@@ -2,7 +2,6 @@ package dev.quokka.training;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quokka.training.nd4j.SameDiffEngine;
 import dev.quokka.training.spark.DataParallelEngine;
@@ -33,8 +32,8 @@ class DataParallelTest {
     }
 
     static TrainConfig run(String output, String objective) {
-        return new TrainConfig(StudyFixture.study(), output, objective, "32,1,2", 4 * StudyFixture.SEQ_LEN, 3e-3, 3e-4, "wsd", 0.01, 0.2,
-                LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 0, 16, 2, TrainConfig.Dlm.defaults(), 11, false, 0, null, null, 0, null);
+        return TrainConfig.builder(StudyFixture.study(), output, objective, "32,1,2", 4 * StudyFixture.SEQ_LEN).lr(3e-3).minLr(3e-4)
+                .schedule("wsd").warmup(0.01).decayFraction(0.2).valSequences(16).valSamples(2).seed(11).build();
     }
 
     static Trainer.EngineFactory twoWorkers(int frequency) {
@@ -102,9 +101,7 @@ class DataParallelTest {
     void roundsOfSeveralLocalStepsEndWhereTheRunEvaluates() throws IOException {
         TrainConfig single = run(tmp.resolve("single").toString(), "ar");
         TrainConfig rounds = run(tmp.resolve("rounds").toString(), "ar");
-        rounds = new TrainConfig(rounds.study(), rounds.output(), rounds.objective(), rounds.model(), rounds.batchTokens(), rounds.lr(),
-                rounds.minLr(), rounds.schedule(), rounds.warmup(), rounds.decayFraction(), rounds.decay(), rounds.adamW(), rounds.epochs(),
-                5, rounds.valSequences(), rounds.valSamples(), rounds.dlm(), rounds.seed(), false, 0, null, null, 0, null);
+        rounds = rounds.toBuilder().evalEvery(5).checkpointEpochs(false).checkpointEvery(0).build();
         long steps = 20;
         Trainer.run(single, SameDiffEngine::create, StudyFixture.conf(), steps, QUIET);
         List<Integer> sizes = new java.util.ArrayList<>();

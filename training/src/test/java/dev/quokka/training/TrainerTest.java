@@ -25,8 +25,8 @@ class TrainerTest {
     @TempDir Path tmp;
 
     static TrainConfig tiny(String output, String objective) {
-        return new TrainConfig(StudyFixture.study(), output, objective, "32,1,2", 4 * StudyFixture.SEQ_LEN, 3e-3, 3e-4, "wsd", 0.1, 0.2,
-                LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 4, 16, 2, TrainConfig.Dlm.defaults(), 11, true, 0, null, null, 0, null);
+        return TrainConfig.builder(StudyFixture.study(), output, objective, "32,1,2", 4 * StudyFixture.SEQ_LEN).lr(3e-3).minLr(3e-4)
+                .schedule("wsd").warmup(0.1).decayFraction(0.2).evalEvery(4).valSequences(16).valSamples(2).seed(11).checkpointEpochs(true).build();
     }
 
     static Trainer.Summary train(TrainConfig cfg, boolean resume, long stopAfter) throws IOException {
@@ -56,9 +56,7 @@ class TrainerTest {
     @Test
     void atEveryCheckpointTheMetricsUpToItAreAlreadyOnDisk() throws IOException {
         TrainConfig cfg = tiny(tmp.resolve("flushed").toString(), "ar");
-        cfg = new TrainConfig(cfg.study(), cfg.output(), cfg.objective(), cfg.model(), cfg.batchTokens(), cfg.lr(), cfg.minLr(), cfg.schedule(),
-                cfg.warmup(), cfg.decayFraction(), cfg.decay(), cfg.adamW(), cfg.epochs(), 0, cfg.valSequences(), cfg.valSamples(), cfg.dlm(),
-                cfg.seed(), false, 3, null, null, 0, null);
+        cfg = cfg.toBuilder().evalEvery(0).checkpointEpochs(false).checkpointEvery(3).build();
         Path csv = Path.of(cfg.output(), "metrics", "train.csv");
         List<Long> checked = new java.util.ArrayList<>();
         Trainer.EngineFactory watched = (shape, rows, length, causal, adamW, seed) -> {
@@ -92,8 +90,7 @@ class TrainerTest {
     @Test
     void epochBoundariesAreEvaluatedAndCheckpointed() throws IOException {
         TrainConfig t = tiny(tmp.resolve("run").toString(), "ar");
-        TrainConfig cfg = new TrainConfig(t.study(), t.output(), "ar", t.model(), 16 * StudyFixture.SEQ_LEN, t.lr(), t.minLr(), t.schedule(),
-                t.warmup(), t.decayFraction(), t.decay(), t.adamW(), 2.5, 0, 16, 2, t.dlm(), 1, true, 0, null, null, 0, null);
+        TrainConfig cfg = t.toBuilder().objective("ar").batchTokens(16 * StudyFixture.SEQ_LEN).epochs(2.5).evalEvery(0).seed(1).build();
         Trainer.Summary s = train(cfg, false, 0);
         assertTrue(s.complete());
         List<String> evals = Files.readAllLines(Path.of(cfg.output(), "metrics", "eval.csv"));
@@ -114,8 +111,7 @@ class TrainerTest {
     @Test
     void anAnnealBranchDecaysFromItsParentsCheckpoint() throws IOException {
         TrainConfig t = tiny(tmp.resolve("parent").toString(), "ar");
-        TrainConfig parent = new TrainConfig(t.study(), t.output(), "ar", t.model(), t.batchTokens(), t.lr(), t.minLr(), t.schedule(), 0,
-                t.decayFraction(), t.decay(), t.adamW(), 0, 4, 16, 2, t.dlm(), 11, true, 0, null, null, 0, null);
+        TrainConfig parent = t.toBuilder().objective("ar").warmup(0).build();
         train(parent, false, 10); // no warmup: at step 10 the stable phase's peak lr
         String ckpt = parent.output() + "/checkpoints/step-00000010";
         TrainConfig branch = TrainConfig.annealBranch(ckpt, 5, parent.minLr(), parent.decay(), tmp.resolve("branch").toString(), StudyFixture.conf());
@@ -148,15 +144,14 @@ class TrainerTest {
 
         Path other = tmp.resolve("other-tokenizer.json");
         Files.writeString(other, Files.readString(Path.of(StudyFixture.tokenizer())).replace("\"<|pad_token|>\"", "\"<|padding|>\""));
-        TrainConfig wrongTokenizer = new TrainConfig(cfg.study(), tmp.resolve("wt").toString(), "dlm", "32,1,2", 256, 3e-3, 3e-4, "cosine",
-                0.1, 0.2, LrSchedule.Decay.LINEAR, AdamW.papers(), 0, 0, 16, 2, TrainConfig.Dlm.defaults(), 1,
-                false, 0, other.toString(), null, 0, null);
+        TrainConfig wrongTokenizer = TrainConfig.builder(cfg.study(), tmp.resolve("wt").toString(), "dlm", "32,1,2", 256).lr(3e-3).minLr(3e-4)
+                .warmup(0.1).decayFraction(0.2).decay(LrSchedule.Decay.LINEAR).valSequences(16).valSamples(2).seed(1).tokenizer(other.toString()).build();
         var mismatch = assertThrows(IllegalArgumentException.class, () -> train(wrongTokenizer, false, 0));
         assertTrue(mismatch.getMessage().contains("not the tokenizer"), mismatch.getMessage());
 
-        TrainConfig explodes = new TrainConfig(cfg.study(), tmp.resolve("nan").toString(), "ar", "32,1,2", 256, 1e30, 0, "cosine",
-                0, 0.2, LrSchedule.Decay.LINEAR, new AdamW(0.9, 0.95, 1e-8, 0, 0), 0, 0, 16, 2, TrainConfig.Dlm.defaults(), 1,
-                false, 0, null, null, 0, null);
+        TrainConfig explodes = TrainConfig.builder(cfg.study(), tmp.resolve("nan").toString(), "ar", "32,1,2", 256).lr(1e30).minLr(0)
+                .warmup(0).decayFraction(0.2).decay(LrSchedule.Decay.LINEAR).adamW(new AdamW(0.9, 0.95, 1e-8, 0, 0)).valSequences(16).valSamples(2)
+                .seed(1).build();
         var nan = assertThrows(IllegalStateException.class, () -> train(explodes, false, 0));
         assertTrue(nan.getMessage().contains("the loss is"), nan.getMessage());
         assertTrue(nan.getMessage().endsWith("The run has no checkpoint yet: start it again with other settings."), nan.getMessage());
@@ -169,8 +164,8 @@ class TrainerTest {
     @Test
     void theStopRuleEndsARunThatHasTurnedAndKeepsItsBestCheckpoint() throws IOException {
         TrainConfig t = tiny(tmp.resolve("stopped").toString(), "ar");
-        TrainConfig cfg = new TrainConfig(StudyFixture.smallStudy(), t.output(), "ar", t.model(), 256, 3e-3, 3e-4, "wsd", 0, 0.1,
-                t.decay(), t.adamW(), 24, 0, 16, 2, t.dlm(), 1, false, 0, null, null, 5, new TrainConfig.StopRule(0.01, 2));
+        TrainConfig cfg = t.toBuilder().study(StudyFixture.smallStudy()).objective("ar").batchTokens(256).warmup(0).decayFraction(0.1).epochs(24)
+                .evalEvery(0).seed(1).checkpointEpochs(false).warmupSteps(5).stop(new TrainConfig.StopRule(0.01, 2)).build();
         Trainer.Summary s = train(cfg, false, 0);
         assertTrue(s.complete() && s.steps() < s.totalSteps(), "stopped early: " + s);
         JsonNode rule = RunFiles.JSON.readTree(Path.of(cfg.output(), "run.json").toFile()).path("final").path("stopped_by_rule");
@@ -227,8 +222,8 @@ class TrainerTest {
 
     private TrainConfig learner(String study, String objective) {
         TrainConfig t = tiny(tmp.resolve(objective).toString(), objective);
-        return new TrainConfig(study, t.output(), objective, "64,2,2", 16 * StudyFixture.SEQ_LEN, 3e-3, 3e-4, "wsd",
-                0.02, 0.1, LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 0, 64, 4, TrainConfig.Dlm.defaults(), 5, false, 0, null, null, 0, null);
+        return TrainConfig.builder(study, t.output(), objective, "64,2,2", 16 * StudyFixture.SEQ_LEN).lr(3e-3).minLr(3e-4).schedule("wsd")
+                .warmup(0.02).decayFraction(0.1).valSequences(64).valSamples(4).seed(5).build();
     }
 
     /** Unigram entropy of the study's unique tokens, in nats: what a model that ignores context can reach. */
