@@ -79,8 +79,9 @@ final class DocsParquetWriter implements Closeable {
                 .build();
         rowGroupBytes = ParquetOutputFormat.getLongBlockSize(conf);
         compressor = compressor(conf);
-        footer = Map.of("org.apache.spark.version", sparkVersion,
-                "org.apache.spark.sql.parquet.row.metadata", Schemas.DOCS.json());
+        // Sorted: Map.of iterates in an order that changes from JVM to JVM, and the writer keeps the map's order.
+        footer = new java.util.TreeMap<>(Map.of("org.apache.spark.version", sparkVersion,
+                "org.apache.spark.sql.parquet.row.metadata", Schemas.DOCS.json()));
         file = new ParquetFileWriter(HadoopOutputFile.fromPath(path, conf), SCHEMA, ParquetFileWriter.Mode.CREATE,
                 rowGroupBytes, ParquetWriter.MAX_PADDING_SIZE_DEFAULT);
         tokenColumn = new TokenListColumn(TOKENS, props.getPageSizeThreshold());
