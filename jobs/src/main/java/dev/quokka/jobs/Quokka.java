@@ -1,6 +1,23 @@
 package dev.quokka.jobs;
 
 import dev.quokka.dataprep.tokenize.BadRecordException;
+import dev.quokka.jobs.bench.BenchCommand;
+import dev.quokka.jobs.cli.AnalyzeCommand;
+import dev.quokka.jobs.cli.DemoCommand;
+import dev.quokka.jobs.cli.EnvCommand;
+import dev.quokka.jobs.cli.FitCommand;
+import dev.quokka.jobs.cli.GenerateCommand;
+import dev.quokka.jobs.cli.PlanCommand;
+import dev.quokka.jobs.cli.ShardCommand;
+import dev.quokka.jobs.cli.StudyCommand;
+import dev.quokka.jobs.cli.SweepCommand;
+import dev.quokka.jobs.cli.TokenizeCommand;
+import dev.quokka.jobs.cli.TokenizerCommand;
+import dev.quokka.jobs.cli.TrainCommand;
+import dev.quokka.jobs.cli.VerifyCommand;
+import dev.quokka.jobs.runtime.InputException;
+import dev.quokka.jobs.runtime.SparkSessions;
+import dev.quokka.jobs.runtime.Version;
 import dev.quokka.tokenizer.TokenizerFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,7 +27,7 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine;
 
 /** The {@code quokka} command: one subcommand per job, the same options locally and under spark-submit. */
-@Command(name = "quokka", mixinStandardHelpOptions = true, versionProvider = Quokka.Version.class,
+@Command(name = "quokka", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Data-constrained scaling studies of diffusion language models, on Apache Spark.",
         subcommands = {DemoCommand.class, StudyCommand.class, TokenizeCommand.class, ShardCommand.class, VerifyCommand.class, TrainCommand.class, SweepCommand.class, GenerateCommand.class, AnalyzeCommand.class, FitCommand.class, PlanCommand.class, TokenizerCommand.class, BenchCommand.class, EnvCommand.class,
                 CommandLine.HelpCommand.class})
@@ -32,7 +49,7 @@ public final class Quokka {
         System.exit(code);
     }
 
-    static CommandLine commandLine() {
+    public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Quokka());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             String name = "quokka " + commandPath(cmd);
@@ -79,11 +96,4 @@ public final class Quokka {
                 || e instanceof org.apache.spark.sql.AnalysisException;
     }
 
-    static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            String v = Quokka.class.getPackage().getImplementationVersion();
-            return new String[] {"quokka " + (v == null ? "(development build)" : v)};
-        }
-    }
 }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-class CliTest {
+public class CliTest {
     @TempDir
     static Path dir;
     static Path tokenizer;
@@ -134,13 +134,13 @@ class CliTest {
         c.getSubcommands().values().forEach(s -> collect(s, into));
     }
 
-    record Result(int code, String err) {}
+    public record Result(int code, String err) {}
 
     /** What a command printed on standard output, with its exit code and error stream. */
-    record Printed(int code, String out, String err) {}
+    public record Printed(int code, String out, String err) {}
 
     /** Runs a command that prints its results on System.out (as generate and plan do), capturing them. */
-    static Printed runPrinting(String... args) {
+    public static Printed runPrinting(String... args) {
         java.io.PrintStream stdout = System.out;
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
@@ -152,7 +152,7 @@ class CliTest {
         }
     }
 
-    static Result run(String... args) {
+    public static Result run(String... args) {
         StringWriter err = new StringWriter();
         CommandLine cli = Quokka.commandLine();
         cli.setErr(new PrintWriter(err, true));

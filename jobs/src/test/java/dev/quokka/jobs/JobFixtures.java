@@ -20,11 +20,11 @@ import java.util.zip.GZIPInputStream;
  * State of the Union samples, credited in tokenizer/src/test/resources/README.md), a BPE vocabulary trained on it,
  * and the corpus tokenized by the real command.
  */
-final class JobFixtures {
+public final class JobFixtures {
     private JobFixtures() {}
 
     /** The Gutenberg and State of the Union samples, one document per non-blank line. */
-    static List<String> english() throws IOException {
+    public static List<String> english() throws IOException {
         List<String> lines = new ArrayList<>(lines("corpus/gutenberg-sample.txt.gz"));
         lines.addAll(lines("corpus/sotu-sample.txt.gz"));
         lines.removeIf(String::isBlank);
@@ -32,7 +32,7 @@ final class JobFixtures {
     }
 
     /** Writes {@code lines} as a text file and a {@code vocab}-token BPE vocabulary trained on them. */
-    static Path tokenizer(List<String> lines, int vocab, Path text, Path tokenizer) throws IOException {
+    public static Path tokenizer(List<String> lines, int vocab, Path text, Path tokenizer) throws IOException {
         Files.write(text, lines, StandardCharsets.UTF_8);
         BpeTrainer trainer = new BpeTrainer(vocab);
         Tokenizer t = trainer.train(trainer.countWords(lines));

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * without it this test is reported as skipped, with the reason, never as passed.
  */
 @Tag("slow")
-class ReportInBrowserTest {
+public class ReportInBrowserTest {
     @TempDir Path dir;
 
     private static final String HARNESS = """
@@ -91,7 +91,7 @@ class ReportInBrowserTest {
      * a screenshot of it (for people) and returns what the harness saw: the title, the images and each table row's
      * cell count.
      */
-    static JsonNode openInChromium(String chromium, Path root, Path screenshot) throws Exception {
+    public static JsonNode openInChromium(String chromium, Path root, Path screenshot) throws Exception {
         Files.writeString(root.resolve("harness.html"), HARNESS);
         HttpServer server = serve(root);
         try {
@@ -111,7 +111,7 @@ class ReportInBrowserTest {
     }
 
     /** Chromium from $QUOKKA_CHROMIUM or the PATH, or null. */
-    static String chromium() {
+    public static String chromium() {
         String configured = System.getenv("QUOKKA_CHROMIUM");
         if (configured != null && !configured.isBlank()) return configured;
         for (String name : List.of("chromium", "chromium-browser", "google-chrome")) {

@@ -1,0 +1,89 @@
+package dev.quokka.jobs.bench;
+
+import dev.quokka.dataprep.spark.SerializableConfiguration;
+import dev.quokka.jobs.runtime.SparkSessions;
+import dev.quokka.jobs.study.SweepTask;
+import dev.quokka.training.TrainConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.FileUtil;
+import org.apache.spark.api.java.JavaSparkContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Sweep throughput: runs side by side as Spark tasks of one thread each, against one run alone, in one process. */
+@Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train the same run alone, as one Spark task, then --parallel copies of it at once, one task each, with "
+                + "spark.task.cpus = 1 (ND4J and BLAS held to one thread per task). Prints the wall time of each job, the "
+                + "throughput ratio (parallel x alone / together), and whether every copy's loss curve equals the lone run's.",
+                "Spark runs in local[2] unless --master is given. Times include each task's model set-up and its first evaluation, "
+                + "as in a sweep, after one untimed job to warm up."})
+final class SweepBench implements Callable<Integer> {
+    @Option(names = "--study", required = true, description = "A complete study") String study;
+    @Option(names = "--objective", defaultValue = "dlm", description = "dlm or ar (default: ${DEFAULT-VALUE})") String objective;
+    @Option(names = "--model", defaultValue = "tiny", description = "Preset or d,layers,heads (default: ${DEFAULT-VALUE})") String model;
+    @Option(names = "--batch-tokens", defaultValue = "2048", description = "Tokens per step (default: ${DEFAULT-VALUE})") int batchTokens;
+    @Option(names = "--steps", defaultValue = "40", description = "Steps per run (default: ${DEFAULT-VALUE})") int steps;
+    @Option(names = "--val-sequences", defaultValue = "16", description = "Validation windows of each run's first evaluation (default: ${DEFAULT-VALUE})") int valSequences;
+    @Option(names = "--parallel", defaultValue = "2", description = "Runs at once (default: ${DEFAULT-VALUE})") int parallel;
+    @Option(names = "--rounds", defaultValue = "3", description = "Alone-then-together rounds; the median ratio is reported (default: ${DEFAULT-VALUE})") int rounds;
+
+    @Override
+    public Integer call() throws Exception {
+        SparkSessions.setMasterIfUnset("local[2]");
+        var spark = SparkSessions.get("quokka bench sweep", conf -> conf.set("spark.task.cpus", "1"));
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        SerializableConfiguration hadoop = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
+        Path dir = Files.createTempDirectory("quokka-bench-sweep");
+        System.out.printf("quokka bench sweep: %s %s, %d steps of %d tokens per run, master %s, spark.task.cpus 1%n", objective, model, steps,
+                batchTokens, spark.sparkContext().master());
+        double[] ratios = new double[rounds];
+        boolean identical = true;
+        try {
+            job(jsc, hadoop, dir.resolve("warm-up"), parallel); // class loading, JIT and ND4J's start-up, untimed
+            for (int round = 0; round < rounds; round++) {
+                Path r = dir.resolve("round-" + round);
+                Timed alone = job(jsc, hadoop, r.resolve("alone"), 1);
+                Timed together = job(jsc, hadoop, r.resolve("together"), parallel);
+                ratios[round] = parallel * alone.seconds / together.seconds;
+                for (String curve : together.curves) identical &= curve.equals(alone.curves.get(0));
+                System.out.printf("round %d: alone %.1f s (%,.0f tok/s in training), %d together %.1f s (%,.0f tok/s each); throughput ratio %.2fx%n",
+                        round + 1, alone.seconds, alone.tokensPerSecond, parallel, together.seconds, together.tokensPerSecond, ratios[round]);
+            }
+        } finally {
+            FileUtil.fullyDelete(dir.toFile());
+        }
+        double[] sorted = ratios.clone();
+        Arrays.sort(sorted);
+        System.out.printf("ratio, %d together vs alone: %.2fx (median of %d rounds; range %.2f-%.2f); every run's loss curve equals the lone run's: %s%n",
+                parallel, sorted[rounds / 2], rounds, sorted[0], sorted[rounds - 1], identical ? "yes" : "NO");
+        return identical ? 0 : 1;
+    }
+
+    private record Timed(double seconds, double tokensPerSecond, List<String> curves) {}
+
+    private Timed job(JavaSparkContext jsc, SerializableConfiguration hadoop, Path dir, int runs) throws Exception {
+        List<SweepTask.Work> work = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            TrainConfig cfg = TrainConfig.builder(study, dir.resolve("run-" + i).toUri().toString(), objective, model, batchTokens)
+                    .valSequences(valSequences).seed(7).build();
+            work.add(new SweepTask.Work("bench-" + i, cfg, hadoop, null, steps, false));
+        }
+        long t0 = System.nanoTime();
+        List<SweepTask.Outcome> outcomes = jsc.parallelize(work, runs).map(new SweepTask()).collect();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double tokensPerSecond = 0;
+        List<String> curves = new ArrayList<>();
+        for (SweepTask.Outcome o : outcomes) {
+            if (o.summary() == null) throw new IllegalStateException(o.run() + " failed: " + o.error());
+            tokensPerSecond += o.summary().tokensPerSecond() / runs;
+            curves.add(Files.readAllLines(dir.resolve("run-" + outcomes.indexOf(o)).resolve("metrics/train.csv")).stream()
+                    .map(l -> l.split(",")[4]).toList().toString());
+        }
+        return new Timed(seconds, tokensPerSecond, curves);
+    }
+}

@@ -1,0 +1,334 @@
+package dev.quokka.jobs.options;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quokka.analysis.Bootstrap;
+import dev.quokka.analysis.ChinchillaForm;
+import dev.quokka.analysis.ChinchillaLaw;
+import dev.quokka.analysis.FitData;
+import dev.quokka.analysis.FitPoint;
+import dev.quokka.analysis.Fitter;
+import dev.quokka.analysis.FixedForm;
+import dev.quokka.analysis.Form;
+import dev.quokka.analysis.Identifiability;
+import dev.quokka.analysis.Law;
+import dev.quokka.analysis.OptimalEpochs;
+import dev.quokka.analysis.PointsTable;
+import dev.quokka.analysis.Quantities;
+import dev.quokka.analysis.QuokkaForm;
+import dev.quokka.analysis.Report;
+import dev.quokka.analysis.TwoStage;
+import dev.quokka.dataprep.provenance.AtomicOutput;
+import dev.quokka.dataprep.provenance.BuildInfo;
+import dev.quokka.dataprep.provenance.InputFiles;
+import dev.quokka.jobs.runtime.SparkSessions;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import picocli.CommandLine.Option;
+
+/** The fitting options and steps that `quokka fit` and `quokka analyze` share (a picocli mixin). */
+public final class FitOptions {
+    static final String FORMAT = "quokka.fit/1";
+
+    /** More files for the output directory, written into its staging directory before the commit. */
+    @FunctionalInterface
+    public interface Extra {
+        void write(AtomicOutput out) throws IOException;
+    }
+
+    @Option(names = "--law", defaultValue = "quokka", description = "chinchilla, muennighoff (two stages: single-epoch points, then R_D* and R_N*) or quokka (default: ${DEFAULT-VALUE})") public String law;
+    @Option(names = "--stage1", description = "muennighoff: take stage 1 instead of fitting it: a published law (chinchilla, "
+            + "chinchilla-epoch, muennighoff: his own, quokka-dlm-compute, quokka-dlm: its one-epoch form), a fit.json (or its "
+            + "directory), or constants E=..,A=..,alpha=..,B=..,beta=..") String stage1;
+    @Option(names = "--fix", split = ",", paramLabel = "NAME=VALUE", description = "Hold these constants at these values; the data "
+            + "fit the rest (quokka, chinchilla)") Map<String, Double> fix;
+    @Option(names = "--fix-from", paramLabel = "LAW:NAME,...", description = "Hold these constants at a published law's values, "
+            + "e.g. quokka-dlm:gamma,k_p,m_p (recorded in fit.json with their source)") public String fixFrom;
+    @Option(names = "--objective", description = "Fit only the points of this objective (e.g. dlm or ar)") public String objective;
+    @Option(names = "--where", description = "Fit only the points that meet this Spark SQL condition over run, objective, n, u, d "
+            + "and loss, e.g. \"n >= 1e8 and d / u <= 100\"; the others are counted as excluded") public String where;
+    @Option(names = "--bootstrap", defaultValue = "200", description = "Resamples of the runs for the intervals; 0 for none (default: ${DEFAULT-VALUE})") public int resamples;
+    @Option(names = "--level", defaultValue = "0.95", description = "Interval coverage (default: ${DEFAULT-VALUE})") public double level;
+    @Option(names = "--seed", defaultValue = "1", description = "Bootstrap seed (default: ${DEFAULT-VALUE})") public long seed;
+    @Option(names = "--bootstrap-on", defaultValue = "auto", description = "Where the resamples run: driver (its threads), spark "
+            + "(as tasks), or auto: Spark when the cluster has more cores than the driver (default: ${DEFAULT-VALUE}). "
+            + "The intervals are the same either way.") public String bootstrapOn;
+    /** Checks the options before any data is read. */
+    public void validate() {
+        if (!List.of("chinchilla", "quokka", "muennighoff").contains(law)) {
+            throw new IllegalArgumentException("--law must be chinchilla, muennighoff or quokka, not " + law);
+        }
+        if (!(level > 0 && level < 1)) throw new IllegalArgumentException("--level must be in (0, 1)");
+        if (!List.of("auto", "driver", "spark").contains(bootstrapOn)) {
+            throw new IllegalArgumentException("--bootstrap-on must be auto, driver or spark, not " + bootstrapOn);
+        }
+        if (stage1 != null && !law.equals("muennighoff")) throw new IllegalArgumentException("--stage1 is for --law muennighoff");
+        if ((fix != null || fixFrom != null) && law.equals("muennighoff")) {
+            throw new IllegalArgumentException("--fix and --fix-from hold constants of the quokka and chinchilla laws; muennighoff's stage 1 is given with --stage1");
+        }
+        held(); // names and values checked against the form before any data is read
+    }
+
+    /** The constants to hold, with where each value came from: "--fix" or a published law's name. */
+    Map<String, Held> held() {
+        Map<String, Held> out = new java.util.LinkedHashMap<>();
+        if (fixFrom != null) {
+            int colon = fixFrom.indexOf(':');
+            if (colon <= 0 || colon == fixFrom.length() - 1) throw new IllegalArgumentException("--fix-from takes LAW:NAME,..., e.g. quokka-dlm:gamma,k_p; not " + fixFrom);
+            String source = fixFrom.substring(0, colon);
+            Map<String, Double> published = Law.published(source).constants();
+            for (String name : fixFrom.substring(colon + 1).split(",")) {
+                Double v = published.get(name.strip());
+                if (v == null) throw new IllegalArgumentException("--fix-from: " + source + " has no constant '" + name.strip() + "' (its constants: " + String.join(", ", published.keySet()) + ")");
+                out.put(name.strip(), new Held(v, source));
+            }
+        }
+        if (fix != null) {
+            fix.forEach((name, v) -> {
+                if (v == null || !Double.isFinite(v)) throw new IllegalArgumentException("--fix " + name + ": not a number");
+                out.put(name, new Held(v, "--fix"));
+            });
+        }
+        if (!out.isEmpty()) {
+            Map<String, Double> values = new java.util.LinkedHashMap<>();
+            out.forEach((k, h) -> values.put(k, h.value()));
+            try {
+                new FixedForm(baseForm(), values);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--fix: " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** A constant held at a value from {@code source}. */
+    record Held(double value, String source) {}
+
+    private Form baseForm() {
+        return law.equals("quokka") ? new QuokkaForm() : new ChinchillaForm();
+    }
+
+    /**
+     * Stage 1 of a Muennighoff fit as given: a published law (a Muennighoff law gives its own stage 1, Quokka's its
+     * one-epoch form), a fit.json or its directory, or explicit constants.
+     */
+    static ChinchillaLaw stage1(String spec, Configuration conf) throws IOException {
+        if (spec.contains("=")) {
+            Map<String, Double> c = new java.util.HashMap<>();
+            for (String part : spec.split(",")) {
+                String[] kv = part.split("=", 2);
+                try {
+                    c.put(kv[0].strip(), Double.parseDouble(kv[1].strip()));
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException("--stage1: '" + part + "' is not NAME=NUMBER");
+                }
+            }
+            return chinchilla(c, "--stage1");
+        }
+        if (Law.PUBLISHED.contains(spec)) {
+            Law l = Law.published(spec);
+            if (l instanceof ChinchillaLaw ch) return ch;
+            if (l instanceof dev.quokka.analysis.MuennighoffLaw m) return m.onePass();
+            if (l instanceof dev.quokka.analysis.QuokkaLaw q) return new ChinchillaLaw(q.e(), q.a(), q.alpha(), q.b(), q.beta());
+        }
+        Path p = new Path(spec);
+        FileSystem fs = p.getFileSystem(conf);
+        if (!fs.exists(p)) throw new IllegalArgumentException("--stage1 " + spec + ": not a published law (" + String.join(", ", Law.PUBLISHED) + "), a fit.json or NAME=VALUE constants");
+        if (fs.getFileStatus(p).isDirectory()) p = new Path(p, "fit.json");
+        com.fasterxml.jackson.databind.JsonNode fit;
+        try (var in = fs.open(p)) {
+            fit = new ObjectMapper().readTree(in);
+        }
+        Map<String, Double> c = new java.util.HashMap<>();
+        fit.path("law").path("constants").fields().forEachRemaining(f -> c.put(f.getKey(), f.getValue().asDouble()));
+        return chinchilla(c, p.toString());
+    }
+
+    private static ChinchillaLaw chinchilla(Map<String, Double> c, String where) {
+        for (String k : List.of("E", "A", "alpha", "B", "beta")) {
+            if (!c.containsKey(k)) throw new IllegalArgumentException(where + ": stage 1 needs E, A, alpha, B and beta; " + k + " is missing");
+        }
+        return new ChinchillaLaw(c.get("E"), c.get("A"), c.get("alpha"), c.get("B"), c.get("beta"));
+    }
+
+    /** The Spark context to run the resamples on, or null for the driver's threads. */
+    private JavaSparkContext bootstrapSpark() {
+        if (bootstrapOn.equals("driver")) return null;
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(SparkSessions.get("quokka fit").sparkContext());
+        boolean larger = sc.defaultParallelism() > Runtime.getRuntime().availableProcessors();
+        return bootstrapOn.equals("spark") || larger ? sc : null;
+    }
+
+    /**
+     * Fits the law to the table's points and writes fit.json and fit.md (and whatever {@code extra} adds) to
+     * {@code output}, atomically. {@code source} names the points in messages, {@code nConvention} how they count N.
+     */
+    public void fitAndWrite(PointsTable.Result table, String source, String nConvention, ArrayNode inputs, String output, Extra extra) throws IOException {
+        validate();
+        ChinchillaLaw given = stage1 == null ? null : stage1(stage1, new Configuration());
+        Map<String, Held> held = held();
+        List<FitPoint> chosen = objective == null ? table.points() : table.points().stream().filter(p -> objective.equals(p.objective())).toList();
+        if (chosen.size() < 10) {
+            throw new IllegalArgumentException(source + ": " + chosen.size() + " valid points" + (objective == null ? "" : " of objective " + objective)
+                    + ", too few to fit; excluded " + table.excluded());
+        }
+        FitData data = new FitData(chosen);
+        long t0 = System.nanoTime();
+        Law fitted;
+        double value;
+        Map<String, Bootstrap.Interval> ci = Map.of();
+        double[][] draws = null;
+        List<Identifiability.Constant> identified = List.of();
+        if (law.equals("muennighoff")) {
+            TwoStage.Fit fit = TwoStage.fit(data, given);
+            fitted = fit.law();
+            value = fit.repetition().objective();
+            if (resamples > 0) draws = Bootstrap.draws(data, resamples, seed, (d, w) -> TwoStage.refit(fit, d, w), bootstrapSpark());
+        } else {
+            Form form = baseForm();
+            if (!held.isEmpty()) {
+                Map<String, Double> values = new java.util.LinkedHashMap<>();
+                held.forEach((k, h) -> values.put(k, h.value()));
+                form = new FixedForm(form, values);
+            }
+            Fitter.Fit fit = Fitter.fit(form, data);
+            fitted = fit.law();
+            value = fit.objective();
+            if (resamples > 0) draws = Bootstrap.draws(data, resamples, seed, Bootstrap.refit(fit), bootstrapSpark());
+            ci = draws == null ? Map.of() : Bootstrap.intervals(List.copyOf(fitted.constants().keySet()), draws, level);
+            ci = new java.util.LinkedHashMap<>(ci);
+            ci.keySet().removeAll(held.keySet()); // a held constant has no interval of its own
+            identified = Identifiability.report(fit, data, ci);
+        }
+        if (law.equals("muennighoff") && draws != null) ci = Bootstrap.intervals(List.copyOf(fitted.constants().keySet()), draws, level);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+
+        ObjectNode json = JsonNodeFactory.instance.objectNode();
+        json.put("format", FORMAT);
+        ObjectNode lawNode = json.putObject("law");
+        lawNode.put("form", fitted.form());
+        fitted.constants().forEach(lawNode.putObject("constants")::put);
+        if (stage1 != null) {
+            lawNode.put("stage1_given", stage1);
+            given.constants().forEach(lawNode.putObject("stage1_constants")::put);
+        }
+        if (!held.isEmpty()) {
+            ObjectNode fixedNode = json.putObject("fixed");
+            held.forEach((k, h) -> fixedNode.putObject(k).put("value", h.value()).put("from", h.source()));
+        }
+        if (!identified.isEmpty()) {
+            ObjectNode idNode = json.putObject("identifiability");
+            idNode.put("method", "per free constant: the bootstrap interval's spread, and the objective's relative rise when the constant is "
+                    + "held a factor of 2 away (a quarter of its size for a signed one) and the rest refitted; unidentified if that rise is under "
+                    + Identifiability.FLAT + " on a side or the interval spans over 100x, loose if it spans over 2x");
+            for (Identifiability.Constant c : identified) {
+                idNode.putObject(c.name()).put("verdict", c.verdict()).put("spread", c.spread()).put("profile_rise_low", c.riseLow())
+                        .put("profile_rise_high", c.riseHigh());
+            }
+        }
+        if (fitted instanceof dev.quokka.analysis.QuokkaLaw q) {
+            ArrayNode cells = json.putArray("e_opt");
+            for (OptimalEpochs.Cell c : OptimalEpochs.cells(q, chosen, draws, level)) {
+                ObjectNode n = cells.addObject().put("n", c.n()).put("u", c.u()).put("e_opt", c.eOpt()).put("e_last", c.eLast())
+                        .put("best_at_last_epoch", c.improvingToTheEnd()).put("reads", c.reading());
+                if (c.interval() != null) n.putArray("interval").add(c.interval().low()).add(c.interval().high());
+            }
+        }
+        ObjectNode intervals = json.putObject("intervals");
+        ci.forEach((k, v) -> intervals.putArray(k).add(v.low()).add(v.high()));
+        json.put("level", level);
+        json.putObject("bootstrap").put("resamples", resamples).put("seed", seed).put("unit", "run").put("on", bootstrapOn);
+        json.putObject("objective").put("name", "sum of Huber(log L_pred - log L_obs)").put("delta", 1e-3).put("value", value);
+        json.put("source", source);
+        json.put("points", data.size()).put("runs", data.runs()).put("n_convention", nConvention);
+        if (objective != null) json.put("objective_filter", objective);
+        if (where != null) json.put("where", where);
+        ObjectNode excluded = json.putObject("excluded");
+        table.excluded().forEach(excluded::put);
+        json.put("excluded_by_objective", table.points().size() - chosen.size());
+        json.set("inputs", inputs);
+        json.put("fit_seconds", seconds);
+        json.put("code_version", BuildInfo.codeVersion());
+
+        String md = markdown(json, source, nConvention, fitted, value, ci, held, identified);
+        System.out.print(md);
+        AtomicOutput out = new AtomicOutput(output, new Configuration());
+        out.begin();
+        try {
+            out.writeText("fit.json", new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(json));
+            out.writeText("fit.md", md);
+            for (Map.Entry<String, byte[]> f : Report.files(law + " fit of " + source, fitted, chosen, md).entrySet()) {
+                out.writeBytes(f.getKey(), f.getValue());
+            }
+            extra.write(out);
+            out.commit(json);
+        } catch (RuntimeException | IOException e) {
+            out.abort();
+            throw e;
+        }
+        System.out.println("wrote " + out.target());
+    }
+
+    private String markdown(ObjectNode json, String source, String nConvention, Law fitted, double value, Map<String, Bootstrap.Interval> ci,
+                            Map<String, Held> held, List<Identifiability.Constant> identified) {
+        StringBuilder s = new StringBuilder("# " + law + " fit of " + source + "\n\n");
+        s.append(String.format("%d points in %d runs (N: %s); excluded: %s; objective %.6g%n%n", json.get("points").asInt(), json.get("runs").asInt(),
+                nConvention, json.get("excluded"), value));
+        Map<String, String> verdicts = new java.util.HashMap<>();
+        identified.forEach(c -> verdicts.put(c.name(), c.verdict()));
+        s.append(String.format("| constant | value | %.0f%% interval | what the data say |%n|---|---:|---:|---|%n", 100 * level));
+        fitted.constants().forEach((k, v) -> {
+            Bootstrap.Interval i = ci.get(k);
+            String said = held.containsKey(k) ? "held (" + held.get(k).source() + ")" : verdicts.getOrDefault(k, "");
+            s.append(String.format("| %s | %.6g | %s | %s |%n", k, v, i == null ? "-" : String.format("%.4g .. %.4g", i.low(), i.high()), said));
+        });
+        long unidentified = identified.stream().filter(c -> c.verdict().equals("unidentified")).count();
+        if (unidentified > 0) {
+            s.append(String.format("%n%d of %d free constants are not identified by these points: the objective hardly moves when each is held at "
+                    + "twice or half its value and the rest refitted. Hold them (--fix, --fix-from) to fit the others.%n", unidentified, identified.size()));
+        }
+        JsonNode eopt = json.path("e_opt");
+        if (eopt.size() > 0) {
+            s.append(String.format("%n| N | U | e_opt | %.0f%% interval | last epoch |%n|---:|---:|---:|---:|---:|%n", 100 * level));
+            for (JsonNode c : eopt) {
+                JsonNode in = c.path("interval");
+                s.append(String.format("| %s | %s | %s | %s | %s |%n", Quantities.format(c.get("n").asDouble()), Quantities.format(c.get("u").asDouble()),
+                        c.get("reads").asText(), in.size() == 2 ? String.format("%.3g .. %.3g", in.get(0).asDouble(), in.get(1).asDouble()) : "-",
+                        String.format("%.3g", c.get("e_last").asDouble())));
+            }
+        }
+        return s.append('\n').toString();
+    }
+
+    /**
+     * Path, size and SHA-256 of every input file: a path that is a directory stands for its visible files. The files
+     * are hashed on the executors; only the listing happens here.
+     */
+    public static ArrayNode checksums(List<String> paths) throws IOException {
+        Configuration conf = new Configuration();
+        Map<String, Long> sizes = new TreeMap<>();
+        for (String path : paths) {
+            Path p = new Path(path);
+            FileSystem fs = p.getFileSystem(conf);
+            FileStatus status = fs.getFileStatus(p);
+            FileStatus[] files = status.isDirectory()
+                    ? fs.listStatus(p, f -> !f.getName().startsWith("_") && !f.getName().startsWith(".")) : new FileStatus[] {status};
+            for (FileStatus f : files) sizes.put(f.getPath().toString(), f.getLen());
+        }
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(SparkSessions.get("quokka").sparkContext());
+        Map<String, String> sha = InputFiles.sha256s(sc, List.copyOf(sizes.keySet()));
+        ArrayNode out = JsonNodeFactory.instance.arrayNode();
+        sizes.forEach((path, bytes) -> out.addObject().put("path", path).put("bytes", bytes).put("sha256", sha.get(path)));
+        return out;
+    }
+}

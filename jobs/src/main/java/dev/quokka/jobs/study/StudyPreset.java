@@ -1,0 +1,97 @@
+package dev.quokka.jobs.study;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A study's grid, chosen by name: what `quokka demo` and `quokka study --preset` run. A preset expands to a sweep
+ * spec (the one `quokka sweep` reads), so a user can take the written {@code sweep.yaml} and change it.
+ *
+ * @param vocabSize the BPE vocabulary trained on the corpus, or 0 when the preset needs a given {@code --tokenizer}
+ * @param eMax      every (objective, model, U) is one warmup-stable run to e_max, evaluated at every epoch
+ */
+public record StudyPreset(String name, String purpose, int vocabSize, int seqLen, String valTokens, List<String> models,
+                   List<String> uniqueTokens, int eMax, Map<String, String> train, int cpusPerRun) {
+
+    public static final Map<String, StudyPreset> ALL = new LinkedHashMap<>();
+
+    static {
+        // The demo grid: about 9 minutes on 2 cores, and long enough that AR overfits before e_max (BENCHMARKS.md).
+        add(new StudyPreset("demo", "2 shapes x 2 unique budgets x DLM and AR, to 16 epochs (about 9 minutes on 2 cores)",
+                2048, 32, "30k", List.of("48,2,2", "64,2,2"), List.of("40k", "100k"), 16,
+                train("1024", "3e-3", "3e-4", "128"), 1));
+        // Five epochs, so that each run has four stable-phase boundaries: three runs still make a fit of 12 points.
+        add(new StudyPreset("demo-quick", "a smoke test of every stage on a tiny grid (about a minute on 2 cores)",
+                1024, 32, "10k", List.of("32,2,2", "48,2,2"), List.of("10k", "20k"), 5,
+                train("512", "3e-3", "3e-4", "32"), 1));
+        add(new StudyPreset("cpu-small", "the qualitative finding on a CPU: 3 shapes x 3 unique budgets x DLM and AR, to 32 epochs (about 2 hours on 2 cores)",
+                4096, 64, "100k", List.of("64,2,2", "96,2,2", "128,3,2"), List.of("50k", "100k", "200k"), 32,
+                train("2048", "3e-3", "3e-4", "128"), 1));
+        // Quokka's grid shape: GPT-2's tokenizer, sequences of 2,048, 256 of them a step; sizes by the papers' N.
+        add(new StudyPreset("cluster-small", "a cluster study: 4 shapes of 17M-124M x U 10M-100M, to 100 epochs (needs --tokenizer)",
+                0, 2048, "10M", List.of("256,6,4", "384,8,6", "512,8,8", "768,12,12"), List.of("10M", "30M", "100M"), 100,
+                cluster(), 8));
+        add(new StudyPreset("cluster-quokka", "Quokka's grid: 7 shapes of 17M-2.6B x U 10M-139M, to 1,000 epochs (needs --tokenizer)",
+                0, 2048, "10M", List.of("256,6,4", "384,8,6", "512,8,8", "768,12,12", "1024,16,16", "1536,24,16", "2560,32,20"),
+                List.of("10M", "20M", "50M", "100M", "139M"), 1000, cluster(), 8));
+    }
+
+    private static void add(StudyPreset p) {
+        ALL.put(p.name(), p);
+    }
+
+    /**
+     * The presets' training options. The warmup is left to the sweep (a quarter epoch of steps, whatever e_max is), so
+     * every run can be extended. The stop rule ends a run whose loss has stayed more than 1% above its best for 3 epoch
+     * boundaries: AR's loss, once it turns, rises by several percent an epoch (cpu-small: 5.58 at epoch 7, 9.0 by 55),
+     * so it stops 3 epochs past its best instead of running 20 more; a run still improving, or wandering within the
+     * evaluation's noise (its standard error is in eval.csv), is never stopped by three evaluations' chance.
+     */
+    private static Map<String, String> train(String batchTokens, String lr, String minLr, String valSequences) {
+        Map<String, String> t = new LinkedHashMap<>();
+        t.put("batch-tokens", batchTokens);
+        t.put("lr", lr);
+        t.put("min-lr", minLr);
+        t.put("val-sequences", valSequences);
+        t.put("stop-patience", "3");
+        t.put("stop-margin", "0.01");
+        return t;
+    }
+
+    /** A checkpoint per epoch would be 1,000 copies of a 2.6B model: every 1,000 steps instead. */
+    private static Map<String, String> cluster() {
+        Map<String, String> t = train("524288", "2e-4", "2e-5", "256");
+        t.put("warmup-steps", "200"); // about 1% of a 100-epoch run at U = 10M
+        t.put("checkpoint-epochs", "false");
+        t.put("checkpoint-every", "1000");
+        return t;
+    }
+
+    public static StudyPreset named(String name) {
+        StudyPreset p = ALL.get(name);
+        if (p == null) throw new IllegalArgumentException("no preset '" + name + "' (presets: " + String.join(", ", ALL.keySet()) + ")");
+        return p;
+    }
+
+    /** The sweep spec of this grid over tokenized documents {@code docs}. */
+    ObjectNode spec(String docs, String tokenizer, long seed) {
+        ObjectNode s = JsonNodeFactory.instance.objectNode();
+        s.put("docs", docs);
+        s.put("tokenizer", tokenizer);
+        s.put("seed", seed);
+        s.put("seq_len", seqLen);
+        s.put("val_tokens", valTokens);
+        ObjectNode grid = s.putObject("grid");
+        grid.putArray("objectives").add("dlm").add("ar");
+        models.forEach(grid.putArray("models")::add);
+        uniqueTokens.forEach(grid.putArray("unique_tokens")::add);
+        grid.put("e_max", eMax);
+        ObjectNode t = s.putObject("train");
+        train.forEach(t::put);
+        s.putObject("resources").put("cpus", cpusPerRun).put("gpus", 0);
+        return s;
+    }
+}

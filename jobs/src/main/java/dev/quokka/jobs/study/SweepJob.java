@@ -1,0 +1,303 @@
+package dev.quokka.jobs.study;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quokka.dataprep.provenance.AtomicOutput;
+import dev.quokka.dataprep.provenance.BuildInfo;
+import dev.quokka.dataprep.shard.ShardJob;
+import dev.quokka.dataprep.spark.SerializableConfiguration;
+import dev.quokka.dataprep.tokenize.TokenizeJob;
+import dev.quokka.training.TrainConfig;
+import dev.quokka.training.Trainer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaFutureAction;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * A sweep on Spark. The driver tokenizes the corpus if the spec has one, prepares each study (reusing complete ones),
+ * then submits each run that is not finished as a job of one task, longest first, all at once: Spark runs as many
+ * as the cluster has task slots, and a run that fails for good fails only its own job. At the end it reads every
+ * run's manifest and writes the summary. The sweep directory:
+ * <pre>
+ *   sweep.json          the spec, the plan, the code version, and how every run stands
+ *   summary.csv, .md    one row per run: status, N, U, e, steps, final and best validation loss, tokens/s, error
+ *   docs/               the tokenized corpus (when the spec names a corpus)
+ *   studies/U1M-s1/     one study per (U, seed)
+ *   runs/dlm-tiny-U1M-e4-s1/   one run directory per run (quokka train's format)
+ * </pre>
+ */
+public final class SweepJob {
+    static final String FORMAT = "quokka.sweep/1";
+    public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** One line of the summary. */
+    record Row(String run, String status, String action, long papersN, long uniqueTokens, double epochs, long steps, long totalSteps,
+               double valLoss, double bestValLoss, double tokensPerSecond, String error) {}
+
+    /** How the sweep ended. */
+    public record Result(List<Row> rows) {
+        public long failed() {
+            return rows.stream().filter(r -> !r.status.equals("complete")).count();
+        }
+    }
+
+    private SweepJob() {}
+
+    /** {@code fault}: the test hook of {@link SweepTask.Fault}, or null. */
+    public static Result run(SparkSession spark, SweepPlan plan, String output, SweepTask.Fault fault, PrintStream console) throws IOException {
+        int taskCpus = spark.sparkContext().conf().getInt("spark.task.cpus", 1);
+        if (taskCpus != plan.cpus()) {
+            throw new IllegalArgumentException("spark.task.cpus is " + taskCpus + " but the spec asks for resources.cpus " + plan.cpus()
+                    + "; leave spark.task.cpus unset and quokka sweep sets it");
+        }
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Path dir = new Path(output);
+        FileSystem fs = dir.getFileSystem(conf);
+        fs.mkdirs(dir);
+        AtomicOutput.writeFile(fs, new Path(dir, "sweep.json"), JSON.writeValueAsBytes(manifest(plan, null)));
+
+        if (plan.corpus() != null) {
+            TokenizeJob.Result t = TokenizeJob.run(spark, plan.corpus().config());
+            console.printf("docs %s: %s%n", plan.docs(), t.upToDate() ? "up to date" : "tokenized");
+        }
+        for (SweepPlan.Study s : plan.studies()) {
+            ShardJob.Result r = ShardJob.run(spark, s.config());
+            console.printf("study %s: %s%n", s.name(), r.upToDate() ? "up to date" : "prepared");
+        }
+
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        SerializableConfiguration hadoop = new SerializableConfiguration(conf);
+        Map<String, SweepTask.Outcome> outcomes = new LinkedHashMap<>();
+        List<SweepTask.Work> work = new ArrayList<>();
+        for (SweepPlan.Run r : plan.longestFirst()) {
+            JsonNode m = Trainer.manifestOf(r.config().output(), conf);
+            SweepTask.Outcome known = m == null ? null : SweepTask.fromManifest(r.name(), m, r.config());
+            if (known != null) {
+                outcomes.put(r.name(), known);
+                continue;
+            }
+            boolean extend = m != null && SweepTask.extendable(m, r.config());
+            work.add(new SweepTask.Work(r.name(), r.config(), hadoop, fault != null && fault.run().equals(r.name()) ? fault : null, 0, extend));
+        }
+        long skipped = outcomes.values().stream().filter(o -> o.action().equals("skipped")).count();
+        long extending = work.stream().filter(SweepTask.Work::extend).count();
+        console.printf("%d runs: %d to train%s, %d already complete, %d refused%n", plan.runs().size(), work.size() - extending,
+                extending > 0 ? ", " + extending + " to extend" : "", skipped, outcomes.size() - skipped);
+        outcomes.putAll(runAll(jsc, work, console));
+
+        // The grow rule: runs still improving at the end of their stable phase are extended, doubling e_max up to the
+        // cap, round after round, until every run has turned or reached the cap.
+        for (int round = 1; plan.extendCap() > 0; round++) {
+            List<SweepTask.Work> grow = new ArrayList<>();
+            for (SweepPlan.Run r : plan.longestFirst()) {
+                TrainConfig next = growth(r, plan.extendCap(), conf);
+                if (next != null) grow.add(new SweepTask.Work(r.name(), next, hadoop, null, 0, true));
+            }
+            if (grow.isEmpty()) break;
+            console.printf("extension round %d: %d runs still improving: %s%n", round, grow.size(),
+                    String.join(", ", grow.stream().map(w -> w.run() + " to " + SweepPlan.label(w.config().epochs())).toList()));
+            outcomes.putAll(runAll(jsc, grow, console));
+        }
+        List<Row> rows = new ArrayList<>();
+        for (SweepPlan.Run r : plan.runs()) rows.add(row(r, outcomes.get(r.name()), Trainer.manifestOf(r.config().output(), conf), conf));
+        Result result = new Result(rows);
+        AtomicOutput.writeFile(fs, new Path(dir, "summary.csv"), csv(rows).getBytes(StandardCharsets.UTF_8));
+        AtomicOutput.writeFile(fs, new Path(dir, "summary.md"), markdown(rows).getBytes(StandardCharsets.UTF_8));
+        AtomicOutput.writeFile(fs, new Path(dir, "sweep.json"), JSON.writeValueAsBytes(manifest(plan, rows)));
+        return result;
+    }
+
+    /** What a finished task did, for its progress line. */
+    private static String describe(SweepTask.Outcome o) {
+        if (o.error() != null) return " (" + o.error() + ")";
+        Trainer.Summary s = o.summary();
+        if (s == null) return "";
+        return String.format(Locale.ROOT, " (%s, best validation loss %.4f, %,.0f tokens/s)",
+                s.complete() ? "complete" : "stopped at step " + s.steps(), s.bestValLoss(), s.tokensPerSecond());
+    }
+
+    /** Runs every piece of work as a Spark job of one task, all submitted at once; outcomes as they finish, counted. */
+    private static Map<String, SweepTask.Outcome> runAll(JavaSparkContext jsc, List<SweepTask.Work> work, PrintStream console) throws IOException {
+        Map<String, JavaFutureAction<List<SweepTask.Outcome>>> jobs = new LinkedHashMap<>();
+        for (SweepTask.Work w : work) {
+            jsc.setJobDescription("quokka sweep: " + w.run() + (w.extend() ? " (extend to " + SweepPlan.label(w.config().epochs()) + " epochs)" : ""));
+            jobs.put(w.run(), jsc.parallelize(List.of(w), 1).map(new SweepTask()).collectAsync());
+        }
+        jsc.setJobDescription(null);
+        Map<String, SweepTask.Outcome> outcomes = new LinkedHashMap<>();
+        try {
+            long started = System.nanoTime();
+            int finished = 0;
+            Map<String, JavaFutureAction<List<SweepTask.Outcome>>> pending = new LinkedHashMap<>(jobs);
+            while (!pending.isEmpty()) {
+                var done = pending.entrySet().stream().filter(j -> j.getValue().isDone()).map(Map.Entry::getKey).toList();
+                if (done.isEmpty()) {
+                    Thread.sleep(250);
+                    continue;
+                }
+                for (String name : done) {
+                    SweepTask.Outcome o;
+                    try {
+                        o = pending.remove(name).get().get(0);
+                    } catch (ExecutionException e) {
+                        o = new SweepTask.Outcome(name, "failed", reason(e.getCause()), -1);
+                    }
+                    outcomes.put(name, o);
+                    console.printf("run %d of %d done after %s: %s %s%s%n", ++finished, jobs.size(),
+                            StudyCost.duration((System.nanoTime() - started) / 1e9), o.run(), o.action(), describe(o));
+                }
+            }
+        } catch (InterruptedException e) {
+            jobs.values().forEach(j -> j.cancel(true));
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted; the runs resume from their checkpoints when the sweep is run again", e);
+        }
+        return outcomes;
+    }
+
+    /**
+     * The grow rule for one run: if it is a complete run to e_max that did not stop by its rule, has not reached the
+     * cap, and is still improving (best at the last epoch boundary of its stable phase, or in the last quarter of its
+     * epochs), the config that extends it to twice its epochs (at most the cap); else null.
+     */
+    static TrainConfig growth(SweepPlan.Run r, double cap, Configuration conf) throws IOException {
+        if (!r.toMax()) return null;
+        JsonNode m = Trainer.manifestOf(r.config().output(), conf);
+        if (m == null || !m.path("status").asText().equals("complete") || m.path("final").has("stopped_by_rule")) return null;
+        TrainConfig cfg = JSON.treeToValue(m.get("config"), TrainConfig.class);
+        double e = cfg.epochs();
+        if (e >= cap) return null;
+        if (!Trainer.stableBoundaries(r.config().output(), conf).improving(e)) return null;
+        return cfg.extendedTo(Math.min(2 * e, cap), cfg.study());
+    }
+
+    private static Row row(SweepPlan.Run r, SweepTask.Outcome o, JsonNode m, Configuration conf) throws IOException {
+        String error = o.error();
+        if (m == null) {
+            return new Row(r.name(), "failed", o.action(), 0, r.uniqueTokens(), r.epochs(), 0, 0, Double.NaN, Double.NaN, Double.NaN,
+                    error == null ? "no run directory was written" : error);
+        }
+        String status = m.path("status").asText();
+        if (o.action().equals("failed") && status.equals("complete")) status = "failed"; // a complete run of another config
+        JsonNode fin = m.path("final");
+        // A run that died has no final figures yet; it stands where its latest checkpoint is.
+        long steps = fin.has("step") ? fin.get("step").asLong() : Trainer.checkpointedStep(r.config().output(), conf);
+        if (!status.equals("complete") && error == null) error = "the run stopped at step " + steps + " without an error";
+        double epochs = m.path("config").path("epochs").asDouble(r.epochs()); // grown past e_max, perhaps
+        return new Row(r.name(), status, o.action(), m.path("model").path("papers_n").asLong(), r.uniqueTokens(), epochs,
+                steps, m.path("plan").path("steps").asLong(), fin.path("val_loss").asDouble(Double.NaN),
+                fin.path("best_val_loss").asDouble(Double.NaN), fin.path("tokens_per_second").asDouble(Double.NaN), error);
+    }
+
+    /** The failure of a job Spark gave up on, in a line: its last attempt's exception. */
+    static String reason(Throwable t) {
+        String m = String.valueOf(t.getMessage());
+        int recent = m.indexOf("most recent failure: ");
+        if (recent >= 0) {
+            String rest = m.substring(recent + "most recent failure: ".length());
+            int cause = rest.indexOf("): ");
+            String failed = m.substring(0, recent).replaceFirst("^Job aborted due to stage failure: Task \\d+ in stage \\S+ ", "").replaceAll("[,\\s]+$", "");
+            m = failed + "; last: " + (cause >= 0 ? rest.substring(cause + 3) : rest);
+        }
+        int eol = m.indexOf('\n');
+        return eol >= 0 ? m.substring(0, eol) : m;
+    }
+
+    /** The settings in which two configs differ, by name. */
+    static String differences(TrainConfig a, TrainConfig b) {
+        JsonNode x = JSON.valueToTree(a), y = JSON.valueToTree(b);
+        List<String> diff = new ArrayList<>();
+        for (Iterator<String> it = x.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!x.get(f).equals(y.get(f))) diff.add(f + " " + x.get(f) + " vs " + y.get(f));
+        }
+        return String.join(", ", diff);
+    }
+
+    private static ObjectNode manifest(SweepPlan plan, List<Row> rows) {
+        ObjectNode m = JSON.createObjectNode();
+        m.put("format", FORMAT);
+        m.put("status", rows == null ? "running" : rows.stream().allMatch(r -> r.status.equals("complete")) ? "complete" : "incomplete");
+        m.set("spec", plan.spec());
+        ArrayNode runs = m.putArray("runs");
+        for (int i = 0; i < plan.runs().size(); i++) {
+            SweepPlan.Run r = plan.runs().get(i);
+            ObjectNode n = runs.addObject().put("name", r.name()).put("study", r.study()).put("objective", r.objective()).put("model", r.model())
+                    .put("unique_tokens", r.uniqueTokens()).put("epochs", r.epochs()).put("to_max", r.toMax()).put("seed", r.seed());
+            if (rows != null) {
+                n.put("status", rows.get(i).status);
+                if (rows.get(i).error != null) n.put("error", rows.get(i).error);
+            }
+        }
+        m.put("code_version", BuildInfo.codeVersion());
+        return m;
+    }
+
+    static final String[] COLUMNS = {"run", "status", "action", "N", "U", "e", "steps", "val_loss", "best_val_loss", "tokens_per_s", "error"};
+
+    private static String[] cells(Row r) {
+        return new String[] {r.run, r.status, r.action, r.papersN == 0 ? "" : Long.toString(r.papersN), Long.toString(r.uniqueTokens),
+                SweepPlan.label(r.epochs), r.steps + "/" + r.totalSteps, number(r.valLoss, "%.4f"), number(r.bestValLoss, "%.4f"),
+                number(r.tokensPerSecond, "%.0f"), r.error == null ? "" : r.error};
+    }
+
+    static String csv(List<Row> rows) {
+        StringBuilder b = new StringBuilder(String.join(",", COLUMNS)).append('\n');
+        for (Row r : rows) {
+            String[] c = cells(r);
+            for (int i = 0; i < c.length; i++) {
+                if (i > 0) b.append(',');
+                b.append(c[i].matches(".*[,\"\\n].*") ? '"' + c[i].replace("\"", "\"\"") + '"' : c[i]);
+            }
+            b.append('\n');
+        }
+        return b.toString();
+    }
+
+    /** The summary as a Markdown table, for the console and summary.md. */
+    public static String markdown(List<Row> rows) {
+        List<String[]> table = new ArrayList<>();
+        table.add(COLUMNS);
+        rows.forEach(r -> table.add(cells(r)));
+        int[] width = new int[COLUMNS.length];
+        for (String[] c : table) for (int i = 0; i < c.length; i++) width[i] = Math.max(width[i], c[i].length());
+        StringBuilder b = new StringBuilder();
+        for (int k = 0; k < table.size(); k++) {
+            String[] c = table.get(k);
+            b.append('|');
+            for (int i = 0; i < c.length; i++) b.append(' ').append(pad(c[i], width[i], i >= 3 && i <= 9 && k > 0)).append(" |");
+            b.append('\n');
+            if (k == 0) {
+                b.append('|');
+                for (int i = 0; i < c.length; i++) b.append(i >= 3 && i <= 9 ? "-".repeat(width[i] + 1) + ":|" : "-".repeat(width[i] + 2) + "|");
+                b.append('\n');
+            }
+        }
+        return b.toString();
+    }
+
+    private static String pad(String s, int width, boolean right) {
+        String fill = " ".repeat(width - s.length());
+        return right ? fill + s : s + fill;
+    }
+
+    private static String number(double v, String format) {
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, format, v);
+    }
+}

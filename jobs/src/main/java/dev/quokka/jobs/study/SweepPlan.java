@@ -1,0 +1,288 @@
+package dev.quokka.jobs.study;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.quokka.analysis.Quantities;
+import dev.quokka.dataprep.shard.StudyConfig;
+import dev.quokka.dataprep.tokenize.TokenizeConfig;
+import dev.quokka.jobs.options.TrainOptions;
+import dev.quokka.training.TrainConfig;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.UnaryOperator;
+import picocli.CommandLine;
+
+/**
+ * A sweep spec, expanded: one study per (U, seed), one epoch longer than the longest run on it (or than the cap to
+ * which runs may be extended), and one run per objective x model x U x epochs x seed. Names follow from the settings
+ * alone, so a rerun finds what an earlier one made: {@code studies/U1M-s1}, {@code runs/dlm-tiny-U1M-e16-s1}, or
+ * {@code runs/dlm-tiny-U1M-s1} for a warmup-stable run to e_max, which keeps its name when it is extended.
+ *
+ * <p>Why the extra epoch: a study's last epoch is cut where its stream of round(U e) tokens ends, so its sequences
+ * differ from the same epoch of a longer study. With one epoch to spare, every epoch a run trains is the same in any
+ * longer study of the same settings, and the run can be extended onto one.
+ *
+ * <p>The spec, YAML or JSON:
+ * <pre>
+ * docs: tokenized/               # a complete `quokka tokenize` output; or, to tokenize first:
+ * # corpus: {input: [books/], format: text}   with tokenizer: tokenizer.json
+ * seed: 1                        # or seeds: [1, 2]; orders the study and seeds the runs
+ * seq_len: 128
+ * val_fraction: 0.01             # or val_tokens: 200000
+ * grid:
+ *   objectives: [dlm, ar]
+ *   models: [tiny, "96,2,2"]     # presets or d,layers,heads
+ *   unique_tokens: [1M, 4M]
+ *   epochs: [1, 4, 16]           # one run per e; or e_max: 16 for one warmup-stable run per cell,
+ *                                # evaluated and checkpointed at every epoch (warmup: a quarter epoch of
+ *                                # steps unless set), and extend_while_improving: 256 to grow such runs
+ * train: {batch-tokens: 4096, lr: 3e-3, schedule: wsd}   # `quokka train` options by their long names
+ * resources: {cpus: 1, gpus: 0}  # per run: spark.task.cpus and spark.task.resource.gpu.amount
+ * </pre>
+ * Every run's config is built by {@code quokka train}'s own option parser, so a bad option fails here, on the driver,
+ * before anything is trained.
+ */
+public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> studies, List<Run> runs, int cpus, double gpus, double extendCap) {
+    /** Raw text to tokenize into {@code docs} before the studies are made. */
+    record Corpus(TokenizeConfig config) {}
+
+    /** A study to prepare, or to reuse when a complete one with the same settings exists. */
+    public record Study(String name, StudyConfig config) {}
+
+    /**
+     * A training run of the sweep.
+     *
+     * @param epochs the e it trains for; with {@code toMax}, the e_max it runs to, evaluated at every epoch
+     */
+    public record Run(String name, String objective, String model, long uniqueTokens, double epochs, boolean toMax, long seed,
+               String study, TrainConfig config) {
+        /** 6 N D with the embedding left out: enough to start the longest runs first. */
+        double cost() {
+            return config.shape(1).trainingFlops(Math.round(uniqueTokens * epochs));
+        }
+    }
+
+    private static final Set<String> FIELDS = Set.of("docs", "corpus", "tokenizer", "seed", "seeds", "seq_len", "val_fraction", "val_tokens",
+            "grid", "train", "resources");
+    private static final List<String> SET_PER_RUN = List.of("study", "output", "objective", "model", "epochs", "seed", "resume",
+            "stop-after", "anneal-from", "anneal-steps");
+    /** A sweep runs each run as one Spark task; a data-parallel run is a job of its own. */
+    private static final List<String> NOT_IN_SWEEPS = List.of("data-parallel", "averaging-frequency", "batch-per-worker", "prefetch");
+
+    /**
+     * Reads a spec (YAML, of which JSON is a subset); {@code source} names it in errors, {@code resolve} makes the
+     * paths it names absolute.
+     */
+    public static SweepPlan parse(String text, String source, String output, UnaryOperator<String> resolve) {
+        return parse(text, source, output, resolve, 0);
+    }
+
+    /** As {@link #parse}; {@code extendCap}, when positive, replaces the grid's {@code extend_while_improving}. */
+    public static SweepPlan parse(String text, String source, String output, UnaryOperator<String> resolve, double extendCap) {
+        JsonNode spec;
+        try {
+            spec = new YAMLMapper().readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(source + ": not YAML or JSON: " + e.getOriginalMessage());
+        }
+        if (spec == null || !spec.isObject()) throw new IllegalArgumentException(source + ": a sweep spec is a map of settings");
+        try {
+            return expand(spec, output, resolve, extendCap);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static SweepPlan expand(JsonNode spec, String output, UnaryOperator<String> resolve, double capOption) {
+        for (Iterator<String> it = spec.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!FIELDS.contains(f)) throw new IllegalArgumentException("unknown setting '" + f + "' (known: " + String.join(", ", new java.util.TreeSet<>(FIELDS)) + ")");
+        }
+        String tokenizer = spec.hasNonNull("tokenizer") ? resolve.apply(spec.get("tokenizer").asText()) : null;
+        Corpus corpus = null;
+        String docs;
+        if (spec.hasNonNull("corpus") == spec.hasNonNull("docs")) throw new IllegalArgumentException("give either 'docs' or 'corpus'");
+        if (spec.hasNonNull("corpus")) {
+            if (tokenizer == null) throw new IllegalArgumentException("'corpus' needs a 'tokenizer' to tokenize it with");
+            docs = output + "/docs";
+            corpus = new Corpus(corpusConfig(spec.get("corpus"), tokenizer, docs, resolve));
+        } else {
+            docs = resolve.apply(spec.get("docs").asText());
+        }
+        List<Long> seeds = new ArrayList<>();
+        if (spec.has("seeds")) {
+            if (spec.has("seed")) throw new IllegalArgumentException("give 'seed' or 'seeds', not both");
+            for (JsonNode s : nonEmptyList(spec.get("seeds"), "seeds")) seeds.add(integer(s, "seeds"));
+        } else {
+            seeds.add(spec.has("seed") ? integer(spec.get("seed"), "seed") : 0);
+        }
+        int seqLen = Math.toIntExact(integer(required(spec, "seq_len"), "seq_len"));
+        long valTokens = spec.has("val_tokens") ? Math.round(Quantities.parse(spec.get("val_tokens").asText())) : 0;
+        double valFraction = valTokens > 0 ? 0 : spec.path("val_fraction").asDouble(0.01);
+
+        JsonNode grid = required(spec, "grid");
+        List<String> objectives = strings(required(grid, "objectives"), "grid.objectives");
+        for (String o : objectives) {
+            if (!o.equals("dlm") && !o.equals("ar")) throw new IllegalArgumentException("grid.objectives: '" + o + "' is not dlm or ar");
+        }
+        List<String> models = strings(required(grid, "models"), "grid.models");
+        List<Long> us = new ArrayList<>();
+        for (String u : strings(required(grid, "unique_tokens"), "grid.unique_tokens")) us.add(Math.round(Quantities.parse(u)));
+        boolean toMax = grid.has("e_max");
+        if (toMax == grid.has("epochs")) throw new IllegalArgumentException("grid: give either 'epochs' (a list) or 'e_max'");
+        List<Double> epochs = new ArrayList<>();
+        for (JsonNode e : toMax ? List.of(grid.get("e_max")) : nonEmptyList(grid.get("epochs"), "grid.epochs")) {
+            if (!e.isNumber() || !(e.asDouble() > 0)) throw new IllegalArgumentException("grid." + (toMax ? "e_max" : "epochs") + ": " + e + " is not a positive number");
+            epochs.add(e.asDouble());
+        }
+        double longest = epochs.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        double cap = capOption > 0 ? capOption : grid.path("extend_while_improving").asDouble(0);
+        if (cap < 0 || (cap > 0 && !toMax)) throw new IllegalArgumentException("extend_while_improving grows runs to e_max: it needs 'e_max', and a positive cap");
+        if (cap > 0 && cap < longest) throw new IllegalArgumentException("extend_while_improving " + cap + " is below e_max " + longest);
+        double studyEpochs = Math.ceil(Math.max(longest, cap)) + 1;
+
+        Map<String, String> train = new TreeMap<>();
+        spec.path("train").fields().forEachRemaining(f -> train.put(f.getKey(), optionValue(f.getValue())));
+        var trainOptions = new CommandLine(new TrainOptions()).getCommandSpec();
+        for (String option : train.keySet()) {
+            if (SET_PER_RUN.contains(option)) throw new IllegalArgumentException("train." + option + " is set by the sweep for each run");
+            if (NOT_IN_SWEEPS.contains(option)) {
+                throw new IllegalArgumentException("train." + option + ": a sweep trains each run as one Spark task; train data-parallel runs with quokka train --data-parallel");
+            }
+            if (trainOptions.findOption("--" + option) == null) {
+                throw new IllegalArgumentException("train." + option + " is not a quokka train option (see quokka train --help)");
+            }
+        }
+        if (toMax) {
+            train.putIfAbsent("schedule", "wsd");
+            train.putIfAbsent("checkpoint-epochs", "true");
+        }
+
+        Map<String, Study> studies = new LinkedHashMap<>();
+        List<Run> runs = new ArrayList<>();
+        for (long seed : seeds) {
+            for (long u : us) {
+                String study = "U" + label(u) + "-s" + seed;
+                studies.put(study, new Study(study, new StudyConfig(docs, output + "/studies/" + study, u, studyEpochs, seqLen, seed,
+                        valFraction, valTokens, false, false)));
+                for (String objective : objectives) {
+                    for (String model : models) {
+                        for (double e : epochs) {
+                            String name = objective + "-" + model.replace(" ", "").replace(',', 'x') + "-U" + label(u)
+                                    + (toMax ? "" : "-e" + label(e)) + "-s" + seed;
+                            TrainConfig cfg = trainConfig(train, output + "/studies/" + study, output + "/runs/" + name, objective, model,
+                                    e, seed, tokenizer);
+                            if (toMax && !train.containsKey("warmup") && !train.containsKey("warmup-steps")) {
+                                // A fixed number of steps, so that the schedule before the decay does not depend on e_max.
+                                cfg = cfg.withWarmupSteps(Math.max(1, Math.round(0.25 * u / cfg.batchTokens())));
+                            }
+                            runs.add(new Run(name, objective, model, u, e, toMax, seed, study, cfg));
+                        }
+                    }
+                }
+            }
+        }
+        long distinct = runs.stream().map(Run::name).distinct().count();
+        if (distinct != runs.size()) throw new IllegalArgumentException("the grid repeats a run (names collide): " + runs.size() + " runs, " + distinct + " names");
+
+        JsonNode resources = spec.path("resources");
+        int cpus = resources.path("cpus").asInt(1);
+        double gpus = resources.path("gpus").asDouble(0);
+        if (cpus <= 0 || gpus < 0 || gpus > 1) throw new IllegalArgumentException("resources: cpus must be >= 1 and gpus in [0, 1] (one GPU, or a share of one, per run)");
+        return new SweepPlan(spec, corpus, docs, List.copyOf(studies.values()), List.copyOf(runs), cpus, gpus, cap);
+    }
+
+    /** The part of the sweep whose run names match; the studies those runs need. */
+    public SweepPlan only(java.util.regex.Pattern names) {
+        List<Run> kept = runs.stream().filter(r -> names.matcher(r.name()).find()).toList();
+        if (kept.isEmpty()) throw new IllegalArgumentException("no run of the sweep matches " + names);
+        Set<String> needed = new java.util.HashSet<>(kept.stream().map(Run::study).toList());
+        return new SweepPlan(spec, corpus, docs, studies.stream().filter(s -> needed.contains(s.name())).toList(), kept, cpus, gpus, extendCap);
+    }
+
+    /** The runs, longest first: a greedy schedule that way ends soonest. */
+    public List<Run> longestFirst() {
+        return runs.stream().sorted(Comparator.comparingDouble(Run::cost).reversed().thenComparing(Run::name)).toList();
+    }
+
+    private static TrainConfig trainConfig(Map<String, String> train, String study, String output, String objective, String model,
+                                           double epochs, long seed, String tokenizer) {
+        List<String> args = new ArrayList<>(List.of("--study", study, "--output", output, "--objective", objective, "--model", model,
+                "--epochs", Double.toString(epochs), "--seed", Long.toString(seed)));
+        if (tokenizer != null && !train.containsKey("tokenizer")) args.addAll(List.of("--tokenizer", tokenizer));
+        train.forEach((k, v) -> {
+            if (v.equals("false")) return;
+            args.add("--" + k);
+            if (!v.equals("true")) args.add(v);
+        });
+        TrainOptions options = new TrainOptions();
+        try {
+            new CommandLine(options).parseArgs(args.toArray(String[]::new));
+            return options.config();
+        } catch (CommandLine.ParameterException e) {
+            throw new IllegalArgumentException("train: " + e.getMessage() + " (see quokka train --help)");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("train: " + e.getMessage());
+        }
+    }
+
+    private static TokenizeConfig corpusConfig(JsonNode corpus, String tokenizer, String docs, UnaryOperator<String> resolve) {
+        JsonNode in = corpus.isTextual() ? corpus : required(corpus, "input");
+        List<String> inputs = (in.isTextual() ? List.of(in.asText()) : strings(in, "corpus.input")).stream().map(resolve).toList();
+        String format = corpus.path("format").asText("lines");
+        TokenizeConfig.Format f;
+        try {
+            f = TokenizeConfig.Format.valueOf(format.toUpperCase());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("corpus.format: '" + format + "' is not text, lines, jsonl or parquet");
+        }
+        return new TokenizeConfig(inputs, f, corpus.path("text_field").asText("text"), corpus.path("paragraphs").asBoolean(false),
+                tokenizer, docs, corpus.path("lenient").asBoolean(false), false, TokenizeConfig.DEFAULT_MAX_DOCUMENT_BYTES);
+    }
+
+    /** 1M, 60k or 2.5 when that says the number exactly; the digits otherwise. */
+    public static String label(double v) {
+        String s = Quantities.format(v);
+        return Quantities.parse(s) == v ? s : (v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v));
+    }
+
+    private static String optionValue(JsonNode v) {
+        if (v.isArray()) {
+            List<String> parts = new ArrayList<>();
+            v.forEach(x -> parts.add(x.asText()));
+            return String.join(",", parts);
+        }
+        return v.asText();
+    }
+
+    private static long integer(JsonNode n, String field) {
+        if (!n.canConvertToExactIntegral() && !(n.isTextual() && n.asText().matches("-?[0-9]+"))) {
+            throw new IllegalArgumentException(field + ": " + n + " is not an integer");
+        }
+        return n.asLong();
+    }
+
+    private static JsonNode required(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) throw new IllegalArgumentException("the sweep spec has no '" + field + "'");
+        return v;
+    }
+
+    private static List<JsonNode> nonEmptyList(JsonNode array, String where) {
+        if (!array.isArray() || array.isEmpty()) throw new IllegalArgumentException(where + " must be a non-empty list");
+        List<JsonNode> out = new ArrayList<>();
+        array.forEach(out::add);
+        return out;
+    }
+
+    private static List<String> strings(JsonNode array, String where) {
+        return nonEmptyList(array, where).stream().map(JsonNode::asText).toList();
+    }
+}

@@ -1,0 +1,229 @@
+package dev.quokka.jobs.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.quokka.jobs.CliTest;
+import dev.quokka.jobs.JobFixtures;
+import dev.quokka.jobs.runtime.SparkSessions;
+import dev.quokka.jobs.study.SweepJob;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A sweep of 8 runs (dlm and ar x 2 shapes x 2 U) in local[2] on real English text, end to end from the corpus; a rerun
+ * that trains nothing; a task killed partway and retried by Spark from its checkpoint, ending bit for bit where the
+ * uninterrupted run ended; and a run that keeps failing, reported with its reason and finished by the next sweep.
+ */
+@Tag("slow")
+class SweepCommandTest {
+    @TempDir static Path dir;
+    static Path spec;
+    static final String FAULTY = "dlm-32x1x2-U8k-e2-s3";
+
+    @BeforeAll
+    static void sweep() throws IOException {
+        JobFixtures.tokenizer(JobFixtures.english(), 512, dir.resolve("english.txt"), dir.resolve("tokenizer.json"));
+        spec = dir.resolve("sweep.yaml");
+        Files.writeString(spec, """
+                corpus: {input: %s, format: lines}
+                tokenizer: %s
+                seed: 3
+                seq_len: 32
+                val_fraction: 0.1
+                grid:
+                  objectives: [dlm, ar]
+                  models: ["16,1,2", "32,1,2"]
+                  unique_tokens: [4k, 8k]
+                  epochs: [2]
+                train: {batch-tokens: 256, lr: 3e-3, schedule: wsd, checkpoint-every: 10, val-sequences: 8, val-samples: 2}
+                """.formatted(dir.resolve("english.txt"), dir.resolve("tokenizer.json")));
+        SparkSessions.stop(); // the sweep makes its own session: local[2] with task retries
+        assertEquals(0, sweep("whole").code());
+    }
+
+    static CliTest.Result sweep(String output, String... more) {
+        List<String> args = new ArrayList<>(List.of("sweep", "--master", "local[2]", "--spec", spec.toString(), "--output", dir.resolve(output).toString()));
+        args.addAll(List.of(more));
+        return CliTest.run(args.toArray(String[]::new));
+    }
+
+    @Test
+    void eightRunsCompleteAndARerunTrainsNothing() throws IOException {
+        List<Map<String, String>> rows = summary("whole");
+        assertEquals(8, rows.size());
+        for (Map<String, String> r : rows) {
+            assertEquals("complete", r.get("status"), r.toString());
+            assertEquals("trained", r.get("action"), r.toString());
+            assertTrue(Double.parseDouble(r.get("val_loss")) < Math.log(512), "every run learned something: " + r);
+            JsonNode m = SweepJob.JSON.readTree(dir.resolve("whole/runs").resolve(r.get("run")).resolve("run.json").toFile());
+            assertEquals(Long.parseLong(r.get("N")), m.path("model").path("papers_n").asLong());
+            assertEquals(r.get("U"), Long.toString(m.path("study").path("unique_tokens").asLong()));
+        }
+        assertEquals(2, Files.list(dir.resolve("whole/studies")).count(), "one study per U");
+        assertEquals("complete", SweepJob.JSON.readTree(dir.resolve("whole/sweep.json").toFile()).path("status").asText());
+
+        Map<Path, byte[]> before = files(dir.resolve("whole/runs"));
+        assertEquals(0, sweep("whole").code());
+        assertTrue(summary("whole").stream().allMatch(r -> r.get("action").equals("skipped") && r.get("status").equals("complete")));
+        Map<Path, byte[]> after = files(dir.resolve("whole/runs"));
+        assertEquals(before.keySet(), after.keySet());
+        before.forEach((p, b) -> assertArrayEquals(b, after.get(p), p + " was rewritten"));
+    }
+
+    /** quokka generate on runs the sweep made: their run.json names the tokenizer by URI. */
+    @Test
+    void generateSamplesFromTheSweepsRuns() {
+        for (String run : List.of("dlm-32x1x2-U8k-e2-s3", "ar-32x1x2-U8k-e2-s3")) {
+            CliTest.Printed p = CliTest.runPrinting("generate", "--run", dir.resolve("whole/runs").resolve(run).toString(), "--prompt", "The",
+                    "--samples", "2", "--steps", "8", "--seed", "4");
+            assertEquals(0, p.code(), run + ": " + p.err());
+            List<String> samples = p.out().lines().dropWhile(l -> !l.startsWith("--- sample 1")).toList();
+            assertEquals("--- sample 1", samples.get(0), p.out());
+            assertTrue(samples.get(1).startsWith("The") && samples.get(1).length() > 3, "a continuation of the prompt: " + p.out());
+            assertTrue(p.out().contains("--- sample 2"), p.out());
+        }
+        CliTest.Result bad = CliTest.run("generate", "--run", dir.resolve("whole/runs/ar-32x1x2-U8k-e2-s3").toString(), "--steps", "0");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--steps must be positive, not 0"), bad.err());
+    }
+
+    @Test
+    void aTaskKilledPartwayIsRetriedFromItsCheckpointAndEndsAsTheUninterruptedRun() throws IOException {
+        CliTest.Result r = sweep("faulty", "--runs", "^" + FAULTY + "$", "--inject-fault", FAULTY + "@25");
+        assertEquals(0, r.code(), r.err());
+        Map<String, String> row = summary("faulty").get(0);
+        assertEquals("complete", row.get("status"));
+        assertEquals("resumed", row.get("action"), "the retry found the run's directory and resumed it");
+        JsonNode sessions = SweepJob.JSON.readTree(dir.resolve("faulty/runs").resolve(FAULTY).resolve("run.json").toFile()).path("sessions");
+        assertEquals(2, sessions.size(), sessions.toString());
+        assertEquals(List.of(0L, 20L), List.of(sessions.path(0).path("from_step").asLong(), sessions.path(1).path("from_step").asLong()),
+                "the retry started from the checkpoint at step 20, the last before the fault at 25");
+        Path whole = dir.resolve("whole/runs").resolve(FAULTY), retried = dir.resolve("faulty/runs").resolve(FAULTY);
+        assertEquals(columns(whole.resolve("metrics/train.csv"), 0, 4, 5), columns(retried.resolve("metrics/train.csv"), 0, 4, 5));
+        assertEquals(columns(whole.resolve("metrics/eval.csv"), 0, 4), columns(retried.resolve("metrics/eval.csv"), 0, 4));
+        String last = "checkpoints/step-" + String.format("%08d", Long.parseLong(row.get("steps").split("/")[0])) + "/state.bin";
+        assertArrayEquals(Files.readAllBytes(whole.resolve(last)), Files.readAllBytes(retried.resolve(last)));
+    }
+
+    @Test
+    void aRunThatKeepsFailingIsReportedWithItsReasonAndTheNextSweepFinishesIt() throws IOException {
+        String run = "ar-16x1x2-U4k-e2-s3";
+        CliTest.Result r = sweep("failing", "--runs", "U4k", "--inject-fault", run + "@12x3");
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("1 of 4 runs did not complete"), r.err());
+        List<Map<String, String>> rows = summary("failing");
+        for (Map<String, String> row : rows) {
+            if (row.get("run").equals(run)) {
+                assertEquals("running", row.get("status"));
+                assertEquals("failed", row.get("action"));
+                assertTrue(row.get("error").contains("failed 3 times") && row.get("error").contains("injected fault"), row.get("error"));
+                assertEquals("10/", row.get("steps").substring(0, 3), "it stands at its last checkpoint");
+            } else {
+                assertEquals("complete", row.get("status"), row.toString());
+            }
+        }
+        assertEquals("incomplete", SweepJob.JSON.readTree(dir.resolve("failing/sweep.json").toFile()).path("status").asText());
+
+        assertEquals(0, sweep("failing", "--runs", "U4k").code());
+        for (Map<String, String> row : summary("failing")) {
+            assertEquals("complete", row.get("status"));
+            assertEquals(row.get("run").equals(run) ? "resumed" : "skipped", row.get("action"));
+        }
+    }
+
+    /**
+     * The grow rule: runs to e_max 2 that are still improving in their last quarter are extended to 4 (the cap) by
+     * the same sweep; an extended run equals, in its metrics, the same run made to 4 from the start by another sweep.
+     */
+    @Test
+    void runsStillImprovingAreGrownToTheCap() throws IOException {
+        Path growSpec = dir.resolve("grow.yaml");
+        String text = Files.readString(spec).replace("  epochs: [2]", "  e_max: 2\n  extend_while_improving: 4")
+                .replace("models: [\"16,1,2\", \"32,1,2\"]", "models: [\"32,1,2\"]").replace("unique_tokens: [4k, 8k]", "unique_tokens: [8k]")
+                .replace("objectives: [dlm, ar]", "objectives: [dlm]");
+        Files.writeString(growSpec, text);
+        CliTest.Result r = CliTest.run("sweep", "--master", "local[2]", "--spec", growSpec.toString(), "--output", dir.resolve("grown").toString());
+        assertEquals(0, r.code(), r.err());
+        String run = "dlm-32x1x2-U8k-s3";
+        JsonNode m = SweepJob.JSON.readTree(dir.resolve("grown/runs").resolve(run).resolve("run.json").toFile());
+        assertEquals(4.0, m.path("config").path("epochs").asDouble(), "a DLM still improving at epoch 2 grows to the cap: " + m.path("extensions"));
+        assertEquals(1, m.path("extensions").size());
+        assertTrue(Files.exists(dir.resolve("grown/runs").resolve(run).resolve("branches/decay-e2/run.json")));
+        assertEquals("extended", summary("grown").get(0).get("action"));
+        assertEquals("4", summary("grown").get(0).get("e"));
+
+        // The same run to 4 from the start, in a sweep of its own.
+        Files.writeString(dir.resolve("to4.yaml"), text.replace("  e_max: 2\n  extend_while_improving: 4", "  e_max: 4\n  extend_while_improving: 4"));
+        assertEquals(0, CliTest.run("sweep", "--master", "local[2]", "--spec", dir.resolve("to4.yaml").toString(), "--output",
+                dir.resolve("to4").toString()).code());
+        Path grown = dir.resolve("grown/runs").resolve(run), direct = dir.resolve("to4/runs").resolve(run);
+        assertEquals(Files.readAllLines(direct.resolve("metrics/eval.csv")), Files.readAllLines(grown.resolve("metrics/eval.csv")));
+        assertEquals(columns(direct.resolve("metrics/train.csv"), 0, 1, 2, 3, 4, 5), columns(grown.resolve("metrics/train.csv"), 0, 1, 2, 3, 4, 5));
+
+        // A rerun of the first sweep trains nothing: the grown run is past its e_max, and complete.
+        assertEquals(0, CliTest.run("sweep", "--master", "local[2]", "--spec", growSpec.toString(), "--output", dir.resolve("grown").toString()).code());
+        assertEquals("skipped", summary("grown").get(0).get("action"));
+    }
+
+    private static List<Map<String, String>> summary(String output) throws IOException {
+        List<String> lines = Files.readAllLines(dir.resolve(output).resolve("summary.csv"));
+        String[] header = lines.get(0).split(",");
+        List<Map<String, String>> rows = new ArrayList<>();
+        for (String line : lines.subList(1, lines.size())) {
+            List<String> cells = csvCells(line);
+            Map<String, String> row = new TreeMap<>();
+            for (int i = 0; i < header.length; i++) row.put(header[i], i < cells.size() ? cells.get(i) : "");
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    private static List<String> csvCells(String line) {
+        List<String> cells = new ArrayList<>();
+        StringBuilder cell = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quoted && c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') cell.append(line.charAt(++i));
+            else if (c == '"') quoted = !quoted;
+            else if (c == ',' && !quoted) {
+                cells.add(cell.toString());
+                cell.setLength(0);
+            } else cell.append(c);
+        }
+        cells.add(cell.toString());
+        return cells;
+    }
+
+    private static List<String> columns(Path csv, int... columns) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(csv)) {
+            String[] f = line.split(",");
+            StringBuilder b = new StringBuilder();
+            for (int c : columns) b.append(f[c]).append(' ');
+            out.add(b.toString());
+        }
+        return out;
+    }
+
+    private static Map<Path, byte[]> files(Path root) throws IOException {
+        Map<Path, byte[]> m = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) m.put(root.relativize(p), Files.readAllBytes(p));
+        }
+        return m;
+    }
+}

@@ -1,0 +1,112 @@
+package dev.quokka.jobs.study;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quokka.jobs.study.SweepPlan;
+import dev.quokka.training.TrainConfig;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/** A sweep spec expands into studies and runs named by their settings, with `quokka train`'s own option parsing. */
+class SweepPlanTest {
+    static final String YAML = """
+            docs: tok/
+            seed: 1
+            seq_len: 64
+            grid:
+              objectives: [dlm, ar]
+              models: [tiny, "32,2,2"]
+              unique_tokens: [1M, 4M]
+              epochs: [1, 4, 16]
+            train: {batch-tokens: 2048, schedule: wsd, checkpoint-epochs: true, lr: 3e-3}
+            """;
+    static final UnaryOperator<String> ABS = p -> "/abs/" + p;
+
+    static SweepPlan parse(String spec) {
+        return SweepPlan.parse(spec, "sweep.yaml", "/out", ABS);
+    }
+
+    @Test
+    void theGridExpandsIntoOneStudyPerUniqueBudgetAndOneRunPerCell() {
+        SweepPlan plan = parse(YAML);
+        assertEquals(List.of("U1M-s1", "U4M-s1"), plan.studies().stream().map(SweepPlan.Study::name).toList());
+        assertEquals(17.0, plan.studies().get(0).config().epochs(), "a study is an epoch longer than the longest run on it");
+        assertEquals(4_000_000, plan.studies().get(1).config().uniqueTokens());
+        assertEquals("/abs/tok/", plan.studies().get(1).config().docs());
+        assertEquals("/out/studies/U4M-s1", plan.studies().get(1).config().output());
+        assertEquals(2 * 2 * 2 * 3, plan.runs().size());
+
+        SweepPlan.Run first = plan.runs().get(0);
+        assertEquals("dlm-tiny-U1M-e1-s1", first.name());
+        TrainConfig c = first.config();
+        assertEquals("/out/studies/U1M-s1", c.study());
+        assertEquals("/out/runs/dlm-tiny-U1M-e1-s1", c.output());
+        assertEquals(2048, c.batchTokens());
+        assertEquals(3e-3, c.lr());
+        assertEquals("wsd", c.schedule());
+        assertTrue(c.checkpointEpochs());
+        assertEquals(1, c.seed());
+        assertEquals(1.0, c.epochs());
+        assertEquals(2e-5, c.minLr(), "what the spec leaves out is quokka train's default");
+        assertTrue(plan.runs().stream().anyMatch(r -> r.name().equals("ar-32x2x2-U4M-e16-s1") && r.config().objective().equals("ar")));
+        assertEquals("ar-tiny-U4M-e16-s1", plan.longestFirst().get(0).name(), "the costliest run is scheduled first");
+    }
+
+    @Test
+    void jsonSpecsAndRunsToEMaxWork() {
+        SweepPlan plan = parse("""
+                {"docs": "d", "seeds": [1, 2], "seq_len": 32, "val_tokens": "10k",
+                 "grid": {"objectives": ["ar"], "models": ["tiny"], "unique_tokens": [60000], "e_max": 8},
+                 "resources": {"cpus": 2}}
+                """);
+        assertEquals(List.of("ar-tiny-U60k-s1", "ar-tiny-U60k-s2"), plan.runs().stream().map(SweepPlan.Run::name).toList(),
+                "a run to e_max is named without it: it keeps its name when it is extended");
+        TrainConfig c = plan.runs().get(1).config();
+        assertEquals("wsd", c.schedule(), "a run to e_max is warmup-stable");
+        assertTrue(c.checkpointEpochs(), "and checkpointed at every epoch, to anneal from");
+        assertEquals(0, c.warmup());
+        assertEquals(Math.round(0.25 * 60_000 / c.batchTokens()), c.warmupSteps(), "its warmup is a quarter epoch of steps, whatever e_max is");
+        assertEquals(9.0, plan.studies().get(0).config().epochs());
+
+        SweepPlan grown = parse("""
+                {"docs": "d", "seq_len": 32, "val_tokens": "10k",
+                 "grid": {"objectives": ["ar"], "models": ["tiny"], "unique_tokens": [60000], "e_max": 8, "extend_while_improving": 64}}
+                """);
+        assertEquals(64, grown.extendCap());
+        assertEquals(65.0, grown.studies().get(0).config().epochs(), "the study holds every epoch a run may grow to, and one more");
+        assertEquals(grown.runs().get(0).config().warmupSteps(), plan.runs().get(0).config().warmupSteps(), "the cap does not change the warmup");
+        assertEquals(2, c.seed());
+        assertEquals(10_000, plan.studies().get(0).config().valTokens());
+        assertEquals(2, plan.cpus());
+    }
+
+    @Test
+    void aCorpusIsTokenizedIntoTheSweep() {
+        SweepPlan plan = parse(YAML.replace("docs: tok/", "corpus: {input: books/, format: text}\ntokenizer: t.json"));
+        assertEquals("/out/docs", plan.docs());
+        assertEquals(List.of("/abs/books/"), plan.corpus().config().inputs());
+        assertEquals("/abs/t.json", plan.runs().get(0).config().tokenizer());
+    }
+
+    @Test
+    void badSpecsAreErrorsThatNameTheFileAndTheSetting() {
+        assertEquals("sweep.yaml: the sweep spec has no 'grid'", assertThrows(IllegalArgumentException.class,
+                () -> parse("{\"docs\": \"d\", \"seq_len\": 8}")).getMessage());
+        assertTrue(message(YAML.replace("[dlm, ar]", "[dlm, gpt]")).contains("'gpt' is not dlm or ar"));
+        assertTrue(message(YAML.replace("schedule: wsd", "model: wsd")).contains("train.model is set by the sweep"));
+        assertTrue(message(YAML.replace("[1, 4, 16]", "[1, 1]")).contains("repeats a run"));
+        String unknown = message(YAML.replace("lr: 3e-3", "learning-rate: 3e-3"));
+        assertTrue(unknown.contains("train.learning-rate is not a quokka train option"), unknown);
+        assertTrue(message(YAML.replace("schedule: wsd", "schedule: linear")).contains("--schedule must be cosine or wsd"));
+        assertTrue(message(YAML.replace("seed: 1", "sede: 1")).contains("unknown setting 'sede'"));
+        assertTrue(message("grid: [").startsWith("sweep.yaml: not YAML or JSON"));
+        assertTrue(message(YAML.replace("epochs: [1, 4, 16]", "e_max: 4\n  epochs: [1]")).contains("either 'epochs' (a list) or 'e_max'"));
+    }
+
+    private static String message(String spec) {
+        return assertThrows(IllegalArgumentException.class, () -> parse(spec)).getMessage();
+    }
+}
