@@ -19,7 +19,6 @@ import org.apache.parquet.format.ColumnChunk;
 import org.apache.parquet.format.ColumnMetaData;
 import org.apache.parquet.format.Encoding;
 import org.apache.parquet.format.FileMetaData;
-import org.apache.parquet.format.KeyValue;
 import org.apache.parquet.format.PageEncodingStats;
 import org.apache.parquet.format.RowGroup;
 import org.apache.parquet.format.Util;
@@ -28,10 +27,8 @@ import org.apache.parquet.hadoop.util.HadoopInputFile;
 
 /**
  * Makes Parquet files byte-identical across JVMs. parquet-mr gathers each column chunk's encodings in a HashSet of
- * enums, whose order follows identity hash codes, and writes the key-value metadata in its map's order, which for a
- * {@code Map.of} changes from JVM to JVM; so two runs that write the same data can differ in the footer. Sorting those
- * lists (the metadata by key) gives a footer of the same length that depends on the data alone; the data pages are
- * untouched.
+ * enums, whose order follows identity hash codes, so two runs that write the same data can differ in the footer.
+ * Sorting those lists gives a footer of the same length that depends on the data alone; the data pages are untouched.
  */
 public final class ParquetFooters {
     private static final byte[] MAGIC = {'P', 'A', 'R', '1'};
@@ -73,17 +70,9 @@ public final class ParquetFooters {
         }
     }
 
-    /** Sorts every encodings list and the key-value metadata; returns whether anything moved. */
+    /** Sorts every encodings list; returns whether anything moved. */
     private static boolean sort(FileMetaData meta) {
         boolean moved = false;
-        if (meta.isSetKey_value_metadata()) {
-            List<KeyValue> kv = new ArrayList<>(meta.getKey_value_metadata());
-            kv.sort(Comparator.comparing(KeyValue::getKey));
-            if (!kv.equals(meta.getKey_value_metadata())) {
-                meta.setKey_value_metadata(kv);
-                moved = true;
-            }
-        }
         for (RowGroup g : meta.getRow_groups()) {
             for (ColumnChunk c : g.getColumns()) {
                 ColumnMetaData m = c.getMeta_data();

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Two files that differ only in the order parquet-mr listed encodings, or their key-value metadata, become the same bytes. */
+/** Two files that differ only in the order parquet-mr listed encodings become the same bytes. */
 @Tag("slow")
 class ParquetFootersTest {
     @TempDir
@@ -49,46 +49,6 @@ class ParquetFootersTest {
         ParquetFooters.canonicalize(fs, new org.apache.hadoop.fs.Path(b.toUri()));
         assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
         assertEquals(5000, SparkTest.spark().read().parquet(b.toString()).count(), "still a readable Parquet file");
-    }
-
-    /** The docs writer's footer held a Map.of, whose order changes from JVM to JVM: tokenize's files differed by process. */
-    @Test
-    void keyValueMetadataOrderNoLongerMatters() throws Exception {
-        SparkTest.spark().range(0, 100).selectExpr("id").coalesce(1).write().parquet(dir.resolve("kv").toString());
-        Path original;
-        try (var s = Files.list(dir.resolve("kv"))) {
-            original = s.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
-        }
-        byte[] bytes = Files.readAllBytes(original);
-        Path a = dir.resolve("kv-a.parquet"), b = dir.resolve("kv-b.parquet");
-        Files.write(a, withKeyValueMetadata(bytes, false));
-        Files.write(b, withKeyValueMetadata(bytes, true));
-        assertFalse(Arrays.equals(Files.readAllBytes(a), Files.readAllBytes(b)));
-        FileSystem fs = FileSystem.getLocal(new Configuration());
-        ParquetFooters.canonicalize(fs, new org.apache.hadoop.fs.Path(a.toUri()));
-        ParquetFooters.canonicalize(fs, new org.apache.hadoop.fs.Path(b.toUri()));
-        assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
-        assertEquals(100, SparkTest.spark().read().parquet(b.toString()).count(), "still a readable Parquet file");
-    }
-
-    /** The file with two metadata entries, in key order or reversed, as two JVMs' Map.of could have written them. */
-    private static byte[] withKeyValueMetadata(byte[] file, boolean reversed) throws Exception {
-        int n = file.length;
-        int footerLength = ByteBuffer.wrap(file, n - 8, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
-        FileMetaData meta = Util.readFileMetaData(new ByteArrayInputStream(file, n - 8 - footerLength, footerLength));
-        List<org.apache.parquet.format.KeyValue> kv = new ArrayList<>(List.of(new org.apache.parquet.format.KeyValue("a.key").setValue("1"),
-                new org.apache.parquet.format.KeyValue("b.key").setValue("2")));
-        if (reversed) Collections.reverse(kv);
-        meta.setKey_value_metadata(kv);
-        ByteArrayOutputStream footer = new ByteArrayOutputStream();
-        Util.writeFileMetaData(meta, footer);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(file, 0, n - 8 - footerLength);
-        footer.writeTo(out);
-        byte[] length = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(footer.size()).array();
-        out.write(length);
-        out.write(file, n - 4, 4);
-        return out.toByteArray();
     }
 
     private static byte[] withReversedEncodings(byte[] file) throws Exception {

@@ -65,6 +65,14 @@ class DocsParquetWriterTest {
             assertEquals(docs.size(), groups.stream().mapToLong(BlockMetaData::getRowCount).sum());
         }
 
+        // The footer's metadata in key order, in every JVM: from a Map.of, whose order changes with each JVM's salt,
+        // tokenize's files differed from process to process (this check then failed in about half of all JVMs).
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        int footerLength = java.nio.ByteBuffer.wrap(bytes, bytes.length - 8, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
+        List<String> keys = org.apache.parquet.format.Util.readFileMetaData(new java.io.ByteArrayInputStream(bytes, bytes.length - 8 - footerLength, footerLength))
+                .getKey_value_metadata().stream().map(org.apache.parquet.format.KeyValue::getKey).toList();
+        assertEquals(List.of("org.apache.spark.sql.parquet.row.metadata", "org.apache.spark.version"), keys);
+
         List<Written> columns = new ArrayList<>();
         TokenColumns.read(hadoopFile, conf, "doc_id", "position", "tokens", (id, pos, tokens) -> columns.add(new Written(id, null, pos, tokens)));
         assertEquals(docs.size(), columns.size());
