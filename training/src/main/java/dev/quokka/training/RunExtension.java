@@ -1,8 +1,11 @@
 package dev.quokka.training;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quokka.dataprep.provenance.AtomicOutput;
+import dev.quokka.dataprep.provenance.ManifestJson;
+import dev.quokka.dataprep.provenance.Manifests;
+import dev.quokka.dataprep.provenance.RunManifest;
+import dev.quokka.dataprep.provenance.StudyManifest;
 import dev.quokka.dataprep.study.SequenceSource;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -69,13 +72,9 @@ final class RunExtension {
             long step = step(c.getPath());
             if (step > s || (step == s && !regular(extended, step, rows, conf))) run.fs.delete(c.getPath(), true);
         }
-        ObjectNode manifest = (ObjectNode) m.deepCopy();
-        manifest.set("config", RunFiles.JSON.valueToTree(extended));
-        manifest.put("status", "running");
-        manifest.remove("final");
-        manifest.withArray("extensions").addObject().put("from_epochs", m.path("config").path("epochs").asDouble()).put("to_epochs", epochs)
-                .put("from_step", s).put("study", studyPath).put("old_decay", branch.toString()).put("at", java.time.Instant.now().toString());
-        run.writeManifest(manifest);
+        RunManifest.Extension extension = new RunManifest.Extension(old.epochs(), epochs, s, studyPath, branch.toString(),
+                java.time.Instant.now().toString());
+        run.writeManifest(run.typedManifest().withConfig(RunFiles.JSON.valueToTree(extended)).ended("running", null).withExtension(extension));
         console.printf("extending %s from %s to %s epochs: from step %,d, the end of its stable phase; its decay is kept as %s%n",
                 output, label, label(epochs), s, branch);
         return new Plan(extended, resumeFrom);
@@ -114,19 +113,13 @@ final class RunExtension {
         Path dir = new Path(studyPath);
         var fs = dir.getFileSystem(conf);
         if (!AtomicOutput.isComplete(fs, dir)) throw new IllegalArgumentException(studyPath + " is not a complete study (no _SUCCESS)");
-        JsonNode study = AtomicOutput.readManifest(fs, dir);
-        if (dev.quokka.dataprep.provenance.Manifests.sha256(study).equals(m.path("study").path("manifest_sha256").asText())) return true;
+        if (Manifests.sha256(AtomicOutput.readManifest(fs, dir)).equals(m.path("study").path("manifest_sha256").asText())) return true;
         JsonNode f = m.path("study").path("fingerprint");
         if (f.isMissingNode()) {
             throw new IllegalArgumentException(studyPath + " is not the study " + output + " was trained on, and the run predates study "
                     + "fingerprints, so no other can be checked against it");
         }
-        List<String> differ = new java.util.ArrayList<>();
-        if (!f.path("unique_checksum").asText().equals(study.path("unique").path("checksum").asText())) differ.add("unique tokens");
-        if (!f.path("validation_checksum").asText().equals(study.path("validation").path("checksum").asText())) differ.add("validation set");
-        if (f.path("seed").asLong() != study.path("index").path("seed").asLong()) differ.add("seed");
-        if (f.path("seq_len").asInt() != study.path("stream").path("seq_len").asInt()) differ.add("sequence length");
-        if (!f.path("tokenizer_sha256").asText().equals(study.path("tokenizer").path("sha256").asText())) differ.add("tokenizer");
+        List<String> differ = ManifestJson.read(f, StudyManifest.Fingerprint.class).differences(StudyManifest.read(fs, dir).fingerprint());
         if (!differ.isEmpty()) {
             throw new IllegalArgumentException(studyPath + " differs from the study " + output + " was trained on in its " + String.join(", ", differ)
                     + ": its sequences are not the run's");
@@ -165,21 +158,18 @@ final class RunExtension {
         double lrAtS = Checkpoints.info(run.fs, from).get("lr").asDouble();
         TrainConfig.Anneal parent = new TrainConfig.Anneal(run.dir.toString(), new Path(branch, Checkpoints.DIR + "/" + from.getName()).toString(),
                 s, lrAtS, total - s);
-        ObjectNode bm = (ObjectNode) m.deepCopy();
         TrainConfig asBranch = old.toBuilder().output(branch.toString()).anneal(parent).stop(null).build();
-        bm.set("config", RunFiles.JSON.valueToTree(asBranch));
-        bm.set("parent", RunFiles.JSON.valueToTree(parent));
-        bm.put("branch", "the decay of " + run.dir + " as it was before it was extended past " + label(old.epochs()) + " epochs");
-        b.writeManifest(bm);
+        b.writeManifest(run.typedManifest().asBranch(RunFiles.JSON.valueToTree(asBranch), RunFiles.JSON.valueToTree(parent),
+                "the decay of " + run.dir + " as it was before it was extended past " + label(old.epochs()) + " epochs"));
         if (!run.fs.rename(staging, branch)) throw new IOException("could not rename " + staging + " to " + branch);
     }
 
     /** Whether a run of {@code cfg} keeps a checkpoint at {@code step} as a matter of course (not only as an end). */
     private static boolean regular(TrainConfig cfg, long step, long rows, Configuration conf) throws IOException {
-        if (cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0) return true;
-        if (!cfg.checkpointEpochs()) return false;
-        EpochClock clock = new EpochClock(SequenceSource.open(cfg.study(), conf));
-        return clock.boundariesCrossed((step - 1) * rows, step * rows) > 0;
+        // Whether the step is an epoch boundary matters only with --checkpoint-epochs; the study is read only then.
+        boolean boundary = cfg.checkpointEpochs()
+                && new EpochClock(SequenceSource.open(cfg.study(), conf)).boundariesCrossed((step - 1) * rows, step * rows) > 0;
+        return new CheckpointPolicy(cfg, Long.MAX_VALUE).regular(step, boundary);
     }
 
     private static List<FileStatus> checkpoints(RunFiles run, Path dir) throws IOException {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.quokka.dataprep.provenance.AtomicOutput;
+import dev.quokka.dataprep.provenance.ManifestJson;
+import dev.quokka.dataprep.provenance.RunManifest;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -56,9 +58,13 @@ final class RunFiles {
         }
     }
 
+    RunManifest typedManifest() throws IOException {
+        return ManifestJson.read(manifest(), RunManifest.class);
+    }
+
     /** Replaces the manifest whole: written beside it, then renamed over it. */
-    void writeManifest(JsonNode m) throws IOException {
-        AtomicOutput.writeFile(fs, path(MANIFEST), JSON.writeValueAsBytes(m));
+    void writeManifest(RunManifest m) throws IOException {
+        AtomicOutput.writeFile(fs, path(MANIFEST), JSON.writeValueAsBytes(ManifestJson.tree(m)));
     }
 
     /** The CSV's data rows whose step is at most {@code lastStep}; none if the file does not exist. */

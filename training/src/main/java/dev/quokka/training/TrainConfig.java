@@ -1,5 +1,6 @@
 package dev.quokka.training;
 
+import dev.quokka.dataprep.provenance.RunManifest;
 import java.io.Serializable;
 
 /**
@@ -232,6 +233,15 @@ public record TrainConfig(String study, String output, String objective, String 
      * A decay branch of the run that wrote {@code checkpoint} (a {@code <run>/checkpoints/step-N} directory): the
      * parent's config, decaying from the lr it had there to {@code minLr} over {@code steps} steps.
      */
+    /** The config a run manifest records. */
+    public static TrainConfig of(RunManifest run) {
+        try {
+            return RunFiles.JSON.treeToValue(run.config(), TrainConfig.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("not a training config: " + e.getOriginalMessage(), e);
+        }
+    }
+
     public static TrainConfig annealBranch(String checkpoint, long steps, double minLr, LrSchedule.Decay decay, String output,
                                            org.apache.hadoop.conf.Configuration conf) throws java.io.IOException {
         if (steps <= 0) throw new IllegalArgumentException("--anneal-steps must be positive");

@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quokka.dataprep.provenance.AtomicOutput;
 import dev.quokka.dataprep.provenance.BuildInfo;
+import dev.quokka.dataprep.provenance.ManifestJson;
 import dev.quokka.dataprep.provenance.Manifests;
+import dev.quokka.dataprep.provenance.RunManifest;
+import dev.quokka.dataprep.provenance.StudyManifest;
 import dev.quokka.dataprep.study.SequenceSource;
 import dev.quokka.dataprep.study.StudyReader;
 import dev.quokka.dataprep.tokenize.TokenizerFiles;
@@ -56,7 +59,8 @@ public final class Trainer {
     private final PrintStream console;
     private final RunFiles run;
     private final SequenceSource source;
-    private final JsonNode study;
+    private final StudyManifest study;
+    private final String studySha256;
     private final Objective objective;
     private final ModelShape shape;
     private final EpochClock clock;
@@ -67,7 +71,7 @@ public final class Trainer {
     private double[] lastWindows;
     private final Engine engine;
     private final String configSha;
-    private final JsonNode tokenizerInfo;
+    private final RunManifest.Tokenizer tokenizerInfo;
     /** Where a resume starts, when not at the run's latest checkpoint (an extension starts before its decay). */
     private Path resumeFrom;
 
@@ -79,14 +83,15 @@ public final class Trainer {
         Path studyDir = new Path(cfg.study());
         FileSystem sfs = studyDir.getFileSystem(conf);
         if (!AtomicOutput.isComplete(sfs, studyDir)) throw new IllegalArgumentException(cfg.study() + " is not a complete study (no _SUCCESS)");
-        this.study = AtomicOutput.readManifest(sfs, studyDir);
+        this.study = StudyManifest.read(sfs, studyDir);
+        this.studySha256 = Manifests.sha256(AtomicOutput.readManifest(sfs, studyDir));
         this.source = SequenceSource.open(cfg.study(), conf);
         this.window = source.window();
         int length = window - 1;
 
-        String tokPath = cfg.tokenizer() != null ? cfg.tokenizer() : study.path("tokenizer").path("uri").asText();
+        String tokPath = cfg.tokenizer() != null ? cfg.tokenizer() : study.tokenizer().uri();
         Tokenizer tokenizer = TokenizerFiles.load(tokPath, conf);
-        String tokSha = TokenizerJson.sha256(tokenizer), studySha = study.path("tokenizer").path("sha256").asText();
+        String tokSha = TokenizerJson.sha256(tokenizer), studySha = study.tokenizer().sha256();
         if (!tokSha.equals(studySha)) {
             throw new IllegalArgumentException(tokPath + ": not the tokenizer " + cfg.study() + " was made with (SHA-256 " + tokSha + ", the study's " + studySha + ")");
         }
@@ -96,9 +101,7 @@ public final class Trainer {
             maskId = tokenizer.specialTokens().maskId().orElseThrow(() -> new IllegalArgumentException(
                     tokPath + " has no mask token (" + SpecialTokens.MASK + "); the diffusion objective needs one"));
         }
-        ObjectNode tok = JsonNodeFactory.instance.objectNode().put("uri", tokPath).put("sha256", tokSha).put("vocab_size", vocab);
-        if (maskId >= 0) tok.put("mask_id", maskId);
-        this.tokenizerInfo = tok;
+        this.tokenizerInfo = new RunManifest.Tokenizer(tokPath, tokSha, vocab, maskId >= 0 ? maskId : null);
         this.objective = cfg.objective(maskId);
         this.shape = cfg.shape(vocab);
         if (cfg.batchTokens() % length != 0) {
@@ -172,7 +175,7 @@ public final class Trainer {
      */
     private void requireSameStudy(JsonNode runManifest) {
         String recorded = runManifest.path("study").path("manifest_sha256").asText();
-        String now = Manifests.sha256(study);
+        String now = studySha256;
         if (!recorded.isEmpty() && !recorded.equals(now)) {
             throw new IllegalArgumentException(cfg.study() + " has changed since " + cfg.output() + " was started on it (its manifest's SHA-256 is "
                     + now + ", the run recorded " + recorded + "); a run resumes only on the study it was trained on");
@@ -180,9 +183,9 @@ public final class Trainer {
     }
 
     /** The manifest of the run in {@code output} ({@link RunFiles}), or null if there is none. */
-    public static JsonNode manifestOf(String output, Configuration conf) throws IOException {
+    public static RunManifest manifestOf(String output, Configuration conf) throws IOException {
         RunFiles files = new RunFiles(output, conf);
-        return files.hasManifest() ? files.manifest() : null;
+        return files.hasManifest() ? files.typedManifest() : null;
     }
 
     /** The best and the last epoch boundary of a run's stable phase ({@link #stableBoundaries}); NaN without one. */
@@ -238,118 +241,81 @@ public final class Trainer {
     }
 
     /** The manifest of a running session, with every earlier session of the run in order and this one last. */
-    private ObjectNode startSession(boolean resume, long start) throws IOException {
-        ObjectNode manifest = manifest("running");
+    private RunManifest startSession(boolean resume, long start) throws IOException {
         // Every session of the run, in order: where each started shows what a kill or a retry cost.
-        var sessions = manifest.putArray("sessions");
-        if (resume) {
-            JsonNode before = run.manifest();
-            before.path("sessions").forEach(sessions::add);
-            if (before.has("extensions")) manifest.set("extensions", before.get("extensions"));
-        }
-        sessions.addObject().put("from_step", start).put("started_at", java.time.Instant.now().toString())
-                .put("process", ProcessHandle.current().pid() + "@" + host())
-                .set("engine", RunFiles.JSON.valueToTree(engine.describe()));
+        RunManifest.Session session = new RunManifest.Session(start, java.time.Instant.now().toString(),
+                ProcessHandle.current().pid() + "@" + host(), RunFiles.JSON.valueToTree(engine.describe()));
+        RunManifest manifest = manifest("running").withSessions(resume ? run.typedManifest() : null, session);
         run.writeManifest(manifest);
         return manifest;
     }
 
+    /** What one session of training tracks as it goes: the losses so far, the stop rule's state, where it ends, and its timing. */
+    private static final class Session {
+        final long start;
+        long end, step;
+        double best = Double.NaN, lastVal = Double.NaN, lastTrain = Double.NaN;
+        final StopRuleState turn;
+        boolean stoppedByRule;
+        long waitNanos, stepNanos;
+        final long t0 = System.nanoTime();
+        long lastPrint = t0;
+
+        /** A session from {@code start}, knowing the metrics kept up to it. */
+        Session(long start, long end, List<Metrics.Train> trainRows, List<Metrics.Eval> evalRows, TrainConfig.StopRule stop) {
+            this.start = start;
+            this.step = start;
+            this.end = end;
+            this.turn = new StopRuleState(stop);
+            for (Metrics.Eval r : evalRows) {
+                validated(r.loss());
+                if (r.boundary()) turn.observe(r.step(), r.epoch(), r.loss());
+            }
+            if (!trainRows.isEmpty()) lastTrain = trainRows.get(trainRows.size() - 1).loss();
+        }
+
+        void validated(double loss) {
+            lastVal = loss;
+            best = minNaN(best, loss);
+        }
+    }
+
     private Summary train(boolean resume, long stopAfter) throws IOException {
         long start = restore(resume);
-        ObjectNode manifest = startSession(resume, start);
-
+        RunManifest manifest = startSession(resume, start);
         // From step 0, nothing is kept: a run killed before its first checkpoint starts over, evaluation included.
         List<Metrics.Train> trainRows = start == 0 ? List.of() : Metrics.trainRows(run, start);
         List<Metrics.Eval> evalRows = start == 0 ? List.of() : Metrics.evalRows(run, start);
+        Session s = new Session(start, stopAfter > 0 ? Math.min(stopAfter, totalSteps) : totalSteps, trainRows, evalRows, cfg.stop());
         LrSchedule lr = cfg.lrSchedule(totalSteps);
-        int length = window - 1;
-        double best = Double.NaN, lastVal = Double.NaN, lastTrain = Double.NaN;
-        for (Metrics.Eval r : evalRows) {
-            lastVal = r.loss();
-            best = minNaN(best, lastVal);
-        }
-        if (!trainRows.isEmpty()) lastTrain = trainRows.get(trainRows.size() - 1).loss();
-        StopRuleState turn = new StopRuleState(cfg.stop());
-        for (Metrics.Eval r : evalRows) if (r.boundary()) turn.observe(r.step(), r.epoch(), r.loss());
-        long end = stopAfter > 0 ? Math.min(stopAfter, totalSteps) : totalSteps;
-        long decayStart = cfg.decayStart(totalSteps);
-        boolean stoppedByRule = false;
-        long waitNanos = 0, stepNanos = 0, t0 = System.nanoTime(), lastPrint = t0;
-        long step = start;
+        CheckpointPolicy checkpoints = new CheckpointPolicy(cfg, totalSteps);
         ExecutorService prefetch = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "quokka-batches");
             t.setDaemon(true);
             return t;
         });
         try (Metrics metrics = new Metrics(run, trainRows, evalRows)) {
-            if (start == 0 && cfg.anneal() == null) {
-                lastVal = evaluate(metrics, 0, 0, lr.at(0), false);
-                best = minNaN(best, lastVal);
-            }
+            if (start == 0 && cfg.anneal() == null) s.validated(evaluate(metrics, 0, 0, lr.at(0), false));
             console.printf("training %s %s (%,d parameters, papers' N %,d) on %s: %,d steps of %,d tokens, from step %,d%n",
-                    cfg.objective(), shape, shape.parameters(), shape.papersParameters(), cfg.study(), totalSteps, rows * length, start);
-            long first = start;
-            Future<Batch> next = first < end ? prefetch.submit(() -> batch(first)) : null;
-            for (step = start; step < end; ) {
+                    cfg.objective(), shape, shape.parameters(), shape.papersParameters(), cfg.study(), totalSteps, rows * (window - 1), start);
+            Future<Batch> next = start < s.end ? prefetch.submit(() -> batch(start)) : null;
+            while (s.step < s.end) {
                 // A round of steps ends where evaluation, a checkpoint or an epoch boundary needs the parameters.
-                int k = roundLength(step, end);
+                int k = roundLength(s.step, s.end);
                 long before = System.nanoTime();
                 List<Batch> batches = new ArrayList<>(k);
                 double[] rates = new double[k];
                 for (int i = 0; i < k; i++) {
-                    long following = step + i + 1;
+                    long following = s.step + i + 1;
                     batches.add(next.get());
-                    if (following < end) next = prefetch.submit(() -> batch(following));
-                    rates[i] = lr.at(step + i);
+                    if (following < s.end) next = prefetch.submit(() -> batch(following));
+                    rates[i] = lr.at(s.step + i);
                 }
-                waitNanos += System.nanoTime() - before;
+                s.waitNanos += System.nanoTime() - before;
                 List<Engine.Step> results = engine.steps(batches, rates);
                 long stepped = System.nanoTime() - before;
-                stepNanos += stepped;
-                double seconds = stepped / 1e9 / k;
-                for (int i = 0; i < k; i++, step++) {
-                    Engine.Step r = results.get(i);
-                    double rate = rates[i];
-                    long done = step + 1, sequences = done * rows;
-                    if (!Double.isFinite(r.loss()) || !Double.isFinite(r.gradNorm())) {
-                        throw diverged(manifest, "step " + done + ": the loss is " + r.loss() + " and the gradient norm " + r.gradNorm()
-                                + " at lr " + rate + "; stopped without saving. " + lastGood());
-                    }
-                    double epoch = clock.epochsAfter(sequences);
-                    lastTrain = r.loss();
-                    metrics.write(Metrics.Train.of(done, sequences * length, epoch, rate, r.loss(), r.gradNorm(), rows * length / seconds));
-
-                    boolean boundary = clock.boundariesCrossed(sequences - rows, sequences, done == totalSteps) > 0, newBest = false;
-                    if (boundary || (cfg.evalEvery() > 0 && done % cfg.evalEvery() == 0) || done == totalSteps) {
-                        lastVal = evaluate(metrics, done, sequences, rate, boundary);
-                        best = minNaN(best, lastVal);
-                        long previousBest = turn.bestStep();
-                        newBest = boundary && turn.observe(done, epoch, lastVal);
-                        // The stop rule keeps the best epoch's checkpoint; one it keeps for no other reason goes when superseded.
-                        if (newBest && cfg.stop() != null && previousBest > 0 && !checkpointsAt(previousBest, true, decayStart)) {
-                            run.fs.delete(new Path(new Path(run.dir, Checkpoints.DIR), Checkpoints.name(previousBest)), true);
-                        }
-                        if (boundary && turn.turned() && done < end) {
-                            stoppedByRule = true;
-                            end = done; // ends this round and the loop, with a checkpoint here
-                        }
-                    }
-                    if (checkpointsAt(done, boundary, decayStart) || (newBest && cfg.stop() != null) || done == end) {
-                        // A resume keeps the metrics up to its checkpoint: they must be out of this process's buffers
-                        // before the checkpoint exists, or a killed executor takes them along.
-                        metrics.flush();
-                        Checkpoints.save(run.fs, run.dir, engine, new Checkpoints.Position(done, sequences, epoch, rate), configSha, lastWindows);
-                    }
-                    long now = System.nanoTime();
-                    if (now - lastPrint > 10e9 || done == end) {
-                        lastPrint = now;
-                        metrics.flush();
-                        double perSecond = (double) (done - start) * rows * length / ((now - t0) / 1e9);
-                        long etaSeconds = Math.round((totalSteps - done) * rows * length / perSecond);
-                        console.printf("step %,d/%,d  epoch %.2f  loss %.4f  val %.4f  lr %.2e  %,.0f tok/s  data wait %.1f%%  ETA %dm%02ds%n",
-                                done, totalSteps, epoch, r.loss(), lastVal, rate, perSecond, 100.0 * waitNanos / stepNanos, etaSeconds / 60, etaSeconds % 60);
-                    }
-                }
+                s.stepNanos += stepped;
+                for (int i = 0; i < k; i++, s.step++) afterStep(s, metrics, checkpoints, manifest, results.get(i), rates[i], stepped / 1e9 / k);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -359,47 +325,83 @@ public final class Trainer {
         } finally {
             prefetch.shutdownNow();
         }
-        double elapsed = (System.nanoTime() - t0) / 1e9;
-        double tokensPerSecond = (step - start) * rows * length / elapsed, wait = stepNanos == 0 ? 0 : (double) waitNanos / stepNanos;
-        boolean complete = step == totalSteps || stoppedByRule;
-        manifest.put("status", complete ? "complete" : "stopped");
-        ObjectNode fin = manifest.putObject("final");
-        fin.put("step", step).put("tokens", step * rows * length).put("epoch", clock.epochsAfter(step * rows));
-        // A figure not measured yet (a branch stopped before its first evaluation) is left out, not written as "NaN".
-        putFinite(fin, "train_loss", lastTrain);
-        putFinite(fin, "val_loss", lastVal);
-        putFinite(fin, "best_val_loss", best);
-        fin.put("tokens_per_second", tokensPerSecond).put("data_wait_share", wait);
-        fin.put("flops", shape.trainingFlops(step * rows * length));
-        if (stoppedByRule) {
-            fin.putObject("stopped_by_rule").put("best_epoch", turn.bestEpoch()).put("best_val_loss", turn.best())
-                    .put("stopped_at_epoch", turn.lastEpoch()).put("margin", cfg.stop().margin()).put("patience", cfg.stop().patience())
-                    .put("best_checkpoint", new Path(new Path(run.dir, Checkpoints.DIR), Checkpoints.name(turn.bestStep())).toString());
+        return finish(s, manifest);
+    }
+
+    /** Step {@code s.step} is done: its metrics, an evaluation where one is due, the stop rule, a checkpoint, progress. */
+    private void afterStep(Session s, Metrics metrics, CheckpointPolicy checkpoints, RunManifest manifest, Engine.Step r, double rate,
+                           double seconds) throws IOException {
+        int length = window - 1;
+        long done = s.step + 1, sequences = done * rows;
+        if (!Double.isFinite(r.loss()) || !Double.isFinite(r.gradNorm())) {
+            throw diverged(manifest, "step " + done + ": the loss is " + r.loss() + " and the gradient norm " + r.gradNorm()
+                    + " at lr " + rate + "; stopped without saving. " + lastGood());
+        }
+        double epoch = clock.epochsAfter(sequences);
+        s.lastTrain = r.loss();
+        metrics.write(Metrics.Train.of(done, sequences * length, epoch, rate, r.loss(), r.gradNorm(), rows * length / seconds));
+
+        boolean boundary = clock.boundariesCrossed(sequences - rows, sequences, done == totalSteps) > 0, newBest = false;
+        if (boundary || (cfg.evalEvery() > 0 && done % cfg.evalEvery() == 0) || done == totalSteps) {
+            s.validated(evaluate(metrics, done, sequences, rate, boundary));
+            long previousBest = s.turn.bestStep();
+            newBest = boundary && s.turn.observe(done, epoch, s.lastVal);
+            // The stop rule keeps the best epoch's checkpoint; one it keeps for no other reason goes when superseded.
+            if (newBest && checkpoints.dropsSupersededBest(previousBest)) {
+                run.fs.delete(new Path(new Path(run.dir, Checkpoints.DIR), Checkpoints.name(previousBest)), true);
+            }
+            if (boundary && s.turn.turned() && done < s.end) {
+                s.stoppedByRule = true;
+                s.end = done; // ends this round and the loop, with a checkpoint here
+            }
+        }
+        if (checkpoints.saves(done, boundary, newBest, s.end)) {
+            // A resume keeps the metrics up to its checkpoint: they must be out of this process's buffers before the
+            // checkpoint exists, or a killed executor takes them along.
+            metrics.flush();
+            Checkpoints.save(run.fs, run.dir, engine, new Checkpoints.Position(done, sequences, epoch, rate), configSha, lastWindows);
+        }
+        long now = System.nanoTime();
+        if (now - s.lastPrint > 10e9 || done == s.end) {
+            s.lastPrint = now;
+            metrics.flush();
+            double perSecond = (double) (done - s.start) * rows * length / ((now - s.t0) / 1e9);
+            long etaSeconds = Math.round((totalSteps - done) * rows * length / perSecond);
+            console.printf("step %,d/%,d  epoch %.2f  loss %.4f  val %.4f  lr %.2e  %,.0f tok/s  data wait %.1f%%  ETA %dm%02ds%n",
+                    done, totalSteps, epoch, r.loss(), s.lastVal, rate, perSecond, 100.0 * s.waitNanos / s.stepNanos, etaSeconds / 60, etaSeconds % 60);
+        }
+    }
+
+    /** The session's record in run.json, and its summary. */
+    private Summary finish(Session s, RunManifest manifest) throws IOException {
+        int length = window - 1;
+        long step = s.step;
+        double elapsed = (System.nanoTime() - s.t0) / 1e9;
+        double tokensPerSecond = (step - s.start) * rows * length / elapsed, wait = s.stepNanos == 0 ? 0 : (double) s.waitNanos / s.stepNanos;
+        boolean complete = step == totalSteps || s.stoppedByRule;
+        RunManifest.StoppedByRule rule = null;
+        if (s.stoppedByRule) {
+            StopRuleState turn = s.turn;
+            rule = new RunManifest.StoppedByRule(turn.bestEpoch(), turn.best(), turn.lastEpoch(), cfg.stop().margin(), cfg.stop().patience(),
+                    new Path(new Path(run.dir, Checkpoints.DIR), Checkpoints.name(turn.bestStep())).toString());
             console.printf("%s: the validation loss stayed above %.1f%% over its best (epoch %.2f) for %d epochs: stopped at epoch %.2f%n",
                     cfg.output(), 100 * cfg.stop().margin(), turn.bestEpoch(), cfg.stop().patience(), turn.lastEpoch());
         }
-        run.writeManifest(manifest);
-        return new Summary(cfg.output(), step, totalSteps, lastTrain, lastVal, best, tokensPerSecond, wait, complete);
+        run.writeManifest(manifest.ended(complete ? "complete" : "stopped", new RunManifest.End(step, step * rows * length,
+                clock.epochsAfter(step * rows), finite(s.lastTrain), finite(s.lastVal), finite(s.best), tokensPerSecond, wait,
+                shape.trainingFlops(step * rows * length), rule)));
+        return new Summary(cfg.output(), step, totalSteps, s.lastTrain, s.lastVal, s.best, tokensPerSecond, wait, complete);
     }
 
-    private static void putFinite(ObjectNode node, String field, double value) {
-        if (Double.isFinite(value)) node.put(field, value);
+    /** A figure not measured yet (a branch stopped before its first evaluation) is left out, not written as "NaN". */
+    private static Double finite(double value) {
+        return Double.isFinite(value) ? value : null;
     }
 
     private String lastGood() throws IOException {
         Path last = Checkpoints.latest(run.fs, run.dir);
         return last == null ? "The run has no checkpoint yet: start it again with other settings."
                 : "Its last good checkpoint is " + last + " (an anneal branch can start from it).";
-    }
-
-    /**
-     * Whether the run keeps a checkpoint after step {@code done} as a matter of course: at epoch boundaries (with
-     * --checkpoint-epochs), every --checkpoint-every steps, and where a warmup-stable-decay run's decay begins, its last
-     * stable step, from which it can be extended or branched. (A stop rule also keeps the best epoch's.)
-     */
-    private boolean checkpointsAt(long done, boolean boundary, long decayStart) {
-        return (boundary && cfg.checkpointEpochs()) || (cfg.checkpointEvery() > 0 && done % cfg.checkpointEvery() == 0)
-                || (done == decayStart && decayStart < totalSteps);
     }
 
     /** Steps from {@code step} in one engine round: up to its round size, ending at the first step that must stop. */
@@ -418,10 +420,8 @@ public final class Trainer {
     }
 
     /** Records the divergence in the manifest, so that a sweep reports it instead of retrying a deterministic failure. */
-    private Diverged diverged(ObjectNode manifest, String message) throws IOException {
-        manifest.put("status", "diverged");
-        manifest.put("error", message);
-        run.writeManifest(manifest);
+    private Diverged diverged(RunManifest manifest, String message) throws IOException {
+        run.writeManifest(manifest.diverged(message));
         return new Diverged(message);
     }
 
@@ -440,41 +440,20 @@ public final class Trainer {
         return v.loss();
     }
 
-    private ObjectNode manifest(String status) {
-        ObjectNode m = JsonNodeFactory.instance.objectNode();
-        m.put("format", FORMAT);
-        m.put("status", status);
-        m.set("config", RunFiles.JSON.valueToTree(cfg));
-        m.put("config_sha256", configSha);
-        ObjectNode s = m.putObject("model");
-        s.put("vocab", shape.vocab()).put("d", shape.d()).put("layers", shape.layers()).put("heads", shape.heads())
-                .put("mlp_hidden", shape.mlpHidden()).put("tied", shape.tied());
-        s.put("parameters", shape.parameters()).put("non_embedding_parameters", shape.nonEmbeddingParameters());
-        s.put("papers_n", shape.papersParameters()).put("papers_n_non_embedding", shape.papersNonEmbeddingParameters());
-        ObjectNode o = m.putObject("objective");
+    private RunManifest manifest(String status) {
+        RunManifest.Model model = new RunManifest.Model(shape.vocab(), shape.d(), shape.layers(), shape.heads(), shape.mlpHidden(), shape.tied(),
+                shape.parameters(), shape.nonEmbeddingParameters(), shape.papersParameters(), shape.papersNonEmbeddingParameters());
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
         o.put("name", cfg.objective());
         objective.describe(cfg.valSamples()).forEach((k, v) -> o.set(k, RunFiles.JSON.valueToTree(v)));
-        ObjectNode st = m.putObject("study");
-        st.put("path", cfg.study()).put("manifest_sha256", Manifests.sha256(study));
-        st.put("unique_tokens", study.path("unique").path("tokens").asLong()).put("epochs", clock.epochs())
-                .put("seq_len", window - 1).put("sequences", source.sequences());
-        st.put("validation_windows", validation.windows());
-        // What fixes the study's sequences, but for how many epochs it holds: a longer study with the same
-        // fingerprint has the same sequences in every epoch but this one's last, so the run can be extended onto it.
-        st.putObject("fingerprint").put("unique_checksum", study.path("unique").path("checksum").asText())
-                .put("validation_checksum", study.path("validation").path("checksum").asText())
-                .put("seed", study.path("index").path("seed").asLong()).put("seq_len", window - 1)
-                .put("tokenizer_sha256", study.path("tokenizer").path("sha256").asText());
-        m.set("tokenizer", tokenizerInfo);
-        ObjectNode plan = m.putObject("plan");
+        RunManifest.Study st = new RunManifest.Study(cfg.study(), studySha256, study.unique().tokens(), clock.epochs(), window - 1,
+                source.sequences(), validation.windows(), study.fingerprint());
         long tokens = totalSteps * rows * (window - 1);
-        plan.put("steps", totalSteps).put("rows", rows).put("tokens_per_step", rows * (window - 1)).put("tokens", tokens)
-                .put("epochs", clock.epochsAfter(totalSteps * rows)).put("flops_6nd", shape.trainingFlops(tokens));
-        if (cfg.anneal() != null) m.set("parent", RunFiles.JSON.valueToTree(cfg.anneal()));
-        m.put("seed", cfg.seed());
-        m.put("code_version", BuildInfo.codeVersion());
-        m.put("java", System.getProperty("java.version"));
-        return m;
+        RunManifest.Plan plan = new RunManifest.Plan(totalSteps, rows, rows * (window - 1), tokens, clock.epochsAfter(totalSteps * rows),
+                shape.trainingFlops(tokens));
+        return new RunManifest(FORMAT, status, RunFiles.JSON.valueToTree(cfg), configSha, model, o, st, tokenizerInfo, plan,
+                cfg.anneal() == null ? null : RunFiles.JSON.valueToTree(cfg.anneal()), cfg.seed(), BuildInfo.codeVersion(),
+                System.getProperty("java.version"), null, null, null, null, null);
     }
 
     private static String host() {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.quokka.dataprep.provenance.ManifestJson;
 import dev.quokka.dataprep.study.StudyReader;
 import dev.quokka.training.nd4j.SameDiffEngine;
 import java.io.IOException;
@@ -106,6 +107,9 @@ class TrainerTest {
         assertEquals("complete", m.get("status").asText());
         assertEquals(s.steps(), m.get("final").get("step").asLong());
         assertTrue(Files.size(Path.of(cfg.output(), RunFiles.EVENTS)) > 1000);
+        RunFiles files = new RunFiles(cfg.output(), StudyFixture.conf());
+        assertEquals(Files.readString(Path.of(cfg.output(), "run.json")), new String(RunFiles.JSON.writeValueAsBytes(ManifestJson.tree(files.typedManifest()))),
+                "run.json is its record, field for field and in order");
     }
 
     @Test

@@ -3,9 +3,6 @@ package dev.quokka.dataprep.shard;
 import static org.apache.spark.sql.functions.col;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quokka.dataprep.format.DocIds;
 import dev.quokka.dataprep.format.Multiset;
 import dev.quokka.dataprep.format.Permutations;
@@ -13,7 +10,11 @@ import dev.quokka.dataprep.format.Schemas;
 import dev.quokka.dataprep.format.StudyFormat;
 import dev.quokka.dataprep.provenance.AtomicOutput;
 import dev.quokka.dataprep.provenance.BuildInfo;
+import dev.quokka.dataprep.provenance.DocsManifest;
+import dev.quokka.dataprep.provenance.FileEntry;
+import dev.quokka.dataprep.provenance.ManifestJson;
 import dev.quokka.dataprep.provenance.Manifests;
+import dev.quokka.dataprep.provenance.StudyManifest;
 import dev.quokka.dataprep.spark.JavaSparkContexts;
 import dev.quokka.dataprep.spark.Partitions;
 import dev.quokka.dataprep.spark.PrefixSums;
@@ -34,6 +35,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
@@ -59,7 +61,12 @@ public final class ShardJob {
     private static final long TOKENS_PER_FILE = 16L << 20;
     private static final long INDEX_INTS_PER_FILE = 16L << 20;
 
-    public record Result(JsonNode manifest, boolean upToDate) {}
+    public record Result(StudyManifest manifest, boolean upToDate) {
+        /** The manifest as written. */
+        public JsonNode json() {
+            return ManifestJson.tree(manifest);
+        }
+    }
 
     private ShardJob() {}
 
@@ -71,24 +78,21 @@ public final class ShardJob {
         if (!AtomicOutput.isComplete(docsFs, docsDir)) {
             throw new IllegalArgumentException(cfg.docs() + " is not a complete `quokka tokenize` output (no _SUCCESS and _manifest.json)");
         }
-        JsonNode docsManifest = AtomicOutput.readManifest(docsFs, docsDir);
-        ObjectNode request = JsonNodeFactory.instance.objectNode();
-        request.set("config", cfg.toJson());
-        request.put("docs_manifest_sha256", Manifests.sha256(docsManifest));
-        String requestSha = Manifests.sha256(request);
+        // The request hashes the docs' manifest as it is on disk, fields this reader does not know included.
+        JsonNode docsJson = AtomicOutput.readManifest(docsFs, docsDir);
+        StudyManifest.Request request = new StudyManifest.Request(cfg.toJson(), Manifests.sha256(docsJson));
+        String requestSha = request.sha256();
 
         AtomicOutput out = new AtomicOutput(cfg.output(), conf);
         JsonNode existing = out.reusable(requestSha, cfg.overwrite());
         if (existing != null) {
             LOG.info("shard: {} is complete and was made with the same settings; nothing to do", out.target());
-            return new Result(existing, true);
+            return new Result(ManifestJson.read(existing, StudyManifest.class), true);
         }
         out.begin();
         try {
-            ObjectNode manifest = build(spark, cfg, docsManifest, out);
-            manifest.put("request_sha256", requestSha);
-            manifest.setAll(request);
-            out.commit(manifest);
+            StudyManifest manifest = build(spark, cfg, ManifestJson.read(docsJson, DocsManifest.class), out).withRequest(requestSha, request);
+            out.commit(ManifestJson.tree(manifest));
             LOG.info("shard: wrote {}", out.target());
             return new Result(manifest, false);
         } catch (IOException | RuntimeException e) {
@@ -97,83 +101,75 @@ public final class ShardJob {
         }
     }
 
-    private static ObjectNode build(SparkSession spark, StudyConfig cfg, JsonNode docsManifest, AtomicOutput out) throws IOException {
-        JavaSparkContext sc = JavaSparkContexts.of(spark);
-        long U = cfg.uniqueTokens();
-        long seed = cfg.seed();
-        long corpusTokens = docsManifest.path("counts").path("tokens").asLong();
-        int partitions = Partitions.clamp(corpusTokens / TOKENS_PER_FILE + 1);
-
-        // Every document with its two hashes: validation (fixed salt) and order (the seed).
-        StructType keyed = Schemas.DOCS.add("val_key", DataTypes.LongType, false).add("order_key", DataTypes.LongType, false);
-        Dataset<Row> docs = spark.createDataFrame(spark.read().parquet(cfg.docs()).select("doc_id", "source", "position", "n_tokens", "tokens")
-                .javaRDD().map(r -> RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4),
-                        DocIds.mix(r.getLong(0), StudyFormat.VALIDATION_SALT), DocIds.mix(r.getLong(0), seed))), keyed);
-
-        Dataset<Row> marked;
-        if (cfg.valTokens() > 0) {
-            marked = PrefixSums.withRankAndStart(spark, docs, "val_key", "doc_id", "n_tokens", partitions)
-                    .withColumn("is_val", col("start").lt(cfg.valTokens())).drop("rank", "start");
-        } else {
-            long threshold = (long) (cfg.valFraction() * (1L << 53));
-            marked = docs.withColumn("is_val", org.apache.spark.sql.functions.shiftRightUnsigned(col("val_key"), 11).lt(threshold));
-        }
-        marked = marked.persist(StorageLevel.DISK_ONLY());
+    /** The stages, each a Dataset-to-Dataset step or a write that returns its typed statistics for the manifest. */
+    private static StudyManifest build(SparkSession spark, StudyConfig cfg, DocsManifest docs, AtomicOutput out) throws IOException {
+        int partitions = Partitions.clamp(docs.counts().tokens() / TOKENS_PER_FILE + 1);
+        Dataset<Row> marked = markValidation(spark, cfg, keyed(spark, cfg), partitions).persist(StorageLevel.DISK_ONLY());
         try {
-            Dataset<Row> validation = marked.filter(col("is_val")).select("doc_id", "n_tokens", "tokens");
-            Dataset<Row> train = marked.filter(col("is_val").equalTo(false)).select("doc_id", "n_tokens", "tokens", "order_key");
-            ObjectNode m = JsonNodeFactory.instance.objectNode();
-            m.put("format", StudyFormat.FORMAT);
-            m.set("tokenizer", docsManifest.get("tokenizer"));
-            m.set("inputs", docsManifest.get("inputs"));
-
-            Row valTotal = validation.agg(org.apache.spark.sql.functions.sum(col("n_tokens"))).first();
-            long valTokens = valTotal.isNullAt(0) ? 0 : valTotal.getLong(0);
-            if (valTokens < cfg.seqLen() + 1L) {
-                throw new IllegalArgumentException("the validation set would hold " + valTokens + " tokens, fewer than one sequence of --seq-len + 1 = "
-                        + (cfg.seqLen() + 1L) + "; raise --val-fraction or --val-tokens, or lower --seq-len");
-            }
-            int valFiles = (int) Math.max(1, valTokens / TOKENS_PER_FILE + 1);
-            withChecksum(spark, validation).repartition(valFiles, col("doc_id")).sortWithinPartitions("doc_id")
-                    .write().option("compression", "zstd").parquet(out.staging() + "/validation");
-            out.normalizePartFiles("validation");
-            long[] valStats = writtenStats(spark, out.staging() + "/validation");
-            ObjectNode val = m.putObject("validation");
-            val.put("selection", cfg.valTokens() > 0 ? "first documents in hash order up to a token count" : "hash below a fraction");
-            val.put("salt", StudyFormat.VALIDATION_SALT);
-            val.put("documents", valStats[0]);
-            val.put("tokens", valStats[1]);
-            val.put("checksum", Multiset.hex(valStats[2]));
-            val.set("files", files(out, "validation"));
-
-            Row trainTotal = train.agg(org.apache.spark.sql.functions.sum(col("n_tokens"))).first();
-            long available = trainTotal.isNullAt(0) ? 0 : trainTotal.getLong(0);
-            if (available < U) {
-                throw new IllegalArgumentException("--unique-tokens " + U + " is more than the " + available
-                        + " training tokens in " + cfg.docs() + " (after holding out " + valStats[1] + " validation tokens)");
-            }
-            writeUnique(spark, cfg, train, partitions, out, m);
-            long n = m.get("unique").get("documents").asLong();
-            if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("more than 2^31 unique documents");
-
-            long leaked = spark.read().parquet(out.staging() + "/unique").select("doc_id")
-                    .join(spark.read().parquet(out.staging() + "/validation").select("doc_id"), "doc_id").count();
-            if (leaked != 0) throw new IllegalStateException(leaked + " validation documents in the training subset");
-            m.putObject("disjoint").put("validation_documents_in_training", leaked);
-
-            writeIndex(sc, cfg, (int) n, out, m);
-            if (cfg.materialize()) materialize(spark, out, m);
-            m.put("code_version", BuildInfo.codeVersion());
-            m.put("spark_version", spark.version());
-            return m;
+            Dataset<Row> validationDocs = marked.filter(col("is_val")).select("doc_id", "n_tokens", "tokens");
+            Dataset<Row> trainDocs = marked.filter(col("is_val").equalTo(false)).select("doc_id", "n_tokens", "tokens", "order_key");
+            StudyManifest.Validation validation = writeValidation(spark, cfg, validationDocs, out);
+            requireUniqueTokens(cfg, trainDocs, validation);
+            StudyManifest.Unique unique = writeUnique(spark, cfg, trainDocs, partitions, out);
+            if (unique.documents() > Integer.MAX_VALUE) throw new IllegalArgumentException("more than 2^31 unique documents");
+            StudyManifest.Disjoint disjoint = checkDisjoint(spark, out);
+            Epochs epochs = writeIndex(JavaSparkContexts.of(spark), cfg, unique, out);
+            StudyManifest m = new StudyManifest(StudyFormat.FORMAT, docs.tokenizer(), docs.inputs(), validation, unique, disjoint,
+                    epochs.stream(), epochs.index(), epochs.epochs(), null, BuildInfo.codeVersion(), spark.version(), null, null, null);
+            return cfg.materialize() ? m.withMaterialized(materialize(spark, out, m)) : m;
         } finally {
             marked.unpersist();
         }
     }
 
+    /** Every document with its two hashes: validation (a fixed salt) and order (the seed). */
+    private static Dataset<Row> keyed(SparkSession spark, StudyConfig cfg) {
+        long seed = cfg.seed();
+        StructType keyed = Schemas.DOCS.add("val_key", DataTypes.LongType, false).add("order_key", DataTypes.LongType, false);
+        return spark.createDataFrame(spark.read().parquet(cfg.docs()).select("doc_id", "source", "position", "n_tokens", "tokens")
+                .javaRDD().map(r -> RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4),
+                        DocIds.mix(r.getLong(0), StudyFormat.VALIDATION_SALT), DocIds.mix(r.getLong(0), seed))), keyed);
+    }
+
+    /** Adds {@code is_val}: the first documents in validation-hash order up to a token count, or a hash below a fraction. */
+    private static Dataset<Row> markValidation(SparkSession spark, StudyConfig cfg, Dataset<Row> docs, int partitions) {
+        if (cfg.valTokens() > 0) {
+            return PrefixSums.withRankAndStart(spark, docs, "val_key", "doc_id", "n_tokens", partitions)
+                    .withColumn("is_val", col("start").lt(cfg.valTokens())).drop("rank", "start");
+        }
+        long threshold = (long) (cfg.valFraction() * (1L << 53));
+        return docs.withColumn("is_val", functions.shiftRightUnsigned(col("val_key"), 11).lt(threshold));
+    }
+
+    private static StudyManifest.Validation writeValidation(SparkSession spark, StudyConfig cfg, Dataset<Row> validation, AtomicOutput out)
+            throws IOException {
+        Row valTotal = validation.agg(functions.sum(col("n_tokens"))).first();
+        long valTokens = valTotal.isNullAt(0) ? 0 : valTotal.getLong(0);
+        if (valTokens < cfg.seqLen() + 1L) {
+            throw new IllegalArgumentException("the validation set would hold " + valTokens + " tokens, fewer than one sequence of --seq-len + 1 = "
+                    + (cfg.seqLen() + 1L) + "; raise --val-fraction or --val-tokens, or lower --seq-len");
+        }
+        int valFiles = (int) Math.max(1, valTokens / TOKENS_PER_FILE + 1);
+        withChecksum(spark, validation).repartition(valFiles, col("doc_id")).sortWithinPartitions("doc_id")
+                .write().option("compression", "zstd").parquet(out.staging() + "/validation");
+        out.normalizePartFiles("validation");
+        Written w = written(spark, out.staging() + "/validation");
+        return new StudyManifest.Validation(cfg.valTokens() > 0 ? "first documents in hash order up to a token count" : "hash below a fraction",
+                StudyFormat.VALIDATION_SALT, w.documents(), w.tokens(), Multiset.hex(w.checksum()), files(out, "validation"));
+    }
+
+    private static void requireUniqueTokens(StudyConfig cfg, Dataset<Row> train, StudyManifest.Validation validation) {
+        Row trainTotal = train.agg(functions.sum(col("n_tokens"))).first();
+        long available = trainTotal.isNullAt(0) ? 0 : trainTotal.getLong(0);
+        if (available < cfg.uniqueTokens()) {
+            throw new IllegalArgumentException("--unique-tokens " + cfg.uniqueTokens() + " is more than the " + available
+                    + " training tokens in " + cfg.docs() + " (after holding out " + validation.tokens() + " validation tokens)");
+        }
+    }
+
     /** The first U tokens in seeded order, stored once, in files of contiguous offsets. */
-    private static void writeUnique(SparkSession spark, StudyConfig cfg, Dataset<Row> train, int partitions,
-                                    AtomicOutput out, ObjectNode m) throws IOException {
+    private static StudyManifest.Unique writeUnique(SparkSession spark, StudyConfig cfg, Dataset<Row> train, int partitions,
+                                                    AtomicOutput out) throws IOException {
         long U = cfg.uniqueTokens();
         Dataset<Row> ranked = PrefixSums.withRankAndStart(spark, train, "order_key", "doc_id", "n_tokens", partitions)
                 .filter(col("start").lt(U));
@@ -197,24 +193,31 @@ public final class ShardJob {
         out.normalizePartFiles("unique");
 
         Dataset<Row> written = spark.read().parquet(out.staging() + "/unique");
-        Row totals = written.agg(org.apache.spark.sql.functions.count(col("rank")), org.apache.spark.sql.functions.sum(col("n_tokens")),
-                org.apache.spark.sql.functions.max(col("rank"))).first();
+        Row totals = written.agg(functions.count(col("rank")), functions.sum(col("n_tokens")), functions.max(col("rank"))).first();
         long checksum = written.select("checksum").javaRDD().map(r -> r.getLong(0)).fold(0L, Long::sum);
         if (totals.getLong(1) != U || totals.getLong(0) != totals.getInt(2) + 1L) {
             throw new IllegalStateException("unique subset holds " + totals.getLong(1) + " tokens in " + totals.getLong(0) + " documents; expected " + U);
         }
         Row last = written.filter(col("rank").equalTo(totals.getInt(2))).select("doc_id", "n_tokens", "source_tokens").first();
-        ObjectNode u = m.putObject("unique");
-        u.put("documents", totals.getLong(0));
-        u.put("tokens", U);
-        u.put("checksum", Multiset.hex(checksum));
-        u.putObject("last_document").put("doc_id", last.getLong(0)).put("tokens_kept", last.getInt(1)).put("tokens", last.getInt(2));
-        u.set("files", files(out, "unique"));
+        return new StudyManifest.Unique(totals.getLong(0), U, Multiset.hex(checksum),
+                new StudyManifest.LastDocument(last.getLong(0), last.getInt(1), last.getInt(2)), files(out, "unique"));
     }
 
+    /** No validation document may be in the training subset; the manifest records the count checked. */
+    private static StudyManifest.Disjoint checkDisjoint(SparkSession spark, AtomicOutput out) {
+        long leaked = spark.read().parquet(out.staging() + "/unique").select("doc_id")
+                .join(spark.read().parquet(out.staging() + "/validation").select("doc_id"), "doc_id").count();
+        if (leaked != 0) throw new IllegalStateException(leaked + " validation documents in the training subset");
+        return new StudyManifest.Disjoint(leaked);
+    }
+
+    /** What the index stage returns: the stream's accounting, the index files and every epoch's share of the stream. */
+    private record Epochs(StudyManifest.Stream stream, StudyManifest.Index index, List<StudyManifest.Epoch> epochs) {}
+
     /** One permutation of the unique documents per epoch, and the accounting of the stream they make. */
-    private static void writeIndex(JavaSparkContext sc, StudyConfig cfg, int n, AtomicOutput out, ObjectNode m) throws IOException {
+    private static Epochs writeIndex(JavaSparkContext sc, StudyConfig cfg, StudyManifest.Unique unique, AtomicOutput out) throws IOException {
         long U = cfg.uniqueTokens();
+        int n = (int) unique.documents();
         int L = cfg.seqLen();
         long D = cfg.totalTokens();
         int epochs = (int) ((D + U - 1) / U);
@@ -235,48 +238,33 @@ public final class ShardJob {
         out.normalizePartFiles("index");
 
         long sequences = (D - 1) / L;
-        ObjectNode stream = m.putObject("stream");
-        stream.put("tokens", D);
-        stream.put("seq_len", L);
-        stream.put("window", L + 1);
-        stream.put("sequences", sequences);
-        stream.put("trailing_tokens", D - sequences * L);
-        ObjectNode idx = m.putObject("index");
-        idx.put("algorithm", Permutations.ALGORITHM);
-        idx.put("seed", seed);
-        idx.put("epochs", epochs);
-        idx.set("files", files(out, "index"));
-
-        String uniqueChecksum = m.get("unique").get("checksum").asText();
-        ArrayNode perEpoch = m.putArray("epochs");
+        List<StudyManifest.Epoch> perEpoch = new ArrayList<>();
         for (int k = 0; k < epochs; k++) {
             long tokens = Math.min(U, D - (long) k * U);
             long first = ceilDiv((long) k * U, L);
             long end = Math.min(sequences, ceilDiv((long) (k + 1) * U, L));
-            ObjectNode e = perEpoch.addObject();
-            e.put("epoch", k);
-            e.put("tokens", tokens);
-            e.put("first_sequence", first);
-            e.put("sequences", Math.max(0, end - first));
             // A full epoch is a permutation of the unique documents (checked as the index was written), so it holds
             // exactly their multiset; a partial last epoch is summed from its documents.
-            e.put("checksum", tokens == U ? uniqueChecksum : Multiset.hex(partialEpochChecksum(out.staging(), seed, k, n, tokens)));
+            String checksum = tokens == U ? unique.checksum() : Multiset.hex(partialEpochChecksum(out.staging(), seed, k, n, tokens));
+            perEpoch.add(new StudyManifest.Epoch(k, tokens, first, Math.max(0, end - first), checksum));
         }
+        return new Epochs(new StudyManifest.Stream(D, L, L + 1, sequences, D - sequences * L),
+                new StudyManifest.Index(Permutations.ALGORITHM, seed, epochs, files(out, "index")), perEpoch);
     }
 
     /**
      * Writes every sequence, in training order, under {@code sequences/epoch=k/}. The executors read the study they
-     * are writing through {@link StudyReader}, so both forms give the same stream by construction (and a test checks).
+     * are writing through {@link StudyReader}, given the manifest so far, so both forms give the same stream by
+     * construction (and a test checks).
      */
-    private static void materialize(SparkSession spark, AtomicOutput out, ObjectNode m) throws IOException {
-        int epochs = m.get("epochs").size();
+    private static StudyManifest.Materialized materialize(SparkSession spark, AtomicOutput out, StudyManifest m) throws IOException {
+        int epochs = m.epochs().size();
         SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
         String staging = out.staging();
-        String manifest = m.toString();
         List<Integer> ks = new ArrayList<>();
         for (int k = 0; k < epochs; k++) ks.add(k);
         JavaRDD<Row> rows = JavaSparkContexts.of(spark).parallelize(ks, Math.max(1, Math.min(epochs, 64))).mapPartitions(it -> {
-            StudyReader reader = StudyReader.open(new Path(staging), new com.fasterxml.jackson.databind.ObjectMapper().readTree(manifest), conf.get());
+            StudyReader reader = StudyReader.open(new Path(staging), m, conf.get());
             List<Integer> mine = new ArrayList<>();
             it.forEachRemaining(mine::add);
             return mine.stream().flatMap(k -> {
@@ -293,12 +281,13 @@ public final class ShardJob {
         spark.createDataFrame(rows, schema).write().partitionBy("epoch").option("compression", "zstd")
                 .parquet(staging + "/" + StudyFormat.SEQUENCES_DIR);
         out.normalizePartFiles(StudyFormat.SEQUENCES_DIR);
-        ArrayNode files = m.putObject("materialized").putArray("files");
+        List<FileEntry> files = new ArrayList<>();
         for (int k = 0; k < epochs; k++) {
             String sub = StudyFormat.SEQUENCES_DIR + "/epoch=" + k;
             out.normalizePartFiles(sub);
             files.addAll(files(out, sub));
         }
+        return new StudyManifest.Materialized(files);
     }
 
     /** The multiset checksum of the first {@code tokens} tokens of epoch k's document order. */
@@ -334,21 +323,24 @@ public final class ShardJob {
         }), schema);
     }
 
-    /** Documents, tokens and the summed row checksums of written documents: columns only, no token arrays. */
-    private static long[] writtenStats(SparkSession spark, String dir) {
+    /** Documents, tokens and the summed row checksums of written documents. */
+    private record Written(long documents, long tokens, long checksum) {}
+
+    /** Reads columns only, no token arrays. */
+    private static Written written(SparkSession spark, String dir) {
         Dataset<Row> docs = spark.read().parquet(dir).select("n_tokens", "checksum");
-        Row totals = docs.agg(org.apache.spark.sql.functions.count(col("n_tokens")), org.apache.spark.sql.functions.sum(col("n_tokens"))).first();
+        Row totals = docs.agg(functions.count(col("n_tokens")), functions.sum(col("n_tokens"))).first();
         long checksum = docs.javaRDD().map(r -> r.getLong(1)).fold(0L, Long::sum); // wraps mod 2^64, unlike SQL sum
-        return new long[] {totals.getLong(0), totals.isNullAt(1) ? 0 : totals.getLong(1), checksum};
+        return new Written(totals.getLong(0), totals.isNullAt(1) ? 0 : totals.getLong(1), checksum);
     }
 
-    static ArrayNode files(AtomicOutput out, String subdir) throws IOException {
-        ArrayNode files = JsonNodeFactory.instance.arrayNode();
+    static List<FileEntry> files(AtomicOutput out, String subdir) throws IOException {
+        List<FileEntry> files = new ArrayList<>();
         Path where = new Path(out.stagingPath(), subdir);
         if (!out.fileSystem().exists(where)) return files;
         FileStatus[] list = out.fileSystem().listStatus(where, p -> p.getName().endsWith(".parquet"));
         Arrays.sort(list);
-        for (FileStatus f : list) files.addObject().put("name", subdir + "/" + f.getPath().getName()).put("bytes", f.getLen());
+        for (FileStatus f : list) files.add(new FileEntry(subdir + "/" + f.getPath().getName(), f.getLen()));
         return files;
     }
 

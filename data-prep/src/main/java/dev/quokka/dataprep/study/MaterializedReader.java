@@ -1,9 +1,9 @@
 package dev.quokka.dataprep.study;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.quokka.dataprep.format.StudyFormat;
 import dev.quokka.dataprep.format.TokenColumns;
 import dev.quokka.dataprep.provenance.AtomicOutput;
+import dev.quokka.dataprep.provenance.StudyManifest;
 import java.io.IOException;
 import java.util.Arrays;
 import org.apache.hadoop.conf.Configuration;
@@ -21,22 +21,22 @@ public final class MaterializedReader implements SequenceSource {
     private int cachedEpoch = -1;
     private int[][] cached;
 
-    private MaterializedReader(Path dir, JsonNode m, Configuration conf) {
+    private MaterializedReader(Path dir, StudyManifest m, Configuration conf) {
         this.dir = dir;
         this.conf = conf;
-        JsonNode e = m.get("epochs");
-        firstSequence = new long[e.size() + 1];
-        for (int k = 0; k < e.size(); k++) firstSequence[k] = e.get(k).get("first_sequence").asLong();
-        firstSequence[e.size()] = m.get("stream").get("sequences").asLong();
-        window = m.get("stream").get("window").asInt();
+        int epochs = m.epochs().size();
+        firstSequence = new long[epochs + 1];
+        for (int k = 0; k < epochs; k++) firstSequence[k] = m.epochs().get(k).firstSequence();
+        firstSequence[epochs] = m.stream().sequences();
+        window = m.stream().window();
     }
 
     public static MaterializedReader open(String study, Configuration conf) throws IOException {
         Path dir = new Path(study);
         FileSystem fs = dir.getFileSystem(conf);
         if (!AtomicOutput.isComplete(fs, dir)) throw new IllegalArgumentException(study + " is not a complete study (no _SUCCESS)");
-        JsonNode m = AtomicOutput.readManifest(fs, dir);
-        if (!m.has("materialized")) throw new IllegalArgumentException(study + " was not built with --materialize");
+        StudyManifest m = StudyManifest.read(fs, dir);
+        if (m.materialized() == null) throw new IllegalArgumentException(study + " was not built with --materialize");
         return new MaterializedReader(dir, m, conf);
     }
 

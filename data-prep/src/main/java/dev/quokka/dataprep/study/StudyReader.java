@@ -1,10 +1,11 @@
 package dev.quokka.dataprep.study;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.quokka.dataprep.format.Permutations;
 import dev.quokka.dataprep.format.StudyFormat;
 import dev.quokka.dataprep.format.TokenColumns;
 import dev.quokka.dataprep.provenance.AtomicOutput;
+import dev.quokka.dataprep.provenance.FileEntry;
+import dev.quokka.dataprep.provenance.StudyManifest;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,7 +24,7 @@ import org.apache.hadoop.fs.Path;
  * {@code first(k) + sigma_k(j - first(k))} of the stream, where k is the epoch j falls in.
  */
 public final class StudyReader implements SequenceSource {
-    private final JsonNode manifest;
+    private final StudyManifest manifest;
     private final int[] tokens;       // the unique tokens, documents in rank order
     private final long[] docStart;    // by rank, with a final entry U
     private final Configuration conf;
@@ -40,20 +41,19 @@ public final class StudyReader implements SequenceSource {
     private int cachedShuffleEpoch = -1;
     private int[] cachedShuffle;
 
-    private StudyReader(JsonNode manifest, int[] tokens, long[] docStart, Configuration conf) {
+    private StudyReader(StudyManifest manifest, int[] tokens, long[] docStart, Configuration conf) {
         this.manifest = manifest;
         this.tokens = tokens;
         this.docStart = docStart;
         this.conf = conf;
-        this.uniqueTokens = manifest.get("unique").get("tokens").asLong();
-        this.streamTokens = manifest.get("stream").get("tokens").asLong();
-        this.seqLen = manifest.get("stream").get("seq_len").asInt();
-        this.seed = manifest.get("index").get("seed").asLong();
-        JsonNode e = manifest.get("epochs");
-        this.epochs = e.size();
+        this.uniqueTokens = manifest.unique().tokens();
+        this.streamTokens = manifest.stream().tokens();
+        this.seqLen = manifest.stream().seqLen();
+        this.seed = manifest.index().seed();
+        this.epochs = manifest.epochs().size();
         this.firstSequence = new long[epochs + 1];
-        for (int k = 0; k < epochs; k++) firstSequence[k] = e.get(k).get("first_sequence").asLong();
-        firstSequence[epochs] = manifest.get("stream").get("sequences").asLong();
+        for (int k = 0; k < epochs; k++) firstSequence[k] = manifest.epochs().get(k).firstSequence();
+        firstSequence[epochs] = manifest.stream().sequences();
     }
 
     /** Opens a complete study (a directory with _SUCCESS) on any Hadoop FileSystem. */
@@ -61,21 +61,21 @@ public final class StudyReader implements SequenceSource {
         Path dir = new Path(study);
         FileSystem fs = dir.getFileSystem(conf);
         if (!AtomicOutput.isComplete(fs, dir)) throw new IllegalArgumentException(study + " is not a complete study (no _SUCCESS)");
-        return open(dir, AtomicOutput.readManifest(fs, dir), conf);
+        return open(dir, StudyManifest.read(fs, dir), conf);
     }
 
     /** Opens a study directory with a given manifest; {@code shard --materialize} reads its own staging directory. */
-    public static StudyReader open(Path dir, JsonNode m, Configuration conf) throws IOException {
+    public static StudyReader open(Path dir, StudyManifest m, Configuration conf) throws IOException {
         String study = dir.toString();
-        if (!StudyFormat.FORMAT.equals(m.path("format").asText())) throw new IllegalArgumentException(study + ": not a " + StudyFormat.FORMAT + " manifest");
-        long u = m.get("unique").get("tokens").asLong();
-        int n = m.get("unique").get("documents").asInt();
+        if (!StudyFormat.FORMAT.equals(m.format())) throw new IllegalArgumentException(study + ": not a " + StudyFormat.FORMAT + " manifest");
+        long u = m.unique().tokens();
+        int n = (int) m.unique().documents();
         if (u > Integer.MAX_VALUE - 8) throw new IllegalArgumentException(study + ": U = " + u + " does not fit one array");
         int[] tokens = new int[(int) u];
         long[] start = new long[n + 1];
         int[] lengths = new int[n];
-        for (JsonNode f : m.get("unique").get("files")) {
-            TokenColumns.read(new Path(dir, f.get("name").asText()), conf, "rank", "offset", "tokens", (rank, offset, t) -> {
+        for (FileEntry f : m.unique().files()) {
+            TokenColumns.read(new Path(dir, f.name()), conf, "rank", "offset", "tokens", (rank, offset, t) -> {
                 System.arraycopy(t, 0, tokens, (int) offset, t.length);
                 start[(int) rank] = offset;
                 lengths[(int) rank] = t.length;
@@ -85,14 +85,14 @@ public final class StudyReader implements SequenceSource {
         for (int r = 0; r < n; r++) {
             if (start[r] + lengths[r] != start[r + 1]) throw new IllegalStateException(study + ": unique document " + r + " does not end where " + (r + 1) + " starts");
         }
-        String algorithm = m.get("index").get("algorithm").asText();
+        String algorithm = m.index().algorithm();
         if (!Permutations.ALGORITHM.equals(algorithm)) {
             throw new IllegalArgumentException(study + ": epoch orders made with " + algorithm + ", this reader knows " + Permutations.ALGORITHM);
         }
         return new StudyReader(m, tokens, start, conf);
     }
 
-    public JsonNode manifest() {
+    public StudyManifest manifest() {
         return manifest;
     }
 

@@ -1,16 +1,14 @@
 package dev.quokka.dataprep.tokenize;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quokka.dataprep.format.DocIds;
 import dev.quokka.dataprep.format.Schemas;
 import dev.quokka.dataprep.provenance.AtomicOutput;
-import dev.quokka.dataprep.provenance.BuildInfo;
+import dev.quokka.dataprep.provenance.DocsManifest;
+import dev.quokka.dataprep.provenance.FileEntry;
 import dev.quokka.dataprep.provenance.InputFiles.InputFile;
 import dev.quokka.dataprep.provenance.InputFiles;
-import dev.quokka.dataprep.provenance.Manifests;
+import dev.quokka.dataprep.provenance.ManifestJson;
 import dev.quokka.dataprep.provenance.ParquetFooters;
 import dev.quokka.dataprep.spark.Partitions;
 import dev.quokka.dataprep.spark.SerializableConfiguration;
@@ -20,6 +18,7 @@ import dev.quokka.tokenizer.TokenizerJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -51,7 +50,12 @@ public final class TokenizeJob {
 
 
     /** The manifest of the output, and whether this run found it already complete and left it alone. */
-    public record Result(JsonNode manifest, boolean upToDate) {}
+    public record Result(DocsManifest manifest, boolean upToDate) {
+        /** The manifest as written. */
+        public JsonNode json() {
+            return ManifestJson.tree(manifest);
+        }
+    }
 
     private TokenizeJob() {}
 
@@ -71,26 +75,22 @@ public final class TokenizeJob {
         Map<String, String> checksums = InputFiles.checksums(sc, files);
         LOG.info("tokenize: checksummed the inputs in {} s", seconds(t0));
 
-        ObjectNode request = JsonNodeFactory.instance.objectNode();
-        request.set("config", cfg.toJson());
-        request.put("tokenizer_sha256", tokenizerSha);
-        ArrayNode inputs = request.putArray("inputs");
-        for (InputFile f : files) {
-            inputs.addObject().put("source", f.source()).put("uri", f.uri()).put("bytes", f.bytes()).put("sha256", checksums.get(f.uri()));
-        }
-        String requestSha = Manifests.sha256(request);
+        List<DocsManifest.Input> inputs = files.stream()
+                .map(f -> new DocsManifest.Input(f.source(), f.uri(), f.bytes(), checksums.get(f.uri()))).toList();
+        DocsManifest.Request request = new DocsManifest.Request(cfg.toJson(), tokenizerSha, inputs);
+        String requestSha = request.sha256();
 
         AtomicOutput out = new AtomicOutput(cfg.output(), conf);
         JsonNode existing = out.reusable(requestSha, cfg.overwrite());
         if (existing != null) {
             LOG.info("tokenize: {} is complete and was made from the same inputs and settings; nothing to do", out.target());
-            return new Result(existing, true);
+            return new Result(ManifestJson.read(existing, DocsManifest.class), true);
         }
 
         out.begin();
         try {
-            JsonNode manifest = write(spark, sc, conf, cfg, files, tokenizerJson, tokenizerSha, tokenizer, out, request, requestSha);
-            out.commit(manifest);
+            DocsManifest manifest = write(spark, sc, conf, cfg, files, tokenizerJson, tokenizerSha, tokenizer, out, request);
+            out.commit(ManifestJson.tree(manifest));
             LOG.info("tokenize: wrote {}", out.target());
             return new Result(manifest, false);
         } catch (SparkException e) {
@@ -102,9 +102,9 @@ public final class TokenizeJob {
         }
     }
 
-    private static JsonNode write(SparkSession spark, JavaSparkContext sc, Configuration conf, TokenizeConfig cfg, List<InputFile> files,
-                                  byte[] tokenizerJson, String tokenizerSha, Tokenizer tokenizer, AtomicOutput out,
-                                  ObjectNode request, String requestSha) throws IOException, SparkException {
+    private static DocsManifest write(SparkSession spark, JavaSparkContext sc, Configuration conf, TokenizeConfig cfg, List<InputFile> files,
+                                      byte[] tokenizerJson, String tokenizerSha, Tokenizer tokenizer, AtomicOutput out,
+                                      DocsManifest.Request request) throws IOException, SparkException {
         Broadcast<byte[]> tokenizerBroadcast = sc.broadcast(tokenizerJson);
         JavaRDD<Row> raw = SourceReader.read(spark, files, cfg);
 
@@ -125,37 +125,27 @@ public final class TokenizeJob {
                 () -> records.mapPartitions(tokenize).collect()); // one small record a partition
         out.fileSystem().delete(new Path(out.stagingPath(), TokenizePartition.TEMPORARY), true);
         LOG.info("tokenize: tokenized and wrote the documents in {} s", seconds(t1));
-        ObjectNode counts = counts(fates, raw.getNumPartitions());
+        DocsManifest.Counts counts = counts(fates, raw.getNumPartitions());
         requireDocuments(counts, files);
 
-        ObjectNode m = JsonNodeFactory.instance.objectNode();
-        m.put("format", FORMAT);
-        m.put("request_sha256", requestSha);
-        m.setAll(request);
-        ObjectNode tok = m.putObject("tokenizer");
-        tok.put("uri", cfg.tokenizer());
-        tok.put("sha256", tokenizerSha);
-        tok.put("vocab_size", tokenizer.vocabSize());
-        tok.put("end_of_document", tokenizer.specialTokens().endOfDocument());
-        m.set("counts", counts);
-        ArrayNode outFiles = m.putArray("files");
+        List<FileEntry> outFiles = new ArrayList<>();
         long rows = 0;
         for (FileStatus f : out.fileSystem().listStatus(out.stagingPath(), p -> p.getName().endsWith(".parquet"))) {
-            outFiles.addObject().put("name", f.getPath().getName()).put("bytes", f.getLen());
+            outFiles.add(new FileEntry(f.getPath().getName(), f.getLen()));
             rows += ParquetFooters.rows(f, conf);
         }
         // The files, not the tasks' word for it: every document that had text is in exactly one written file.
-        if (rows != counts.get("documents").asLong() || outFiles.size() != fates.size()) {
+        if (rows != counts.documents() || outFiles.size() != fates.size()) {
             throw new IllegalStateException(outFiles.size() + " files of " + rows + " documents were written, but "
-                    + fates.size() + " partitions reported " + counts.get("documents") + " documents");
+                    + fates.size() + " partitions reported " + counts.documents() + " documents");
         }
-        m.put("code_version", BuildInfo.codeVersion());
-        m.put("spark_version", spark.version());
-        return m;
+        DocsManifest.Tokenizer tok = new DocsManifest.Tokenizer(cfg.tokenizer(), tokenizerSha, tokenizer.vocabSize(),
+                tokenizer.specialTokens().endOfDocument());
+        return DocsManifest.of(FORMAT, request, tok, counts, outFiles, spark.version());
     }
 
     /** Sums the partitions' fates: records = documents + empty + rejected, or the job fails, since nothing may go uncounted. */
-    static ObjectNode counts(List<TokenizePartition.Fate> fates, int partitions) {
+    static DocsManifest.Counts counts(List<TokenizePartition.Fate> fates, int partitions) {
         if (fates.size() != partitions) throw new IllegalStateException(fates.size() + " of " + partitions + " partitions reported their records");
         long records = 0, documents = 0, tokens = 0, empty = 0, rejected = 0, surrogates = 0;
         Map<String, Long> reasons = new TreeMap<>();
@@ -169,27 +159,19 @@ public final class TokenizeJob {
             f.rejectedByReason().forEach((k, v) -> reasons.merge(k, v, Long::sum));
         }
         if (records != documents + empty + rejected) throw new IllegalStateException("records do not add up: " + records);
-        ObjectNode c = JsonNodeFactory.instance.objectNode();
-        c.put("records", records);
-        c.put("documents", documents);
-        c.put("tokens", tokens);
-        c.put("empty", empty);
-        c.put("rejected", rejected);
-        ObjectNode rr = c.putObject("rejected_by_reason");
-        reasons.forEach(rr::put);
-        c.put("replaced_lone_surrogates", surrogates);
-        return c;
+        return new DocsManifest.Counts(records, documents, tokens, empty, rejected, reasons, surrogates);
     }
 
     /** An output without documents is of no use to any consumer: it is an error, and nothing is committed. */
-    static void requireDocuments(ObjectNode counts, List<InputFile> files) {
-        if (counts.get("documents").asLong() > 0) return;
-        if (counts.get("records").asLong() == 0) {
+    static void requireDocuments(DocsManifest.Counts counts, List<InputFile> files) {
+        if (counts.documents() > 0) return;
+        if (counts.records() == 0) {
             String listed = String.join(", ", files.stream().limit(5).map(f -> f.source() + " (" + f.bytes() + " bytes)").toList());
             throw new IllegalArgumentException("the input holds no records: " + listed + (files.size() > 5 ? " and " + (files.size() - 5) + " more" : ""));
         }
-        throw new IllegalArgumentException("no documents: the input's " + counts.get("records") + " records were " + counts.get("empty")
-                + " empty and " + counts.get("rejected") + " rejected " + counts.get("rejected_by_reason") + "; see _rejected/ with --lenient");
+        throw new IllegalArgumentException("no documents: the input's " + counts.records() + " records were " + counts.empty()
+                + " empty and " + counts.rejected() + " rejected " + ManifestJson.tree(counts).get("rejected_by_reason")
+                + "; see _rejected/ with --lenient");
     }
 
     /**

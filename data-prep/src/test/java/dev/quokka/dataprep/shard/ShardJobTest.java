@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quokka.dataprep.SparkTest;
+import dev.quokka.dataprep.provenance.DocsManifest;
+import dev.quokka.dataprep.provenance.ManifestJson;
+import dev.quokka.dataprep.provenance.StudyManifest;
 import dev.quokka.dataprep.tokenize.TokenizeConfig;
 import dev.quokka.dataprep.tokenize.TokenizeJob;
 import dev.quokka.dataprep.tokenize.TokenizeJobTest;
@@ -36,7 +40,7 @@ public class ShardJobTest {
         Files.write(in, SparkTest.fixtureLines("corpus/europarl-sample.txt.gz"), StandardCharsets.UTF_8);
         docs = dir.resolve("docs").toString();
         JsonNode m = TokenizeJob.run(SparkTest.spark(), new TokenizeConfig(List.of(in.toString()), TokenizeConfig.Format.LINES,
-                "text", false, SparkTest.writeTokenizer(dir).toString(), docs, false, false, TokenizeConfig.DEFAULT_MAX_DOCUMENT_BYTES)).manifest();
+                "text", false, SparkTest.writeTokenizer(dir).toString(), docs, false, false, TokenizeConfig.DEFAULT_MAX_DOCUMENT_BYTES)).json();
         corpusTokens = m.get("counts").get("tokens").asLong();
     }
 
@@ -45,7 +49,7 @@ public class ShardJobTest {
     }
 
     static JsonNode shard(StudyConfig cfg) throws Exception {
-        return ShardJob.run(SparkTest.spark(), cfg).manifest();
+        return ShardJob.run(SparkTest.spark(), cfg).json();
     }
 
     @Test
@@ -71,6 +75,17 @@ public class ShardJobTest {
             assertEquals(Set.of(), train, s + ": validation documents in training");
         }
         assertEquals(0, large.get("disjoint").get("validation_documents_in_training").asLong());
+    }
+
+    /** The records are the format: a manifest read into its record and written again is the same bytes. */
+    @Test
+    void manifestsAreTheirTypedRecordsFieldForField() throws Exception {
+        shard(study("typed", 10_000, 2.5, 3));
+        for (Path d : List.of(dir.resolve("typed"), Path.of(docs))) {
+            String onDisk = Files.readString(d.resolve("_manifest.json"));
+            Class<?> type = d.endsWith("typed") ? StudyManifest.class : DocsManifest.class;
+            assertEquals(onDisk, ManifestJson.pretty(ManifestJson.read(new ObjectMapper().readTree(onDisk), type)), d + ": as " + type.getSimpleName());
+        }
     }
 
     @Test
@@ -108,7 +123,7 @@ public class ShardJobTest {
 
     @Test
     void validationByTokenCountTakesWholeDocumentsInHashOrder() throws Exception {
-        JsonNode m = ShardJob.run(SparkTest.spark(), new StudyConfig(docs, dir.resolve("vt").toString(), 10_000, 1, 64, 1, 0, 5_000, false, false)).manifest();
+        JsonNode m = ShardJob.run(SparkTest.spark(), new StudyConfig(docs, dir.resolve("vt").toString(), 10_000, 1, 64, 1, 0, 5_000, false, false)).json();
         long tokens = m.get("validation").get("tokens").asLong();
         assertTrue(tokens >= 5_000 && tokens < 5_000 + 2_000, "validation tokens " + tokens);
     }

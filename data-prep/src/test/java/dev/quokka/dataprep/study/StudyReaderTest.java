@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.quokka.dataprep.SparkTest;
+import dev.quokka.dataprep.provenance.StudyManifest;
 import dev.quokka.dataprep.shard.ShardJob;
 import dev.quokka.dataprep.shard.ShardJobTest;
 import dev.quokka.dataprep.shard.StudyConfig;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 @Tag("slow")
 class StudyReaderTest {
     static String study;
-    static JsonNode manifest;
+    static StudyManifest manifest;
     static StudyReader reader;
 
     @BeforeAll
@@ -55,10 +55,10 @@ class StudyReaderTest {
 
     @Test
     void trainingOrderIsAShuffleOfEachEpochsWindows() {
-        assertEquals(manifest.get("stream").get("sequences").asLong(), reader.sequences());
+        assertEquals(manifest.stream().sequences(), reader.sequences());
         int w = reader.window();
         for (int k = 0; k < reader.epochs(); k++) {
-            assertEquals(manifest.get("epochs").get(k).get("sequences").asLong(), reader.sequencesIn(k));
+            assertEquals(manifest.epochs().get(k).sequences(), reader.sequencesIn(k));
             List<int[]> training = new ArrayList<>(), stream = new ArrayList<>();
             long first = reader.firstSequence(k);
             for (long i = 0; i < reader.sequencesIn(k); i++) {
@@ -85,8 +85,8 @@ class StudyReaderTest {
     @Test
     void theMaterializedFormGivesTheSameStream() throws Exception {
         StudyConfig cfg = new StudyConfig(ShardJobTest.docs, study + "-materialized", 12_345, 3.4, 64, 5, 0.1, 0, false, true);
-        JsonNode m = ShardJob.run(SparkTest.spark(), cfg).manifest();
-        assertEquals(manifest.get("unique"), m.get("unique"));
+        StudyManifest m = ShardJob.run(SparkTest.spark(), cfg).manifest();
+        assertEquals(manifest.unique(), m.unique());
         SequenceSource materialized = SequenceSource.open(cfg.output(), new Configuration());
         assertTrue(materialized instanceof MaterializedReader);
         assertEquals(reader.sequences(), materialized.sequences());
@@ -103,14 +103,14 @@ class StudyReaderTest {
     @Test
     void validationDocumentsEndWithEndOfDocument() throws Exception {
         List<int[]> val = StudyReader.validation(study, new Configuration());
-        assertEquals(manifest.get("validation").get("documents").asLong(), val.size());
-        int eod = manifest.get("tokenizer").get("end_of_document").asInt();
+        assertEquals(manifest.validation().documents(), val.size());
+        int eod = manifest.tokenizer().endOfDocument();
         long tokens = 0;
         for (int[] d : val) {
             assertEquals(eod, d[d.length - 1]);
             tokens += d.length;
         }
-        assertEquals(manifest.get("validation").get("tokens").asLong(), tokens);
+        assertEquals(manifest.validation().tokens(), tokens);
         assertTrue(tokens > 0);
     }
 

@@ -51,7 +51,7 @@ public class TokenizeJobTest {
         Files.createDirectories(in.getParent());
         Files.write(in, lines, StandardCharsets.UTF_8);
         Path out = dir.resolve("docs");
-        JsonNode m = TokenizeJob.run(SparkTest.spark(), config(List.of(dir.resolve("corpus").toString()), Format.LINES, out.toString(), false)).manifest();
+        JsonNode m = TokenizeJob.run(SparkTest.spark(), config(List.of(dir.resolve("corpus").toString()), Format.LINES, out.toString(), false)).json();
 
         Tokenizer t = SparkTest.tokenizer();
         int eod = t.specialTokens().endOfDocument();
@@ -130,7 +130,7 @@ public class TokenizeJobTest {
     void badJsonlIsQuarantinedAndCountedInLenientMode() throws Exception {
         Path in = jsonlWithBadRecords();
         Path out = dir.resolve("lenient");
-        JsonNode c = TokenizeJob.run(SparkTest.spark(), config(List.of(in.toString()), Format.JSONL, out.toString(), true)).manifest().get("counts");
+        JsonNode c = TokenizeJob.run(SparkTest.spark(), config(List.of(in.toString()), Format.JSONL, out.toString(), true)).json().get("counts");
         assertEquals(9, c.get("records").asLong());
         assertEquals(3, c.get("documents").asLong());
         assertEquals(1, c.get("empty").asLong()); // the blank line
@@ -172,7 +172,7 @@ public class TokenizeJobTest {
             Files.writeString(good, "a whole file\n");
             Path lenient = dir.resolve("lenient-" + format);
             JsonNode c = TokenizeJob.run(SparkTest.spark(), config(List.of(in.toString(), good.toString()), format, lenient.toString(), true))
-                    .manifest().get("counts");
+                    .json().get("counts");
             assertEquals(Map.of("unreadable", 1L), toMap(c.get("rejected_by_reason")));
             assertEquals(c.get("records").asLong(), c.get("documents").asLong() + c.get("empty").asLong() + c.get("rejected").asLong());
             if (format == Format.LINES) {
@@ -233,7 +233,7 @@ public class TokenizeJobTest {
         String tok = SparkTest.writeTokenizer(dir).toString();
         TokenizeConfig byParagraph = new TokenizeConfig(List.of(corpus + "/*"), Format.TEXT, "text", true, tok,
                 dir.resolve("paragraphs").toString(), false, false, TokenizeConfig.DEFAULT_MAX_DOCUMENT_BYTES);
-        JsonNode c = TokenizeJob.run(SparkTest.spark(), byParagraph).manifest().get("counts");
+        JsonNode c = TokenizeJob.run(SparkTest.spark(), byParagraph).json().get("counts");
         assertEquals(12, c.get("documents").asLong(), "3 paragraphs in each of 4 files");
         Map<String, Long> perSource = new TreeMap<>();
         SparkTest.spark().read().parquet(dir.resolve("paragraphs").toString()).groupBy("source").count().collectAsList()
@@ -255,7 +255,7 @@ public class TokenizeJobTest {
         String tok = SparkTest.writeTokenizer(dir).toString();
         TokenizeConfig cfg = new TokenizeConfig(List.of(in.toString()), Format.PARQUET, "content", false, tok,
                 dir.resolve("out").toString(), false, false, TokenizeConfig.DEFAULT_MAX_DOCUMENT_BYTES);
-        JsonNode c = TokenizeJob.run(SparkTest.spark(), cfg).manifest().get("counts");
+        JsonNode c = TokenizeJob.run(SparkTest.spark(), cfg).json().get("counts");
         assertEquals(2, c.get("documents").asLong());
         assertEquals(1, c.get("empty").asLong());
         TokenizeConfig wrong = new TokenizeConfig(List.of(in.toString()), Format.PARQUET, "text", false, tok,
@@ -306,7 +306,7 @@ public class TokenizeJobTest {
         Files.delete(out.resolve("_SUCCESS"));
         TokenizeConfig overwrite = new TokenizeConfig(List.of(in.toString()), Format.LINES, "text", false,
                 SparkTest.writeTokenizer(dir).toString(), out.toString(), false, true, TokenizeConfig.DEFAULT_MAX_DOCUMENT_BYTES);
-        assertEquals(3, TokenizeJob.run(SparkTest.spark(), overwrite).manifest().get("counts").get("documents").asLong());
+        assertEquals(3, TokenizeJob.run(SparkTest.spark(), overwrite).json().get("counts").get("documents").asLong());
         assertFalse(Files.exists(stale));
         assertTrue(Files.exists(out.resolve("_SUCCESS")));
     }

@@ -1,6 +1,6 @@
 package dev.quokka.jobs.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.quokka.dataprep.provenance.DocsManifest;
 import dev.quokka.dataprep.tokenize.TokenizeConfig;
 import dev.quokka.dataprep.tokenize.TokenizeJob;
 import dev.quokka.jobs.runtime.SparkSessions;
@@ -48,12 +48,12 @@ final class TokenizeBench implements Callable<Integer> {
                 Path out = dir.resolve("round-" + r);
                 TokenizeJob.forgetTokenizers(); // cold caches, as for the bare tokenizer
                 long t1 = System.nanoTime();
-                JsonNode m = TokenizeJob.run(spark, config(input, out)).manifest();
+                DocsManifest.Counts c = TokenizeJob.run(spark, config(input, out)).manifest().counts();
                 job[r] = mb / ((System.nanoTime() - t1) / 1e9) / cores;
                 ratio[r] = job[r] / bare[r];
                 FileUtil.fullyDelete(out.toFile());
                 System.out.printf("round %d: bare tokenizer %6.2f MB/s, job %6.2f MB/s per core (%,d documents, %,d tokens), ratio %.2fx%n",
-                        r + 1, bare[r], job[r], m.get("counts").get("documents").asLong(), m.get("counts").get("tokens").asLong(), ratio[r]);
+                        r + 1, bare[r], job[r], c.documents(), c.tokens(), ratio[r]);
             }
             System.out.printf("median: bare tokenizer, 1 thread %.2f MB/s; tokenize job, %d cores %.2f MB/s = %.2f MB/s per core%n",
                     median(bare), cores, median(job) * cores, median(job));

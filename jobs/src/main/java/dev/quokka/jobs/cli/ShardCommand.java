@@ -1,6 +1,6 @@
 package dev.quokka.jobs.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.quokka.dataprep.provenance.StudyManifest;
 import dev.quokka.dataprep.shard.ShardJob;
 import dev.quokka.dataprep.shard.StudyConfig;
 import dev.quokka.jobs.runtime.SparkSessions;
@@ -43,11 +43,10 @@ public final class ShardCommand implements Callable<Integer> {
         double fraction = valTokens > 0 ? 0 : validation.fraction != null ? validation.fraction : 0.01;
         StudyConfig cfg = new StudyConfig(docs, output, uniqueTokens, epochs, seqLen, seed, fraction, valTokens, overwrite, materialize);
         ShardJob.Result r = ShardJob.run(SparkSessions.get("quokka shard"), cfg);
-        JsonNode m = r.manifest();
+        StudyManifest m = r.manifest();
         System.out.printf("%s %s: U = %,d tokens in %,d documents, %s epochs -> %,d tokens in %,d sequences of %d; validation %,d tokens in %,d documents%n",
-                r.upToDate() ? "up to date" : "wrote", output, m.get("unique").get("tokens").asLong(), m.get("unique").get("documents").asLong(),
-                m.get("config").get("epochs").asText(), m.get("stream").get("tokens").asLong(), m.get("stream").get("sequences").asLong(),
-                m.get("stream").get("window").asInt(), m.get("validation").get("tokens").asLong(), m.get("validation").get("documents").asLong());
+                r.upToDate() ? "up to date" : "wrote", output, m.unique().tokens(), m.unique().documents(), m.config().get("epochs").asText(),
+                m.stream().tokens(), m.stream().sequences(), m.stream().window(), m.validation().tokens(), m.validation().documents());
         return 0;
     }
 }

@@ -1,6 +1,7 @@
 package dev.quokka.jobs.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.quokka.dataprep.provenance.DocsManifest;
+import dev.quokka.dataprep.provenance.ManifestJson;
 import dev.quokka.dataprep.tokenize.TokenizeConfig;
 import dev.quokka.dataprep.tokenize.TokenizeJob;
 import dev.quokka.jobs.runtime.SparkSessions;
@@ -41,10 +42,10 @@ public final class TokenizeCommand implements Callable<Integer> {
         TokenizeConfig.Format f = format(format);
         TokenizeConfig cfg = new TokenizeConfig(inputs, f, textField, paragraphs, tokenizer, output, lenient, overwrite, maxDocumentBytes);
         TokenizeJob.Result result = TokenizeJob.run(SparkSessions.get("quokka tokenize"), cfg);
-        JsonNode c = result.manifest().get("counts");
+        DocsManifest.Counts c = result.manifest().counts();
         System.out.printf("%s %s: %,d records -> %,d documents, %,d tokens; %,d empty, %,d rejected %s%n",
-                result.upToDate() ? "up to date" : "wrote", output, c.get("records").asLong(), c.get("documents").asLong(),
-                c.get("tokens").asLong(), c.get("empty").asLong(), c.get("rejected").asLong(), c.get("rejected_by_reason"));
+                result.upToDate() ? "up to date" : "wrote", output, c.records(), c.documents(), c.tokens(), c.empty(), c.rejected(),
+                ManifestJson.tree(c).get("rejected_by_reason"));
         return 0;
     }
 }

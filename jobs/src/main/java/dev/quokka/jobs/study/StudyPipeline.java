@@ -8,8 +8,10 @@ import dev.quokka.analysis.PointsTable;
 import dev.quokka.analysis.RunPoints;
 import dev.quokka.dataprep.provenance.AtomicOutput;
 import dev.quokka.dataprep.provenance.BuildInfo;
+import dev.quokka.dataprep.provenance.DocsManifest;
 import dev.quokka.dataprep.provenance.Manifests;
 import dev.quokka.dataprep.provenance.OutputExistsException;
+import dev.quokka.dataprep.provenance.StudyManifest;
 import dev.quokka.dataprep.shard.ShardJob;
 import dev.quokka.dataprep.tokenize.TokenizeConfig;
 import dev.quokka.dataprep.tokenize.TokenizeJob;
@@ -135,9 +137,8 @@ public final class StudyPipeline {
         stage(2, "tokenize the corpus");
         TokenizeJob.Result docs = TokenizeJob.run(spark, new TokenizeConfig(corpus.inputs(), corpus.format(), corpus.textField(),
                 corpus.paragraphs(), tokenizerPath(), path("docs"), false, false, TokenizeConfig.DEFAULT_MAX_DOCUMENT_BYTES));
-        JsonNode counts = docs.manifest().get("counts");
-        done(String.format("%s: %,d documents, %,d tokens", docs.upToDate() ? "up to date" : "tokenized",
-                counts.get("documents").asLong(), counts.get("tokens").asLong()));
+        DocsManifest.Counts counts = docs.manifest().counts();
+        done(String.format("%s: %,d documents, %,d tokens", docs.upToDate() ? "up to date" : "tokenized", counts.documents(), counts.tokens()));
 
         stage(3, "build " + plan.studies().size() + " studies (U = " + String.join(", ", preset.uniqueTokens()) + ") with one validation set, and verify them");
         for (SweepPlan.Study s : plan.studies()) ok &= study(spark, s);
@@ -183,7 +184,7 @@ public final class StudyPipeline {
         points.unpersist();
 
         stage(6, "plan with the DLM fit: e_opt(N, U) and the joint optimum over the grid's N and U");
-        ok &= plan(fingerprint, docs.manifest().path("tokenizer").path("vocab_size").asInt());
+        ok &= plan(fingerprint, docs.manifest().tokenizer().vocabSize());
 
         stage(7, "write the report");
         StudySummary summary = StudySummary.of(preset, table.points(), out, fs);
@@ -206,7 +207,7 @@ public final class StudyPipeline {
     private boolean study(SparkSession spark, SweepPlan.Study s) throws IOException {
         ShardJob.Result r = ShardJob.run(spark, s.config());
         Path verified = new Path(out, ".state/verified-" + s.name());
-        String sha = Manifests.sha256(r.manifest());
+        String sha = Manifests.sha256(r.json());
         if (r.upToDate() && fs.exists(verified) && readText(verified).equals(sha)) {
             done(s.name() + ": up to date, verified before");
             return true;
@@ -218,10 +219,10 @@ public final class StudyPipeline {
             return false;
         }
         writeText(verified, sha);
-        JsonNode m = r.manifest();
+        StudyManifest m = r.manifest();
         done(String.format("%s: %s and verified: %,d unique tokens in %,d documents, validation %,d tokens in %,d documents, none in training",
-                s.name(), r.upToDate() ? "up to date" : "built", m.path("unique").path("tokens").asLong(), m.path("unique").path("documents").asLong(),
-                m.path("validation").path("tokens").asLong(), m.path("validation").path("documents").asLong()));
+                s.name(), r.upToDate() ? "up to date" : "built", m.unique().tokens(), m.unique().documents(), m.validation().tokens(),
+                m.validation().documents()));
         return true;
     }
 

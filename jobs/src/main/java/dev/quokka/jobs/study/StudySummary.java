@@ -11,6 +11,9 @@ import dev.quokka.analysis.Quantities;
 import dev.quokka.analysis.QuokkaLaw;
 import dev.quokka.analysis.StudyReport;
 import dev.quokka.analysis.TwoStage;
+import dev.quokka.dataprep.provenance.ManifestJson;
+import dev.quokka.dataprep.provenance.RunManifest;
+import dev.quokka.training.TrainConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -130,14 +133,13 @@ record StudySummary(String markdown, Map<String, byte[]> reportFiles) {
     private static Best withEnding(Best b, FileSystem fs) throws IOException {
         Path manifest = new Path(b.run(), "run.json");
         if (!fs.exists(manifest)) return b;
-        JsonNode m;
+        RunManifest m;
         try (InputStream in = fs.open(manifest)) {
-            m = new ObjectMapper().readTree(in);
+            m = ManifestJson.read(new ObjectMapper().readTree(in), RunManifest.class);
         }
-        JsonNode rule = m.path("final").path("stopped_by_rule");
-        double e = m.path("config").path("epochs").asDouble();
-        String ended = !rule.isMissingNode() ? String.format("stopped by the rule at %s", num(rule.path("stopped_at_epoch").asDouble()))
-                : m.path("extensions").size() > 0 ? "grown from " + num(m.path("extensions").get(0).path("from_epochs").asDouble()) + " to " + num(e)
+        double e = TrainConfig.of(m).epochs();
+        String ended = m.stoppedByRule() ? String.format("stopped by the rule at %s", num(m.end().stoppedByRule().stoppedAtEpoch()))
+                : m.extensions() != null && !m.extensions().isEmpty() ? "grown from " + num(m.extensions().get(0).fromEpochs()) + " to " + num(e)
                 : "e_max " + num(e);
         return new Best(b.run(), b.objective(), b.model(), b.n(), b.u(), b.bestEpochs(), b.bestLoss(), b.lastEpochs(), ended);
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quokka.dataprep.provenance.AtomicOutput;
 import dev.quokka.dataprep.provenance.BuildInfo;
+import dev.quokka.dataprep.provenance.RunManifest;
 import dev.quokka.dataprep.shard.ShardJob;
 import dev.quokka.dataprep.spark.SerializableConfiguration;
 import dev.quokka.dataprep.tokenize.TokenizeJob;
@@ -86,7 +87,7 @@ public final class SweepJob {
         Map<String, SweepTask.Outcome> outcomes = new LinkedHashMap<>();
         List<SweepTask.Work> work = new ArrayList<>();
         for (SweepPlan.Run r : plan.longestFirst()) {
-            JsonNode m = Trainer.manifestOf(r.config().output(), conf);
+            RunManifest m = Trainer.manifestOf(r.config().output(), conf);
             SweepTask.Outcome known = m == null ? null : SweepTask.fromManifest(r.name(), m, r.config());
             if (known != null) {
                 outcomes.put(r.name(), known);
@@ -178,31 +179,31 @@ public final class SweepJob {
      */
     static TrainConfig growth(SweepPlan.Run r, double cap, Configuration conf) throws IOException {
         if (!r.toMax()) return null;
-        JsonNode m = Trainer.manifestOf(r.config().output(), conf);
-        if (m == null || !m.path("status").asText().equals("complete") || m.path("final").has("stopped_by_rule")) return null;
-        TrainConfig cfg = JSON.treeToValue(m.get("config"), TrainConfig.class);
+        RunManifest m = Trainer.manifestOf(r.config().output(), conf);
+        if (m == null || !m.complete() || m.stoppedByRule()) return null;
+        TrainConfig cfg = TrainConfig.of(m);
         double e = cfg.epochs();
         if (e >= cap) return null;
         if (!Trainer.stableBoundaries(r.config().output(), conf).improving(e)) return null;
         return cfg.extendedTo(Math.min(2 * e, cap), cfg.study());
     }
 
-    private static Row row(SweepPlan.Run r, SweepTask.Outcome o, JsonNode m, Configuration conf) throws IOException {
+    private static Row row(SweepPlan.Run r, SweepTask.Outcome o, RunManifest m, Configuration conf) throws IOException {
         String error = o.error();
         if (m == null) {
             return new Row(r.name(), "failed", o.action(), 0, r.uniqueTokens(), r.epochs(), 0, 0, Double.NaN, Double.NaN, Double.NaN,
                     error == null ? "no run directory was written" : error);
         }
-        String status = m.path("status").asText();
+        String status = m.status();
         if (o.action().equals("failed") && status.equals("complete")) status = "failed"; // a complete run of another config
-        JsonNode fin = m.path("final");
+        RunManifest.End fin = m.end();
         // A run that died has no final figures yet; it stands where its latest checkpoint is.
-        long steps = fin.has("step") ? fin.get("step").asLong() : Trainer.checkpointedStep(r.config().output(), conf);
+        long steps = fin != null ? fin.step() : Trainer.checkpointedStep(r.config().output(), conf);
         if (!status.equals("complete") && error == null) error = "the run stopped at step " + steps + " without an error";
-        double epochs = m.path("config").path("epochs").asDouble(r.epochs()); // grown past e_max, perhaps
-        return new Row(r.name(), status, o.action(), m.path("model").path("papers_n").asLong(), r.uniqueTokens(), epochs,
-                steps, m.path("plan").path("steps").asLong(), fin.path("val_loss").asDouble(Double.NaN),
-                fin.path("best_val_loss").asDouble(Double.NaN), fin.path("tokens_per_second").asDouble(Double.NaN), error);
+        double epochs = TrainConfig.of(m).epochs(); // grown past e_max, perhaps
+        return new Row(r.name(), status, o.action(), m.model().papersN(), r.uniqueTokens(), epochs, steps, m.plan().steps(),
+                fin == null || fin.valLoss() == null ? Double.NaN : fin.valLoss(), fin == null || fin.bestValLoss() == null ? Double.NaN : fin.bestValLoss(),
+                fin == null ? Double.NaN : fin.tokensPerSecond(), error);
     }
 
     /** The failure of a job Spark gave up on, in a line: its last attempt's exception. */

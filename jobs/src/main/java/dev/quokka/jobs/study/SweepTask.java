@@ -1,6 +1,6 @@
 package dev.quokka.jobs.study;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.quokka.dataprep.provenance.RunManifest;
 import dev.quokka.dataprep.spark.SerializableConfiguration;
 import dev.quokka.training.Batch;
 import dev.quokka.training.Engine;
@@ -17,6 +17,7 @@ import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.Function;
@@ -88,9 +89,9 @@ public final class SweepTask implements Function<SweepTask.Work, SweepTask.Outco
         Trainer.EngineFactory engines = Engines.singleProcess();
         if (w.fault() != null && attempt < w.fault().attempts()) engines = failingAt(engines, w.fault());
         PrintStream console = prefixed("[" + w.run() + "] ");
-        JsonNode existing = Trainer.manifestOf(w.config().output(), conf);
+        RunManifest existing = Trainer.manifestOf(w.config().output(), conf);
         // A retried extension finds the run already moved to its new end, and resumes it.
-        boolean extend = w.extend() && existing != null && existing.path("status").asText().equals("complete");
+        boolean extend = w.extend() && existing != null && existing.complete();
         boolean resume = existing != null && !extend;
         try {
             Trainer.Summary s = extend ? Trainer.extend(w.config().output(), w.config().epochs(), w.config().study(), engines, conf, w.stopAfter(), console)
@@ -108,26 +109,26 @@ public final class SweepTask implements Function<SweepTask.Work, SweepTask.Outco
      * Whether the run directory holds a complete run of {@code planned} but for fewer epochs, one that has not turned
      * by its stop rule: a sweep with a larger e_max extends it rather than training it again.
      */
-    static boolean extendable(JsonNode manifest, TrainConfig planned) throws IOException {
-        TrainConfig existing = SweepJob.JSON.treeToValue(manifest.get("config"), TrainConfig.class);
-        return manifest.path("status").asText().equals("complete") && !manifest.path("final").has("stopped_by_rule")
+    static boolean extendable(RunManifest manifest, TrainConfig planned) {
+        TrainConfig existing = TrainConfig.of(manifest);
+        return manifest.complete() && !manifest.stoppedByRule()
                 && existing.epochs() < planned.epochs() && existing.extendedTo(planned.epochs(), planned.study()).equals(planned);
     }
 
     /** Outcomes of runs whose directories say all there is to say, without a task. */
-    static Outcome fromManifest(String run, JsonNode manifest, TrainConfig planned) throws IOException {
-        String status = manifest.path("status").asText();
-        TrainConfig existing = SweepJob.JSON.treeToValue(manifest.get("config"), TrainConfig.class);
+    static Outcome fromManifest(String run, RunManifest manifest, TrainConfig planned) {
+        String status = manifest.status();
+        TrainConfig existing = TrainConfig.of(manifest);
         if (extendable(manifest, planned)) return null;
         // Grown past the spec's e_max by an earlier sweep (extend_while_improving): done, or to be resumed.
         boolean grown = existing.epochs() > planned.epochs() && planned.extendedTo(existing.epochs(), existing.study()).equals(existing);
         if (grown) return status.equals("complete") ? new Outcome(run, "skipped", null, -1) : status.equals("diverged")
-                ? new Outcome(run, "failed", manifest.path("error").asText("diverged"), -1) : null;
+                ? new Outcome(run, "failed", Objects.requireNonNullElse(manifest.error(), "diverged"), -1) : null;
         if (!existing.equals(planned)) {
             return new Outcome(run, "failed", "the run directory holds a run with another config (" + SweepJob.differences(existing, planned)
                     + "); move it away, or give the sweep another --output", -1);
         }
-        if (status.equals("diverged")) return new Outcome(run, "failed", manifest.path("error").asText("diverged"), -1);
+        if (status.equals("diverged")) return new Outcome(run, "failed", Objects.requireNonNullElse(manifest.error(), "diverged"), -1);
         if (status.equals("complete")) return new Outcome(run, "skipped", null, -1);
         return null;
     }
