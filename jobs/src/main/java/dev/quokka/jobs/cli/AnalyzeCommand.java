@@ -1,9 +1,9 @@
 package dev.quokka.jobs.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.quokka.analysis.PointsTable;
 import dev.quokka.analysis.RunPoints;
 import dev.quokka.analysis.TensorBoardPoints;
+import dev.quokka.dataprep.provenance.FitManifest;
 import dev.quokka.jobs.options.FitOptions;
 import dev.quokka.jobs.runtime.SparkSessions;
 import java.util.ArrayList;
@@ -57,7 +57,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         RunPoints.NConvention convention = RunPoints.NConvention.valueOf(n.toUpperCase());
         SparkSession spark;
         Dataset<Row> points;
-        ArrayNode inputs;
+        List<FitManifest.Input> inputs;
         String source, nConvention;
         switch (format) {
             case "runs" -> {

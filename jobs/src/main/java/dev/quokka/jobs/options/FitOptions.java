@@ -2,9 +2,6 @@ package dev.quokka.jobs.options;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quokka.analysis.Bootstrap;
 import dev.quokka.analysis.ChinchillaForm;
 import dev.quokka.analysis.ChinchillaLaw;
@@ -23,9 +20,13 @@ import dev.quokka.analysis.Report;
 import dev.quokka.analysis.TwoStage;
 import dev.quokka.dataprep.provenance.AtomicOutput;
 import dev.quokka.dataprep.provenance.BuildInfo;
+import dev.quokka.dataprep.provenance.FitManifest;
 import dev.quokka.dataprep.provenance.InputFiles;
+import dev.quokka.dataprep.provenance.ManifestJson;
 import dev.quokka.jobs.runtime.SparkSessions;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -173,7 +174,8 @@ public final class FitOptions {
      * Fits the law to the table's points and writes fit.json and fit.md (and whatever {@code extra} adds) to
      * {@code output}, atomically. {@code source} names the points in messages, {@code nConvention} how they count N.
      */
-    public void fitAndWrite(PointsTable.Result table, String source, String nConvention, ArrayNode inputs, String output, Extra extra) throws IOException {
+    public void fitAndWrite(PointsTable.Result table, String source, String nConvention, List<FitManifest.Input> inputs, String output, Extra extra)
+            throws IOException {
         validate();
         ChinchillaLaw given = stage1 == null ? null : stage1(stage1, new Configuration());
         Map<String, Held> held = held();
@@ -213,65 +215,47 @@ public final class FitOptions {
         if (law.equals("muennighoff") && draws != null) ci = Bootstrap.intervals(List.copyOf(fitted.constants().keySet()), draws, level);
         double seconds = (System.nanoTime() - t0) / 1e9;
 
-        ObjectNode json = JsonNodeFactory.instance.objectNode();
-        json.put("format", FORMAT);
-        ObjectNode lawNode = json.putObject("law");
-        lawNode.put("form", fitted.form());
-        fitted.constants().forEach(lawNode.putObject("constants")::put);
-        if (stage1 != null) {
-            lawNode.put("stage1_given", stage1);
-            given.constants().forEach(lawNode.putObject("stage1_constants")::put);
-        }
-        if (!held.isEmpty()) {
-            ObjectNode fixedNode = json.putObject("fixed");
-            held.forEach((k, h) -> fixedNode.putObject(k).put("value", h.value()).put("from", h.source()));
-        }
+        Map<String, FitManifest.Held> fixed = new LinkedHashMap<>();
+        held.forEach((k, h) -> fixed.put(k, new FitManifest.Held(h.value(), h.source())));
+        Map<String, Object> identifiability = null;
         if (!identified.isEmpty()) {
-            ObjectNode idNode = json.putObject("identifiability");
-            idNode.put("method", "per free constant: the bootstrap interval's spread, and the objective's relative rise when the constant is "
-                    + "held a factor of 2 away (a quarter of its size for a signed one) and the rest refitted; unidentified if that rise is under "
-                    + Identifiability.FLAT + " on a side or the interval spans over 100x, loose if it spans over 2x");
+            identifiability = new LinkedHashMap<>();
+            identifiability.put("method", "per free constant: the bootstrap interval's spread, and the objective's relative rise when the "
+                    + "constant is held a factor of 2 away (a quarter of its size for a signed one) and the rest refitted; unidentified if that "
+                    + "rise is under " + Identifiability.FLAT + " on a side or the interval spans over 100x, loose if it spans over 2x");
             for (Identifiability.Constant c : identified) {
-                idNode.putObject(c.name()).put("verdict", c.verdict()).put("spread", c.spread()).put("profile_rise_low", c.riseLow())
-                        .put("profile_rise_high", c.riseHigh());
+                identifiability.put(c.name(), new FitManifest.Verdict(c.verdict(), c.spread(), c.riseLow(), c.riseHigh()));
             }
         }
+        List<FitManifest.Cell> cells = null;
         if (fitted instanceof dev.quokka.analysis.QuokkaLaw q) {
-            ArrayNode cells = json.putArray("e_opt");
+            cells = new ArrayList<>();
             for (OptimalEpochs.Cell c : OptimalEpochs.cells(q, chosen, draws, level)) {
-                ObjectNode n = cells.addObject().put("n", c.n()).put("u", c.u()).put("e_opt", c.eOpt()).put("e_last", c.eLast())
-                        .put("best_at_last_epoch", c.improvingToTheEnd()).put("reads", c.reading());
-                if (c.interval() != null) n.putArray("interval").add(c.interval().low()).add(c.interval().high());
+                cells.add(new FitManifest.Cell(c.n(), c.u(), c.eOpt(), c.eLast(), c.improvingToTheEnd(), c.reading(),
+                        c.interval() == null ? null : List.of(c.interval().low(), c.interval().high())));
             }
         }
-        ObjectNode intervals = json.putObject("intervals");
-        ci.forEach((k, v) -> intervals.putArray(k).add(v.low()).add(v.high()));
-        json.put("level", level);
-        json.putObject("bootstrap").put("resamples", resamples).put("seed", seed).put("unit", "run").put("on", bootstrapOn);
-        json.putObject("objective").put("name", "sum of Huber(log L_pred - log L_obs)").put("delta", 1e-3).put("value", value);
-        json.put("source", source);
-        json.put("points", data.size()).put("runs", data.runs()).put("n_convention", nConvention);
-        if (objective != null) json.put("objective_filter", objective);
-        if (where != null) json.put("where", where);
-        ObjectNode excluded = json.putObject("excluded");
-        table.excluded().forEach(excluded::put);
-        json.put("excluded_by_objective", table.points().size() - chosen.size());
-        json.set("inputs", inputs);
-        json.put("fit_seconds", seconds);
-        json.put("code_version", BuildInfo.codeVersion());
+        Map<String, List<Double>> intervals = new LinkedHashMap<>();
+        ci.forEach((k, v) -> intervals.put(k, List.of(v.low(), v.high())));
+        FitManifest json = new FitManifest(FORMAT,
+                new FitManifest.Law(fitted.form(), fitted.constants(), stage1, given == null ? null : given.constants()),
+                fixed.isEmpty() ? null : fixed, identifiability, cells, intervals, level,
+                new FitManifest.Bootstrap(resamples, seed, "run", bootstrapOn),
+                new FitManifest.Objective("sum of Huber(log L_pred - log L_obs)", 1e-3, value), source, data.size(), data.runs(), nConvention,
+                objective, where, table.excluded(), table.points().size() - chosen.size(), inputs, seconds, BuildInfo.codeVersion());
 
         String md = markdown(json, source, nConvention, fitted, value, ci, held, identified);
         System.out.print(md);
         AtomicOutput out = new AtomicOutput(output, new Configuration());
         out.begin();
         try {
-            out.writeText("fit.json", new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(json));
+            out.writeText("fit.json", ManifestJson.pretty(json));
             out.writeText("fit.md", md);
             for (Map.Entry<String, byte[]> f : Report.files(law + " fit of " + source, fitted, chosen, md).entrySet()) {
                 out.writeBytes(f.getKey(), f.getValue());
             }
             extra.write(out);
-            out.commit(json);
+            out.commit(ManifestJson.tree(json));
         } catch (RuntimeException | IOException e) {
             out.abort();
             throw e;
@@ -279,11 +263,11 @@ public final class FitOptions {
         System.out.println("wrote " + out.target());
     }
 
-    private String markdown(ObjectNode json, String source, String nConvention, Law fitted, double value, Map<String, Bootstrap.Interval> ci,
+    private String markdown(FitManifest json, String source, String nConvention, Law fitted, double value, Map<String, Bootstrap.Interval> ci,
                             Map<String, Held> held, List<Identifiability.Constant> identified) {
         StringBuilder s = new StringBuilder("# " + law + " fit of " + source + "\n\n");
-        s.append(String.format("%d points in %d runs (N: %s); excluded: %s; objective %.6g%n%n", json.get("points").asInt(), json.get("runs").asInt(),
-                nConvention, json.get("excluded"), value));
+        s.append(String.format("%d points in %d runs (N: %s); excluded: %s; objective %.6g%n%n", json.points(), json.runs(),
+                nConvention, ManifestJson.tree(json).get("excluded"), value));
         Map<String, String> verdicts = new java.util.HashMap<>();
         identified.forEach(c -> verdicts.put(c.name(), c.verdict()));
         s.append(String.format("| constant | value | %.0f%% interval | what the data say |%n|---|---:|---:|---|%n", 100 * level));
@@ -297,14 +281,12 @@ public final class FitOptions {
             s.append(String.format("%n%d of %d free constants are not identified by these points: the objective hardly moves when each is held at "
                     + "twice or half its value and the rest refitted. Hold them (--fix, --fix-from) to fit the others.%n", unidentified, identified.size()));
         }
-        JsonNode eopt = json.path("e_opt");
-        if (eopt.size() > 0) {
+        if (json.eOpt() != null && !json.eOpt().isEmpty()) {
             s.append(String.format("%n| N | U | e_opt | %.0f%% interval | last epoch |%n|---:|---:|---:|---:|---:|%n", 100 * level));
-            for (JsonNode c : eopt) {
-                JsonNode in = c.path("interval");
-                s.append(String.format("| %s | %s | %s | %s | %s |%n", Quantities.format(c.get("n").asDouble()), Quantities.format(c.get("u").asDouble()),
-                        c.get("reads").asText(), in.size() == 2 ? String.format("%.3g .. %.3g", in.get(0).asDouble(), in.get(1).asDouble()) : "-",
-                        String.format("%.3g", c.get("e_last").asDouble())));
+            for (FitManifest.Cell c : json.eOpt()) {
+                List<Double> in = c.interval();
+                s.append(String.format("| %s | %s | %s | %s | %s |%n", Quantities.format(c.n()), Quantities.format(c.u()), c.reads(),
+                        in != null ? String.format("%.3g .. %.3g", in.get(0), in.get(1)) : "-", String.format("%.3g", c.eLast())));
             }
         }
         return s.append('\n').toString();
@@ -314,7 +296,7 @@ public final class FitOptions {
      * Path, size and SHA-256 of every input file: a path that is a directory stands for its visible files. The files
      * are hashed on the executors; only the listing happens here.
      */
-    public static ArrayNode checksums(List<String> paths) throws IOException {
+    public static List<FitManifest.Input> checksums(List<String> paths) throws IOException {
         Configuration conf = new Configuration();
         Map<String, Long> sizes = new TreeMap<>();
         for (String path : paths) {
@@ -327,8 +309,8 @@ public final class FitOptions {
         }
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(SparkSessions.get("quokka").sparkContext());
         Map<String, String> sha = InputFiles.sha256s(sc, List.copyOf(sizes.keySet()));
-        ArrayNode out = JsonNodeFactory.instance.arrayNode();
-        sizes.forEach((path, bytes) -> out.addObject().put("path", path).put("bytes", bytes).put("sha256", sha.get(path)));
+        List<FitManifest.Input> out = new ArrayList<>();
+        sizes.forEach((path, bytes) -> out.add(new FitManifest.Input(path, bytes, sha.get(path))));
         return out;
     }
 }

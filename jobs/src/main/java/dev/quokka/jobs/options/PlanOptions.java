@@ -1,7 +1,5 @@
 package dev.quokka.jobs.options;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quokka.analysis.Law;
 import dev.quokka.analysis.PlanTables;
 import dev.quokka.analysis.Quantities;
@@ -9,6 +7,8 @@ import dev.quokka.analysis.QuokkaLaw;
 import dev.quokka.analysis.Table;
 import dev.quokka.dataprep.provenance.AtomicOutput;
 import dev.quokka.dataprep.provenance.BuildInfo;
+import dev.quokka.dataprep.provenance.ManifestJson;
+import dev.quokka.dataprep.provenance.PlanManifest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,13 +88,8 @@ public final class PlanOptions {
         try {
             out.writeText("plan.md", md);
             for (Map.Entry<String, Table> t : tables.entrySet()) out.writeText(t.getKey() + ".csv", t.getValue().csv());
-            ObjectNode m = JsonNodeFactory.instance.objectNode();
-            m.put("format", "quokka.plan/1").put("law", law).put("form", chosen.form());
-            chosen.constants().forEach(m.putObject("constants")::put);
-            if (versus != null) m.put("versus", versus);
-            m.putPOJO("n", ns).putPOJO("u", us).putPOJO("budgets", budgets).put("budget_u", budgetU);
-            m.put("code_version", BuildInfo.codeVersion());
-            out.commit(m);
+            out.commit(ManifestJson.tree(new PlanManifest("quokka.plan/1", law, chosen.form(), chosen.constants(), versus, ns, us, budgets,
+                    budgetU, BuildInfo.codeVersion())));
         } catch (RuntimeException | java.io.IOException e) {
             out.abort();
             throw e;

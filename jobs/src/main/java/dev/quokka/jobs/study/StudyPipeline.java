@@ -1,7 +1,6 @@
 package dev.quokka.jobs.study;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.quokka.analysis.Law;
 import dev.quokka.analysis.PointsTable;
@@ -9,6 +8,7 @@ import dev.quokka.analysis.RunPoints;
 import dev.quokka.dataprep.provenance.AtomicOutput;
 import dev.quokka.dataprep.provenance.BuildInfo;
 import dev.quokka.dataprep.provenance.DocsManifest;
+import dev.quokka.dataprep.provenance.FitManifest;
 import dev.quokka.dataprep.provenance.Manifests;
 import dev.quokka.dataprep.provenance.OutputExistsException;
 import dev.quokka.dataprep.provenance.StudyManifest;
@@ -158,7 +158,7 @@ public final class StudyPipeline {
         List<String> runs = RunPoints.find(List.of(path("sweep/runs")), conf);
         Dataset<Row> points = RunPoints.points(spark, runs, RunPoints.Mode.EPOCHS, RunPoints.NConvention.PAPERS, true).cache();
         PointsTable.Result table = PointsTable.check(points, null);
-        ArrayNode inputs = null; // hashed once for both fits, and only if one is redone
+        List<FitManifest.Input> inputs = null; // hashed once for both fits, and only if one is redone
         for (String objective : OBJECTIVES) {
             if (upToDate("analysis-" + objective, fingerprint, path("analysis/" + objective))) {
                 done(objective + ": up to date");
@@ -227,7 +227,7 @@ public final class StudyPipeline {
     }
 
     /** The files the fits read: every run's run.json and eval.csv, hashed on the executors. */
-    private static ArrayNode checksums(List<String> runs) throws IOException {
+    private static List<FitManifest.Input> checksums(List<String> runs) throws IOException {
         List<String> read = new ArrayList<>();
         for (String r : runs) read.addAll(List.of(r + "/run.json", r + "/metrics/eval.csv"));
         return FitOptions.checksums(read);
@@ -237,7 +237,7 @@ public final class StudyPipeline {
      * Fits Quokka's law to one objective's points, into analysis/OBJECTIVE, or with {@code fixFrom} (LAW:NAME,...)
      * holding those constants, into analysis/dlm-held.
      */
-    private boolean fit(String objective, String fixFrom, PointsTable.Result table, Dataset<Row> points, int runs, ArrayNode inputs,
+    private boolean fit(String objective, String fixFrom, PointsTable.Result table, Dataset<Row> points, int runs, List<FitManifest.Input> inputs,
                         String fingerprint) throws IOException {
         String name = fixFrom == null ? objective : HELD;
         String dir = path("analysis/" + name);
