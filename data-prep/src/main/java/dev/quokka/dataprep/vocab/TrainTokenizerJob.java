@@ -1,14 +1,12 @@
 package dev.quokka.dataprep.vocab;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quokka.dataprep.provenance.AtomicOutput;
-import dev.quokka.dataprep.provenance.BuildInfo;
 import dev.quokka.dataprep.provenance.InputFiles.InputFile;
 import dev.quokka.dataprep.provenance.InputFiles;
-import dev.quokka.dataprep.provenance.Manifests;
+import dev.quokka.dataprep.provenance.ManifestJson;
 import dev.quokka.dataprep.provenance.OutputExistsException;
+import dev.quokka.dataprep.provenance.TokenizerManifest;
 import dev.quokka.dataprep.spark.JavaSparkContexts;
 import dev.quokka.dataprep.tokenize.BadRecordException;
 import dev.quokka.dataprep.tokenize.SourceReader;
@@ -19,7 +17,6 @@ import dev.quokka.tokenizer.PreTokenizer;
 import dev.quokka.tokenizer.Tokenizer;
 import dev.quokka.tokenizer.TokenizerJson;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -62,16 +59,10 @@ public final class TrainTokenizerJob {
         String pattern = cfg.pattern();
         PreTokenizer.named(pattern); // fail here, on the driver, if the pattern is bad
 
-        ObjectNode request = JsonNodeFactory.instance.objectNode();
-        request.set("input", cfg.input().toJson());
-        request.put("vocab_size", cfg.vocabSize());
-        request.put("pattern", pattern);
-        cfg.specials().forEach(request.putArray("specials")::add);
-        request.put("min_frequency", cfg.minFrequency());
-        var inputs = request.putArray("inputs");
         Map<String, String> sums = InputFiles.checksums(JavaSparkContexts.of(spark), files);
-        for (InputFile f : files) inputs.addObject().put("source", f.source()).put("bytes", f.bytes()).put("sha256", sums.get(f.uri()));
-        String requestSha = Manifests.sha256(request);
+        TokenizerManifest.Request request = new TokenizerManifest.Request(cfg.input().toJson(), cfg.vocabSize(), pattern, List.copyOf(cfg.specials()),
+                cfg.minFrequency(), files.stream().map(f -> new TokenizerManifest.Input(f.source(), f.bytes(), sums.get(f.uri()))).toList());
+        String requestSha = request.sha256();
 
         Path target = new Path(cfg.input().output());
         FileSystem fs = target.getFileSystem(conf);
@@ -112,17 +103,10 @@ public final class TrainTokenizerJob {
         Tokenizer tokenizer = trainer.train(words);
         LOG.info("tokenizer train: trained {} tokens on the driver in {} s", tokenizer.vocabSize(), String.format("%.1f", (System.nanoTime() - t1) / 1e9));
 
-        ObjectNode m = JsonNodeFactory.instance.objectNode();
-        m.put("format", "quokka.tokenizer/1");
-        m.put("request_sha256", requestSha);
-        m.setAll(request);
-        m.put("distinct_words", distinct);
-        m.put("words", words.values().stream().mapToLong(Long::longValue).sum());
-        m.put("tokenizer_sha256", TokenizerJson.sha256(tokenizer));
-        m.put("trained_vocab_size", tokenizer.vocabSize());
-        m.put("code_version", BuildInfo.codeVersion());
+        TokenizerManifest m = TokenizerManifest.of(request, distinct, words.values().stream().mapToLong(Long::longValue).sum(),
+                TokenizerJson.sha256(tokenizer), tokenizer.vocabSize());
         // The manifest first, then the tokenizer: a tokenizer.json that exists is complete and described.
-        AtomicOutput.writeFile(fs, manifest, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
+        AtomicOutput.writeFile(fs, manifest, ManifestJson.pretty(m).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         AtomicOutput.writeFile(fs, target, TokenizerJson.toBytes(tokenizer));
         return new Result(tokenizer, false);
     }
