@@ -56,6 +56,8 @@ public final class VerifyJob {
         if (!fs.exists(new Path(dir, AtomicOutput.SUCCESS))) problems.add(study + ": no " + AtomicOutput.SUCCESS + " (an unfinished write)");
         Path manifestPath = new Path(dir, AtomicOutput.MANIFEST);
         String changed = changedBytes(fs, manifestPath);
+        // The manifest is read as a JSON tree, not as a StudyManifest: a verifier must report a damaged or edited
+        // manifest section by section, where the record would refuse it whole.
         JsonNode m;
         if (changed == null) {
             try {
