@@ -3,11 +3,11 @@ package dev.quokka.jobs.study;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quokka.dataprep.provenance.AtomicOutput;
 import dev.quokka.dataprep.provenance.BuildInfo;
+import dev.quokka.dataprep.provenance.ManifestJson;
 import dev.quokka.dataprep.provenance.RunManifest;
+import dev.quokka.dataprep.provenance.SweepManifest;
 import dev.quokka.dataprep.shard.ShardJob;
 import dev.quokka.dataprep.spark.SerializableConfiguration;
 import dev.quokka.dataprep.tokenize.TokenizeJob;
@@ -71,7 +71,7 @@ public final class SweepJob {
         Path dir = new Path(output);
         FileSystem fs = dir.getFileSystem(conf);
         fs.mkdirs(dir);
-        AtomicOutput.writeFile(fs, new Path(dir, "sweep.json"), JSON.writeValueAsBytes(manifest(plan, null)));
+        AtomicOutput.writeFile(fs, new Path(dir, "sweep.json"), JSON.writeValueAsBytes(ManifestJson.tree(manifest(plan, null))));
 
         if (plan.corpus() != null) {
             TokenizeJob.Result t = TokenizeJob.run(spark, plan.corpus().config());
@@ -120,7 +120,7 @@ public final class SweepJob {
         Result result = new Result(rows);
         AtomicOutput.writeFile(fs, new Path(dir, "summary.csv"), csv(rows).getBytes(StandardCharsets.UTF_8));
         AtomicOutput.writeFile(fs, new Path(dir, "summary.md"), markdown(rows).getBytes(StandardCharsets.UTF_8));
-        AtomicOutput.writeFile(fs, new Path(dir, "sweep.json"), JSON.writeValueAsBytes(manifest(plan, rows)));
+        AtomicOutput.writeFile(fs, new Path(dir, "sweep.json"), JSON.writeValueAsBytes(ManifestJson.tree(manifest(plan, rows))));
         return result;
     }
 
@@ -231,23 +231,15 @@ public final class SweepJob {
         return String.join(", ", diff);
     }
 
-    private static ObjectNode manifest(SweepPlan plan, List<Row> rows) {
-        ObjectNode m = JSON.createObjectNode();
-        m.put("format", FORMAT);
-        m.put("status", rows == null ? "running" : rows.stream().allMatch(r -> r.status.equals("complete")) ? "complete" : "incomplete");
-        m.set("spec", plan.spec());
-        ArrayNode runs = m.putArray("runs");
+    private static SweepManifest manifest(SweepPlan plan, List<Row> rows) {
+        String status = rows == null ? "running" : rows.stream().allMatch(r -> r.status.equals("complete")) ? "complete" : "incomplete";
+        List<SweepManifest.Run> runs = new ArrayList<>();
         for (int i = 0; i < plan.runs().size(); i++) {
             SweepPlan.Run r = plan.runs().get(i);
-            ObjectNode n = runs.addObject().put("name", r.name()).put("study", r.study()).put("objective", r.objective()).put("model", r.model())
-                    .put("unique_tokens", r.uniqueTokens()).put("epochs", r.epochs()).put("to_max", r.toMax()).put("seed", r.seed());
-            if (rows != null) {
-                n.put("status", rows.get(i).status);
-                if (rows.get(i).error != null) n.put("error", rows.get(i).error);
-            }
+            runs.add(new SweepManifest.Run(r.name(), r.study(), r.objective(), r.model(), r.uniqueTokens(), r.epochs(), r.toMax(), r.seed(),
+                    rows == null ? null : rows.get(i).status, rows == null ? null : rows.get(i).error));
         }
-        m.put("code_version", BuildInfo.codeVersion());
-        return m;
+        return new SweepManifest(FORMAT, status, plan.spec(), runs, BuildInfo.codeVersion());
     }
 
     static final String[] COLUMNS = {"run", "status", "action", "N", "U", "e", "steps", "val_loss", "best_val_loss", "tokens_per_s", "error"};
