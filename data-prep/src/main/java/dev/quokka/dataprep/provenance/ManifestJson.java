@@ -11,7 +11,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * The one JSON mapping of the typed manifests ({@link DocsManifest}, {@link StudyManifest}): record components in
+ * The one JSON mapping of the typed manifests ({@link DocsManifest}, {@link StudyManifest}, {@link RunManifest},
+ * {@link FitManifest}, {@link PlanManifest}, {@link TokenizerManifest}, {@link SweepManifest}): record components in
  * declaration order, in snake_case, absent when null. A manifest's field order is part of its bytes and of the
  * request hashes made from it, so a record lists its components in the order the format documents
  * (docs/formats.md).
