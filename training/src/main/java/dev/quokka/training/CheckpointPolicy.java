@@ -9,7 +9,7 @@ package dev.quokka.training;
 record CheckpointPolicy(TrainConfig cfg, long totalSteps) {
 
     boolean regular(long step, boolean boundary) {
-        return (boundary && cfg.checkpointEpochs()) || (cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0);
+        return (boundary && cfg.checkpoints().epochs()) || (cfg.checkpoints().every() > 0 && step % cfg.checkpoints().every() == 0);
     }
 
     boolean decayStart(long step) {

@@ -92,12 +92,12 @@ final class RunExtension {
                     + (status.equals("running") || status.equals("stopped") ? " (finish it with --resume first)" : ""));
         }
         if (old.anneal() != null) throw new IllegalArgumentException(output + " is an anneal branch; extend the run it branched from");
-        if (!old.schedule().equals("wsd")) {
-            throw new IllegalArgumentException(output + " has a " + old.schedule() + " schedule, which depends on where the run ends; only a "
+        if (!old.schedule().shape().equals("wsd")) {
+            throw new IllegalArgumentException(output + " has a " + old.schedule().shape() +  " schedule, which depends on where the run ends; only a "
                     + "warmup-stable-decay run (--schedule wsd) can be extended");
         }
-        if (old.warmupSteps() == 0 && old.warmup() > 0) {
-            throw new IllegalArgumentException(output + " warms up over a share of its length (--warmup " + old.warmup() + "), so its stable "
+        if (old.schedule().warmupSteps() == 0 && old.schedule().warmup() > 0) {
+            throw new IllegalArgumentException(output + " warms up over a share of its length (--warmup " + old.schedule().warmup() + "), so its stable "
                     + "phase depends on where it ends; train it with --warmup-steps to make it extendable");
         }
         if (old.diffusion() && old.dlm().curriculum() != null) {
@@ -167,7 +167,7 @@ final class RunExtension {
     /** Whether a run of {@code cfg} keeps a checkpoint at {@code step} as a matter of course (not only as an end). */
     private static boolean regular(TrainConfig cfg, long step, long rows, Configuration conf) throws IOException {
         // Whether the step is an epoch boundary matters only with --checkpoint-epochs; the study is read only then.
-        boolean boundary = cfg.checkpointEpochs()
+        boolean boundary = cfg.checkpoints().epochs()
                 && new EpochClock(SequenceSource.open(cfg.study(), conf)).boundariesCrossed((step - 1) * rows, step * rows) > 0;
         return new CheckpointPolicy(cfg, Long.MAX_VALUE).regular(step, boundary);
     }

@@ -1,34 +1,94 @@
 package dev.quokka.training;
 
 import dev.quokka.dataprep.provenance.RunManifest;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.util.StdConverter;
 import java.io.Serializable;
 
 /**
  * Everything that defines a training run; the run manifest records it whole. A resumed run continues under the
  * config it was started with. Serializable, so that a sweep can hand a run to a Spark task.
  *
- * @param model        a preset name ({@link ModelShape#PRESETS}) or "d,layers,heads"
- * @param batchTokens  tokens per optimiser step: batchTokens / L sequences, the same for every run of a study
- * @param schedule     "cosine" (over the whole run) or "wsd" (warmup, stable, then a decay over the last
- *                     {@code decayFraction} of the steps)
- * @param warmup       the share of steps spent warming up linearly (unless {@code warmupSteps} is set)
- * @param epochs       train on this many epochs of the study (0: all it has)
- * @param evalEvery    evaluate every this many steps, besides every epoch boundary and the end (0: only those)
- * @param valSequences held-out windows of L+1 tokens to evaluate on, the first ones of the fixed validation set
- * @param valSamples   K, the stratified noise levels per held-out sequence for the diffusion ELBO
- * @param dlm          the masked-diffusion options (ignored for AR)
- * @param seed         initialisation and noise; the data order is the study's
- * @param tokenizer    the study's tokenizer.json (default: where the study's manifest says it was); its hash must match
- * @param anneal       when set, this run is a decay branch forked from another run's checkpoint
- * @param warmupSteps  when positive, the warmup in steps: then the schedule before the decay does not depend on
- *                     where the run ends, and a warmup-stable-decay run can be extended ({@link Trainer#extend})
- * @param stop         when set, the run stops once its validation loss has turned up for good ({@link StopRule})
+ * <p>The options come in groups, one record each: what is trained ({@code model}, {@code objective} with its
+ * {@link Dlm} options), on what ({@code study}, {@code epochs} of it, {@code batchTokens} a step), the learning
+ * rate's {@link Schedule}, the {@link AdamW} optimiser, the {@link Evaluation}, the {@link Checkpointing}, the
+ * {@link StopRule} and, for a decay branch, its {@link Anneal}. {@link Builder} sets any option by its name (the
+ * {@code quokka train} option's name in camelCase), which is how the CLI and sweeps make configs.
+ *
+ * <p>In JSON (run.json's {@code config}, hashed into {@code config_sha256}) a config is one flat object whose fields
+ * are the builder's names, in a fixed order ({@link Json}): the groups are this class's structure, not the format's,
+ * so run directories written before the groups existed resume, extend and compare as they did.
+ *
+ * @param model      a preset name ({@link ModelShape#PRESETS}) or "d,layers,heads"
+ * @param objective  "dlm" or "ar"
+ * @param dlm        the masked-diffusion options (ignored for AR)
+ * @param study      the study directory
+ * @param output     the run directory
+ * @param tokenizer  the study's tokenizer.json (default: where the study's manifest says it was); its hash must match
+ * @param epochs     train on this many epochs of the study (0: all it has)
+ * @param batchTokens tokens per optimiser step: batchTokens / L sequences, the same for every run of a study
+ * @param seed       initialisation and noise; the data order is the study's
+ * @param anneal     when set, this run is a decay branch forked from another run's checkpoint
+ * @param stop       when set, the run stops once its validation loss has turned up for good ({@link StopRule})
  */
-public record TrainConfig(String study, String output, String objective, String model, int batchTokens,
-                          double lr, double minLr, String schedule, double warmup, double decayFraction,
-                          LrSchedule.Decay decay, AdamW adamW, double epochs, long evalEvery, int valSequences,
-                          int valSamples, Dlm dlm, long seed, boolean checkpointEpochs, long checkpointEvery, String tokenizer, Anneal anneal,
-                          long warmupSteps, StopRule stop) implements Serializable {
+@JsonSerialize(converter = TrainConfig.ToJson.class)
+@JsonDeserialize(converter = TrainConfig.FromJson.class)
+public record TrainConfig(String model, String objective, Dlm dlm, String study, String output, String tokenizer,
+                          double epochs, int batchTokens, long seed, Schedule schedule, AdamW optimiser,
+                          Evaluation evaluation, Checkpointing checkpoints, StopRule stop, Anneal anneal) implements Serializable {
+
+    /**
+     * The learning rate by step: a linear warmup, then "cosine" to {@code minLr} over the whole run, or "wsd":
+     * held at {@code lr}, then a decay over the last {@code decayFraction} of the steps.
+     *
+     * @param warmup      the share of steps spent warming up (unless {@code warmupSteps} is set)
+     * @param warmupSteps when positive, the warmup in steps: then the schedule before the decay does not depend on
+     *                    where the run ends, and a warmup-stable-decay run can be extended ({@link Trainer#extend})
+     */
+    public record Schedule(String shape, double lr, double minLr, double warmup, long warmupSteps, double decayFraction,
+                           LrSchedule.Decay decay) implements Serializable {
+        public Schedule {
+            if (!shape.equals("cosine") && !shape.equals("wsd")) throw new IllegalArgumentException("--schedule must be cosine or wsd, not " + shape);
+            if (!(lr > 0) || Double.isInfinite(lr)) throw new IllegalArgumentException("--lr must be a positive number, not " + lr);
+            if (!(minLr >= 0 && minLr <= lr)) throw new IllegalArgumentException("--min-lr must be in [0, --lr = " + lr + "], not " + minLr);
+            if (!(warmup >= 0 && warmup < 1)) throw new IllegalArgumentException("--warmup must be a fraction of the run in [0, 1), not " + warmup);
+            if (warmupSteps < 0) throw new IllegalArgumentException("--warmup-steps must be >= 0, not " + warmupSteps);
+            if (warmupSteps > 0 && warmup > 0) throw new IllegalArgumentException("give --warmup (a share of the run) or --warmup-steps, not both");
+            if (!(decayFraction >= 0 && decayFraction <= 1)) throw new IllegalArgumentException("--decay must be a fraction of the run in [0, 1], not " + decayFraction);
+        }
+
+        /** The warmup's steps in a run of {@code total} steps. */
+        long warmupIn(long total) {
+            return warmupSteps > 0 ? Math.min(warmupSteps, total) : Math.round(warmup * total);
+        }
+    }
+
+    /**
+     * When the run is evaluated on its fixed validation set: at every epoch boundary, at the end, and every
+     * {@code every} steps (0: only those).
+     *
+     * @param sequences held-out windows of L+1 tokens to evaluate on, the first ones of the fixed validation set
+     * @param samples   K, the stratified noise levels per held-out sequence for the diffusion ELBO
+     */
+    public record Evaluation(long every, int sequences, int samples) implements Serializable {
+        public Evaluation {
+            if (every < 0) throw new IllegalArgumentException("--eval-every must be >= 0 (0: only at epoch boundaries and the end), not " + every);
+            if (sequences <= 0) throw new IllegalArgumentException("--val-sequences must be positive, not " + sequences);
+            if (samples <= 0) throw new IllegalArgumentException("--val-samples must be positive, not " + samples);
+        }
+    }
+
+    /**
+     * Which steps keep a checkpoint as a matter of course: every epoch boundary ({@code epochs}) and every
+     * {@code every} steps (0: none); {@link CheckpointPolicy} adds the ones the trainer needs.
+     */
+    public record Checkpointing(boolean epochs, long every) implements Serializable {
+        public Checkpointing {
+            if (every < 0) throw new IllegalArgumentException("--checkpoint-every must be >= 0 (0: none but at the end), not " + every);
+        }
+    }
 
     /**
      * The masked-diffusion options of docs/objective.md; {@link Objective.MaskedDiffusion} checks them.
@@ -69,31 +129,21 @@ public record TrainConfig(String study, String output, String objective, String 
     /** A branch: from {@code checkpoint} (a step of {@code parentRun}), decay to minLr over {@code steps} steps. */
     public record Anneal(String parentRun, String checkpoint, long fromStep, double fromLr, long steps) implements Serializable {}
 
-    /** Every setting is checked here, before a run directory exists; each message names the option. */
+    /** The checks that span groups; each group checks its own options, and each message names the option. */
     public TrainConfig {
         if (!objective.equals("dlm") && !objective.equals("ar")) throw new IllegalArgumentException("--objective must be dlm or ar, not " + objective);
-        if (!schedule.equals("cosine") && !schedule.equals("wsd")) throw new IllegalArgumentException("--schedule must be cosine or wsd, not " + schedule);
         if (batchTokens <= 0) throw new IllegalArgumentException("--batch-tokens must be positive, not " + batchTokens);
-        if (!(lr > 0) || Double.isInfinite(lr)) throw new IllegalArgumentException("--lr must be a positive number, not " + lr);
-        if (!(minLr >= 0 && minLr <= lr)) throw new IllegalArgumentException("--min-lr must be in [0, --lr = " + lr + "], not " + minLr);
-        if (decay == LrSchedule.Decay.EXPONENTIAL && minLr == 0 && (schedule.equals("wsd") || anneal != null)) {
+        if (!(epochs >= 0) || Double.isInfinite(epochs)) throw new IllegalArgumentException("--epochs must be >= 0 (0: all the study has), not " + epochs);
+        if (schedule.decay() == LrSchedule.Decay.EXPONENTIAL && schedule.minLr() == 0 && (schedule.shape().equals("wsd") || anneal != null)) {
             throw new IllegalArgumentException("--min-lr must be positive for an exponential decay (--decay-shape exponential)");
         }
-        if (!(warmup >= 0 && warmup < 1)) throw new IllegalArgumentException("--warmup must be a fraction of the run in [0, 1), not " + warmup);
-        if (!(decayFraction >= 0 && decayFraction <= 1)) throw new IllegalArgumentException("--decay must be a fraction of the run in [0, 1], not " + decayFraction);
-        if (!(epochs >= 0) || Double.isInfinite(epochs)) throw new IllegalArgumentException("--epochs must be >= 0 (0: all the study has), not " + epochs);
-        if (evalEvery < 0) throw new IllegalArgumentException("--eval-every must be >= 0 (0: only at epoch boundaries and the end), not " + evalEvery);
-        if (checkpointEvery < 0) throw new IllegalArgumentException("--checkpoint-every must be >= 0 (0: none but at the end), not " + checkpointEvery);
-        if (valSequences <= 0) throw new IllegalArgumentException("--val-sequences must be positive, not " + valSequences);
-        if (valSamples <= 0) throw new IllegalArgumentException("--val-samples must be positive, not " + valSamples);
-        if (warmupSteps < 0) throw new IllegalArgumentException("--warmup-steps must be >= 0, not " + warmupSteps);
-        if (warmupSteps > 0 && warmup > 0) throw new IllegalArgumentException("give --warmup (a share of the run) or --warmup-steps, not both");
     }
 
     /** The release-script defaults (docs/objective.md) for everything but the study, output, objective and model. */
     public static TrainConfig defaults(String study, String output, String objective, String model, int batchTokens) {
-        return new TrainConfig(study, output, objective, model, batchTokens, 2e-4, 2e-5, "cosine", 0.01, 0.1,
-                LrSchedule.Decay.EXPONENTIAL, AdamW.papers(), 0, 0, 256, 4, Dlm.defaults(), 0, false, 0, null, null, 0, null);
+        return new TrainConfig(model, objective, Dlm.defaults(), study, output, null, 0, batchTokens, 0,
+                new Schedule("cosine", 2e-4, 2e-5, 0.01, 0, 0.1, LrSchedule.Decay.EXPONENTIAL), AdamW.papers(),
+                new Evaluation(0, 256, 4), new Checkpointing(false, 0), null, null);
     }
 
     /** A builder starting from the release-script defaults ({@link #defaults}). */
@@ -103,37 +153,53 @@ public record TrainConfig(String study, String output, String objective, String 
 
     /** A builder starting from this config. */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.study = study;
-        b.output = output;
-        b.objective = objective;
-        b.model = model;
-        b.batchTokens = batchTokens;
-        b.lr = lr;
-        b.minLr = minLr;
-        b.schedule = schedule;
-        b.warmup = warmup;
-        b.decayFraction = decayFraction;
-        b.decay = decay;
-        b.adamW = adamW;
-        b.epochs = epochs;
-        b.evalEvery = evalEvery;
-        b.valSequences = valSequences;
-        b.valSamples = valSamples;
-        b.dlm = dlm;
-        b.seed = seed;
-        b.checkpointEpochs = checkpointEpochs;
-        b.checkpointEvery = checkpointEvery;
-        b.tokenizer = tokenizer;
-        b.anneal = anneal;
-        b.warmupSteps = warmupSteps;
-        b.stop = stop;
-        return b;
+        return new Builder(toJson());
     }
 
     /**
-     * Sets options by name (the record's component names) and checks them all at {@link #build()}, so that a config
-     * differing from another in one option says only that option.
+     * A config in its JSON form: every option by its name, flat, in the order run.json has always written them.
+     * {@link Builder} works on this form, so that one option is set the same way however it is grouped.
+     */
+    @JsonPropertyOrder({"study", "output", "objective", "model", "batchTokens", "lr", "minLr", "schedule", "warmup", "decayFraction",
+            "decay", "adamW", "epochs", "evalEvery", "valSequences", "valSamples", "dlm", "seed", "checkpointEpochs",
+            "checkpointEvery", "tokenizer", "anneal", "warmupSteps", "stop"})
+    public record Json(String study, String output, String objective, String model, int batchTokens, double lr, double minLr,
+                       String schedule, double warmup, double decayFraction, LrSchedule.Decay decay, AdamW adamW, double epochs,
+                       long evalEvery, int valSequences, int valSamples, Dlm dlm, long seed, boolean checkpointEpochs,
+                       long checkpointEvery, String tokenizer, Anneal anneal, long warmupSteps, StopRule stop) {
+
+        /** The config, its groups checked. */
+        public TrainConfig config() {
+            return new TrainConfig(model, objective, dlm, study, output, tokenizer, epochs, batchTokens, seed,
+                    new Schedule(schedule, lr, minLr, warmup, warmupSteps, decayFraction, decay), adamW,
+                    new Evaluation(evalEvery, valSequences, valSamples), new Checkpointing(checkpointEpochs, checkpointEvery), stop, anneal);
+        }
+    }
+
+    /** This config's JSON form. */
+    public Json toJson() {
+        return new Json(study, output, objective, model, batchTokens, schedule.lr(), schedule.minLr(), schedule.shape(), schedule.warmup(),
+                schedule.decayFraction(), schedule.decay(), optimiser, epochs, evaluation.every(), evaluation.sequences(),
+                evaluation.samples(), dlm, seed, checkpoints.epochs(), checkpoints.every(), tokenizer, anneal, schedule.warmupSteps(), stop);
+    }
+
+    static final class ToJson extends StdConverter<TrainConfig, Json> {
+        @Override
+        public Json convert(TrainConfig c) {
+            return c.toJson();
+        }
+    }
+
+    static final class FromJson extends StdConverter<Json, TrainConfig> {
+        @Override
+        public TrainConfig convert(Json j) {
+            return j.config();
+        }
+    }
+
+    /**
+     * Sets options by name (the JSON form's names: {@code quokka train}'s options in camelCase) and checks them all
+     * at {@link #build()}, so that a config differing from another in one option says only that option.
      */
     public static final class Builder {
         private String study;
@@ -161,7 +227,32 @@ public record TrainConfig(String study, String output, String objective, String 
         private long warmupSteps;
         private StopRule stop;
 
-        private Builder() {}
+        private Builder(Json j) {
+            study = j.study();
+            output = j.output();
+            objective = j.objective();
+            model = j.model();
+            batchTokens = j.batchTokens();
+            lr = j.lr();
+            minLr = j.minLr();
+            schedule = j.schedule();
+            warmup = j.warmup();
+            decayFraction = j.decayFraction();
+            decay = j.decay();
+            adamW = j.adamW();
+            epochs = j.epochs();
+            evalEvery = j.evalEvery();
+            valSequences = j.valSequences();
+            valSamples = j.valSamples();
+            dlm = j.dlm();
+            seed = j.seed();
+            checkpointEpochs = j.checkpointEpochs();
+            checkpointEvery = j.checkpointEvery();
+            tokenizer = j.tokenizer();
+            anneal = j.anneal();
+            warmupSteps = j.warmupSteps();
+            stop = j.stop();
+        }
 
         public Builder study(String value) { study = value; return this; }
         public Builder output(String value) { output = value; return this; }
@@ -189,8 +280,9 @@ public record TrainConfig(String study, String output, String objective, String 
         public Builder stop(StopRule value) { stop = value; return this; }
 
         public TrainConfig build() {
-            return new TrainConfig(study, output, objective, model, batchTokens, lr, minLr, schedule, warmup, decayFraction, decay, adamW,
-                    epochs, evalEvery, valSequences, valSamples, dlm, seed, checkpointEpochs, checkpointEvery, tokenizer, anneal, warmupSteps, stop);
+            return new Json(study, output, objective, model, batchTokens, lr, minLr, schedule, warmup, decayFraction, decay, adamW,
+                    epochs, evalEvery, valSequences, valSamples, dlm, seed, checkpointEpochs, checkpointEvery, tokenizer, anneal,
+                    warmupSteps, stop).config();
         }
     }
 
@@ -212,27 +304,22 @@ public record TrainConfig(String study, String output, String objective, String 
 
     /** The first step of a warmup-stable-decay run's decay, for a run of {@code total} steps; {@code total} if it has none. */
     public long decayStart(long total) {
-        if (!schedule.equals("wsd") || anneal != null) return total;
-        long warm = warmupSteps > 0 ? Math.min(warmupSteps, total) : Math.round(warmup * total);
-        return Math.max(warm, total - Math.round(decayFraction * total));
+        if (!schedule.shape().equals("wsd") || anneal != null) return total;
+        return Math.max(schedule.warmupIn(total), total - Math.round(schedule.decayFraction() * total));
     }
 
     /** The learning rate by step for a run of {@code total} steps. */
     public LrSchedule lrSchedule(long total) {
         if (anneal != null) {
             long from = anneal.fromStep();
-            LrSchedule decayPhase = LrSchedule.wsd(anneal.fromLr(), minLr, 0, 0, anneal.steps(), decay);
+            LrSchedule decayPhase = LrSchedule.wsd(anneal.fromLr(), schedule.minLr(), 0, 0, anneal.steps(), schedule.decay());
             return step -> decayPhase.at(step - from);
         }
-        long warm = warmupSteps > 0 ? Math.min(warmupSteps, total) : Math.round(warmup * total);
-        return schedule.equals("cosine") ? LrSchedule.cosine(lr, minLr, warm, total)
-                : LrSchedule.wsd(lr, minLr, warm, decayStart(total), total, decay);
+        long warm = schedule.warmupIn(total);
+        return schedule.shape().equals("cosine") ? LrSchedule.cosine(schedule.lr(), schedule.minLr(), warm, total)
+                : LrSchedule.wsd(schedule.lr(), schedule.minLr(), warm, decayStart(total), total, schedule.decay());
     }
 
-    /**
-     * A decay branch of the run that wrote {@code checkpoint} (a {@code <run>/checkpoints/step-N} directory): the
-     * parent's config, decaying from the lr it had there to {@code minLr} over {@code steps} steps.
-     */
     /** The config a run manifest records. */
     public static TrainConfig of(RunManifest run) {
         try {
@@ -242,6 +329,10 @@ public record TrainConfig(String study, String output, String objective, String 
         }
     }
 
+    /**
+     * A decay branch of the run that wrote {@code checkpoint} (a {@code <run>/checkpoints/step-N} directory): the
+     * parent's config, decaying from the lr it had there to {@code minLr} over {@code steps} steps.
+     */
     public static TrainConfig annealBranch(String checkpoint, long steps, double minLr, LrSchedule.Decay decay, String output,
                                            org.apache.hadoop.conf.Configuration conf) throws java.io.IOException {
         if (steps <= 0) throw new IllegalArgumentException("--anneal-steps must be positive");

@@ -21,7 +21,7 @@ public record TrainedModel(Engine engine, TrainConfig config, JsonNode manifest,
                 s.get("mlp_hidden").asInt(), s.get("tied").asBoolean());
         Path latest = Checkpoints.latest(run.fs, run.dir);
         if (latest == null) throw new IllegalArgumentException(runDir + " has no checkpoint yet");
-        Engine engine = factory.create(shape, 1, m.get("study").get("seq_len").asInt(), !cfg.diffusion(), cfg.adamW(), 0);
+        Engine engine = factory.create(shape, 1, m.get("study").get("seq_len").asInt(), !cfg.diffusion(), cfg.optimiser(), 0);
         Checkpoints.load(run.fs, latest, engine);
         return new TrainedModel(engine, cfg, m, latest.toString(), tokenizer(m, conf));
     }

@@ -110,9 +110,9 @@ public final class Trainer {
         this.rows = cfg.batchTokens() / length;
         this.clock = new EpochClock(source);
         this.totalSteps = totalSteps();
-        this.validation = new Validation(StudyReader.validation(cfg.study(), conf), window, cfg.valSequences(), objective, cfg.valSamples(), rows);
+        this.validation = new Validation(StudyReader.validation(cfg.study(), conf), window, cfg.evaluation().sequences(), objective, cfg.evaluation().samples(), rows);
         this.configSha = Manifests.sha256(RunFiles.JSON.valueToTree(cfg));
-        this.engine = factory.create(shape, rows, length, objective.causal(), cfg.adamW(), cfg.seed());
+        this.engine = factory.create(shape, rows, length, objective.causal(), cfg.optimiser(), cfg.seed());
     }
 
     private long totalSteps() {
@@ -342,7 +342,7 @@ public final class Trainer {
         metrics.write(Metrics.Train.of(done, sequences * length, epoch, rate, r.loss(), r.gradNorm(), rows * length / seconds));
 
         boolean boundary = clock.boundariesCrossed(sequences - rows, sequences, done == totalSteps) > 0, newBest = false;
-        if (boundary || (cfg.evalEvery() > 0 && done % cfg.evalEvery() == 0) || done == totalSteps) {
+        if (boundary || (cfg.evaluation().every() > 0 && done % cfg.evaluation().every() == 0) || done == totalSteps) {
             s.validated(evaluate(metrics, done, sequences, rate, boundary));
             long previousBest = s.turn.bestStep();
             newBest = boundary && s.turn.observe(done, epoch, s.lastVal);
@@ -415,8 +415,8 @@ public final class Trainer {
     private boolean stopsAfter(long done) {
         long sequences = done * rows;
         return clock.boundariesCrossed(sequences - rows, sequences) > 0 || done == totalSteps || done == cfg.decayStart(totalSteps)
-                || (cfg.evalEvery() > 0 && done % cfg.evalEvery() == 0)
-                || (cfg.checkpointEvery() > 0 && done % cfg.checkpointEvery() == 0);
+                || (cfg.evaluation().every() > 0 && done % cfg.evaluation().every() == 0)
+                || (cfg.checkpoints().every() > 0 && done % cfg.checkpoints().every() == 0);
     }
 
     /** Records the divergence in the manifest, so that a sweep reports it instead of retrying a deterministic failure. */
@@ -445,7 +445,7 @@ public final class Trainer {
                 shape.parameters(), shape.nonEmbeddingParameters(), shape.papersParameters(), shape.papersNonEmbeddingParameters());
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         o.put("name", cfg.objective());
-        objective.describe(cfg.valSamples()).forEach((k, v) -> o.set(k, RunFiles.JSON.valueToTree(v)));
+        objective.describe(cfg.evaluation().samples()).forEach((k, v) -> o.set(k, RunFiles.JSON.valueToTree(v)));
         RunManifest.Study st = new RunManifest.Study(cfg.study(), studySha256, study.unique().tokens(), clock.epochs(), window - 1,
                 source.sequences(), validation.windows(), study.fingerprint());
         long tokens = totalSteps * rows * (window - 1);

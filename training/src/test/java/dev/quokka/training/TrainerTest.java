@@ -118,7 +118,7 @@ class TrainerTest {
         TrainConfig parent = t.toBuilder().objective("ar").warmup(0).build();
         train(parent, false, 10); // no warmup: at step 10 the stable phase's peak lr
         String ckpt = parent.output() + "/checkpoints/step-00000010";
-        TrainConfig branch = TrainConfig.annealBranch(ckpt, 5, parent.minLr(), parent.decay(), tmp.resolve("branch").toString(), StudyFixture.conf());
+        TrainConfig branch = TrainConfig.annealBranch(ckpt, 5, parent.schedule().minLr(), parent.schedule().decay(), tmp.resolve("branch").toString(), StudyFixture.conf());
         Trainer.Summary s = train(branch, false, 0);
         assertEquals(15, s.steps());
         List<String> rows = Files.readAllLines(Path.of(branch.output(), "metrics", "train.csv"));

@@ -89,7 +89,7 @@ public record StudyCost(int runs, long tokens, double flops, double etaSeconds, 
             long d = Math.round(r.uniqueTokens() * r.epochs());
             double perToken = secondsPerToken.get(key(r));
             long evals = (long) Math.ceil(r.epochs()) + 1;
-            double evalTokens = evals * (double) c.valSequences() * (length + 1) * (c.objective().equals("dlm") ? c.valSamples() : 1);
+            double evalTokens = evals * (double) c.evaluation().sequences() * (length + 1) * (c.objective().equals("dlm") ? c.evaluation().samples() : 1);
             tokens += d;
             flops += c.shape(vocab).trainingFlops(d);
             seconds.add(d * perToken + evalTokens * perToken / 3);

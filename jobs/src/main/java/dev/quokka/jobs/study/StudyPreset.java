@@ -12,31 +12,39 @@ import java.util.Map;
  *
  * @param vocabSize the BPE vocabulary trained on the corpus, or 0 when the preset needs a given {@code --tokenizer}
  * @param eMax      every (objective, model, U) is one warmup-stable run to e_max, evaluated at every epoch
+ * @param growTo    when positive, runs still improving at e_max are extended, doubling, up to this many epochs
+ *                  (the sweep's {@code extend_while_improving})
  */
 public record StudyPreset(String name, String purpose, int vocabSize, int seqLen, String valTokens, List<String> models,
-                   List<String> uniqueTokens, int eMax, Map<String, String> train, int cpusPerRun) {
+                   List<String> uniqueTokens, int eMax, int growTo, Map<String, String> train, int cpusPerRun) {
 
     public static final Map<String, StudyPreset> ALL = new LinkedHashMap<>();
 
     static {
         // The demo grid: about 9 minutes on 2 cores, and long enough that AR overfits before e_max (BENCHMARKS.md).
         add(new StudyPreset("demo", "2 shapes x 2 unique budgets x DLM and AR, to 16 epochs (about 9 minutes on 2 cores)",
-                2048, 32, "30k", List.of("48,2,2", "64,2,2"), List.of("40k", "100k"), 16,
+                2048, 32, "30k", List.of("48,2,2", "64,2,2"), List.of("40k", "100k"), 16, 0,
                 train("1024", "3e-3", "3e-4", "128"), 1));
         // Five epochs, so that each run has four stable-phase boundaries: three runs still make a fit of 12 points.
         add(new StudyPreset("demo-quick", "a smoke test of every stage on a tiny grid (about a minute on 2 cores)",
-                1024, 32, "10k", List.of("32,2,2", "48,2,2"), List.of("10k", "20k"), 5,
+                1024, 32, "10k", List.of("32,2,2", "48,2,2"), List.of("10k", "20k"), 5, 0,
                 train("512", "3e-3", "3e-4", "32"), 1));
         add(new StudyPreset("cpu-small", "the qualitative finding on a CPU: 3 shapes x 3 unique budgets x DLM and AR, to 32 epochs (about 2 hours on 2 cores)",
-                4096, 64, "100k", List.of("64,2,2", "96,2,2", "128,3,2"), List.of("50k", "100k", "200k"), 32,
+                4096, 64, "100k", List.of("64,2,2", "96,2,2", "128,3,2"), List.of("50k", "100k", "200k"), 32, 0,
                 train("2048", "3e-3", "3e-4", "128"), 1));
+        // A study whose DLM runs turn on a CPU (BENCHMARKS.md, probes 2-5 and the cpu-turn runs): models large for
+        // their data, a small vocabulary (every type seen often, a cheap output layer), U of 30k-40k tokens (below
+        // about 30k the DLM memorises its data on the unigram plateau), a learning rate held after a fixed warmup and
+        // no decay, so every epoch boundary is a stable-phase point and a run grows without a decay at every round.
+        add(new StudyPreset("cpu-turn", "2 shapes of 0.9M-1.9M x U 30k-40k x DLM and AR, grown from 64 epochs up to 256 until they turn (about 3 hours on 2 cores)",
+                512, 64, "50k", List.of("128,4,4", "192,4,4"), List.of("30k", "40k"), 64, 256, turning(), 1));
         // Quokka's grid shape: GPT-2's tokenizer, sequences of 2,048, 256 of them a step; sizes by the papers' N.
         add(new StudyPreset("cluster-small", "a cluster study: 4 shapes of 17M-124M x U 10M-100M, to 100 epochs (needs --tokenizer)",
-                0, 2048, "10M", List.of("256,6,4", "384,8,6", "512,8,8", "768,12,12"), List.of("10M", "30M", "100M"), 100,
+                0, 2048, "10M", List.of("256,6,4", "384,8,6", "512,8,8", "768,12,12"), List.of("10M", "30M", "100M"), 100, 0,
                 cluster(), 8));
         add(new StudyPreset("cluster-quokka", "Quokka's grid: 7 shapes of 17M-2.6B x U 10M-139M, to 1,000 epochs (needs --tokenizer)",
                 0, 2048, "10M", List.of("256,6,4", "384,8,6", "512,8,8", "768,12,12", "1024,16,16", "1536,24,16", "2560,32,20"),
-                List.of("10M", "20M", "50M", "100M", "139M"), 1000, cluster(), 8));
+                List.of("10M", "20M", "50M", "100M", "139M"), 1000, 0, cluster(), 8));
     }
 
     private static void add(StudyPreset p) {
@@ -70,6 +78,21 @@ public record StudyPreset(String name, String purpose, int vocabSize, int seqLen
         return t;
     }
 
+    /**
+     * cpu-turn's options. The DLM's loss on its flat bottom moves by about 1% between neighbouring epochs at a held
+     * learning rate (probe 2: 4.152 at its best, 4.15-4.22 around it), so a patience of 3 at a 1% margin can fire on
+     * those moves: 5 boundaries in a row more than 1% above the best is a rise that lasts. Checkpoints only where the
+     * trainer needs them (the best epoch, the end): one per epoch would be hundreds per run.
+     */
+    private static Map<String, String> turning() {
+        Map<String, String> t = train("2048", "3e-3", "3e-3", "128");
+        t.put("warmup-steps", "50");
+        t.put("decay", "0.0");
+        t.put("stop-patience", "5");
+        t.put("checkpoint-epochs", "false");
+        return t;
+    }
+
     public static StudyPreset named(String name) {
         StudyPreset p = ALL.get(name);
         if (p == null) throw new IllegalArgumentException("no preset '" + name + "' (presets: " + String.join(", ", ALL.keySet()) + ")");
@@ -89,6 +112,7 @@ public record StudyPreset(String name, String purpose, int vocabSize, int seqLen
         models.forEach(grid.putArray("models")::add);
         uniqueTokens.forEach(grid.putArray("unique_tokens")::add);
         grid.put("e_max", eMax);
+        if (growTo > 0) grid.put("extend_while_improving", growTo);
         ObjectNode t = s.putObject("train");
         train.forEach(t::put);
         s.putObject("resources").put("cpus", cpusPerRun).put("gpus", 0);

@@ -19,10 +19,11 @@ class StudyPresetTest {
             SweepPlan plan = SweepPlan.parse(spec, p.name(), "/d/sweep", s -> s);
             assertEquals(2 * p.models().size() * p.uniqueTokens().size(), plan.runs().size(), p.name());
             assertEquals(p.uniqueTokens().size(), plan.studies().size(), p.name());
+            assertEquals(p.growTo(), plan.extendCap(), p.name());
             for (SweepPlan.Run r : plan.runs()) {
                 assertTrue(r.toMax(), r.name());
                 assertEquals(p.eMax(), r.epochs(), r.name());
-                assertEquals("wsd", r.config().schedule(), r.name());
+                assertEquals("wsd", r.config().schedule().shape(), r.name());
             }
         }
     }

@@ -45,12 +45,12 @@ class SweepPlanTest {
         assertEquals("/out/studies/U1M-s1", c.study());
         assertEquals("/out/runs/dlm-tiny-U1M-e1-s1", c.output());
         assertEquals(2048, c.batchTokens());
-        assertEquals(3e-3, c.lr());
-        assertEquals("wsd", c.schedule());
-        assertTrue(c.checkpointEpochs());
+        assertEquals(3e-3, c.schedule().lr());
+        assertEquals("wsd", c.schedule().shape());
+        assertTrue(c.checkpoints().epochs());
         assertEquals(1, c.seed());
         assertEquals(1.0, c.epochs());
-        assertEquals(2e-5, c.minLr(), "what the spec leaves out is quokka train's default");
+        assertEquals(2e-5, c.schedule().minLr(), "what the spec leaves out is quokka train's default");
         assertTrue(plan.runs().stream().anyMatch(r -> r.name().equals("ar-32x2x2-U4M-e16-s1") && r.config().objective().equals("ar")));
         assertEquals("ar-tiny-U4M-e16-s1", plan.longestFirst().get(0).name(), "the costliest run is scheduled first");
     }
@@ -65,10 +65,10 @@ class SweepPlanTest {
         assertEquals(List.of("ar-tiny-U60k-s1", "ar-tiny-U60k-s2"), plan.runs().stream().map(SweepPlan.Run::name).toList(),
                 "a run to e_max is named without it: it keeps its name when it is extended");
         TrainConfig c = plan.runs().get(1).config();
-        assertEquals("wsd", c.schedule(), "a run to e_max is warmup-stable");
-        assertTrue(c.checkpointEpochs(), "and checkpointed at every epoch, to anneal from");
-        assertEquals(0, c.warmup());
-        assertEquals(Math.round(0.25 * 60_000 / c.batchTokens()), c.warmupSteps(), "its warmup is a quarter epoch of steps, whatever e_max is");
+        assertEquals("wsd", c.schedule().shape(), "a run to e_max is warmup-stable");
+        assertTrue(c.checkpoints().epochs(), "and checkpointed at every epoch, to anneal from");
+        assertEquals(0, c.schedule().warmup());
+        assertEquals(Math.round(0.25 * 60_000 / c.batchTokens()), c.schedule().warmupSteps(), "its warmup is a quarter epoch of steps, whatever e_max is");
         assertEquals(9.0, plan.studies().get(0).config().epochs());
 
         SweepPlan grown = parse("""
@@ -77,7 +77,7 @@ class SweepPlanTest {
                 """);
         assertEquals(64, grown.extendCap());
         assertEquals(65.0, grown.studies().get(0).config().epochs(), "the study holds every epoch a run may grow to, and one more");
-        assertEquals(grown.runs().get(0).config().warmupSteps(), plan.runs().get(0).config().warmupSteps(), "the cap does not change the warmup");
+        assertEquals(grown.runs().get(0).config().schedule().warmupSteps(), plan.runs().get(0).config().schedule().warmupSteps(), "the cap does not change the warmup");
         assertEquals(2, c.seed());
         assertEquals(10_000, plan.studies().get(0).config().valTokens());
         assertEquals(2, plan.cpus());
