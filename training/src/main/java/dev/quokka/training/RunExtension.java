@@ -1,8 +1,6 @@
 package dev.quokka.training;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.quokka.dataprep.provenance.AtomicOutput;
-import dev.quokka.dataprep.provenance.ManifestJson;
 import dev.quokka.dataprep.provenance.Manifests;
 import dev.quokka.dataprep.provenance.RunManifest;
 import dev.quokka.dataprep.provenance.StudyManifest;
@@ -39,16 +37,16 @@ final class RunExtension {
     static Plan prepare(String output, double epochs, String newStudy, Configuration conf, PrintStream console) throws IOException {
         RunFiles run = new RunFiles(output, conf);
         if (!run.hasManifest()) throw new IllegalArgumentException(output + ": no run to extend (no " + RunFiles.MANIFEST + ")");
-        JsonNode m = run.manifest();
-        TrainConfig old = RunFiles.JSON.treeToValue(m.get("config"), TrainConfig.class).withOutput(output);
+        RunManifest m = run.typedManifest();
+        TrainConfig old = TrainConfig.of(m).withOutput(output);
         refuseWhatCannotBeExtended(output, m, old, epochs);
 
         String studyPath = newStudy != null ? newStudy : old.study();
         TrainConfig extended = old.extendedTo(epochs, studyPath);
-        int oldStudyEpochs = m.path("study").path("epochs").asInt();
+        int oldStudyEpochs = m.study().epochs();
         boolean sameStudy = requireCompatibleStudy(output, m, studyPath, conf);
 
-        long total = m.path("plan").path("steps").asLong(), rows = m.path("plan").path("rows").asLong();
+        long total = m.plan().steps(), rows = m.plan().rows();
         long decayStart = old.decayStart(total);
         long safe = decayStart;
         if (!sameStudy) {
@@ -56,7 +54,7 @@ final class RunExtension {
             EpochClock clock = new EpochClock(SequenceSource.open(studyPath, conf));
             safe = Math.min(safe, clock.firstSequence(Math.max(0, oldStudyEpochs - 1)) / rows);
         }
-        String label = label(m.path("config").path("epochs").asDouble());
+        String label = label(old.epochs());
         Path branch = new Path(run.dir, "branches/decay-e" + label);
         Path from = branchCheckpoint(run, branch, safe);
         if (from == null) {
@@ -74,20 +72,20 @@ final class RunExtension {
         }
         RunManifest.Extension extension = new RunManifest.Extension(old.epochs(), epochs, s, studyPath, branch.toString(),
                 java.time.Instant.now().toString());
-        run.writeManifest(run.typedManifest().withConfig(RunFiles.JSON.valueToTree(extended)).ended("running", null).withExtension(extension));
+        run.writeManifest(m.withConfig(RunFiles.JSON.valueToTree(extended)).ended("running", null).withExtension(extension));
         console.printf("extending %s from %s to %s epochs: from step %,d, the end of its stable phase; its decay is kept as %s%n",
                 output, label, label(epochs), s, branch);
         return new Plan(extended, resumeFrom);
     }
 
-    private static void refuseWhatCannotBeExtended(String output, JsonNode m, TrainConfig old, double epochs) {
-        String status = m.path("status").asText();
-        JsonNode rule = m.path("final").path("stopped_by_rule");
-        if (!rule.isMissingNode()) {
-            throw new IllegalArgumentException(output + " was stopped by its rule at epoch " + rule.path("stopped_at_epoch").asDouble()
-                    + ", past its best at epoch " + rule.path("best_epoch").asDouble() + ": it has turned, so more epochs would only overfit");
+    private static void refuseWhatCannotBeExtended(String output, RunManifest m, TrainConfig old, double epochs) {
+        String status = m.status();
+        if (m.stoppedByRule()) {
+            RunManifest.StoppedByRule rule = m.end().stoppedByRule();
+            throw new IllegalArgumentException(output + " was stopped by its rule at epoch " + rule.stoppedAtEpoch()
+                    + ", past its best at epoch " + rule.bestEpoch() + ": it has turned, so more epochs would only overfit");
         }
-        if (!status.equals("complete")) {
+        if (!m.complete()) {
             throw new IllegalArgumentException(output + ": the run is " + status + "; only a complete run can be extended"
                     + (status.equals("running") || status.equals("stopped") ? " (finish it with --resume first)" : ""));
         }
@@ -104,22 +102,22 @@ final class RunExtension {
             throw new IllegalArgumentException(output + " has a noise curriculum over the share of training done, which depends on where "
                     + "the run ends; it cannot be extended");
         }
-        double had = m.path("config").path("epochs").asDouble();
+        double had = old.epochs();
         if (!(epochs > had)) throw new IllegalArgumentException("--extend-to " + epochs + ": " + output + " was trained to " + label(had) + " epochs already");
     }
 
     /** Whether {@code studyPath} is the run's own study; refuses one whose sequences would differ. */
-    private static boolean requireCompatibleStudy(String output, JsonNode m, String studyPath, Configuration conf) throws IOException {
+    private static boolean requireCompatibleStudy(String output, RunManifest m, String studyPath, Configuration conf) throws IOException {
         Path dir = new Path(studyPath);
         var fs = dir.getFileSystem(conf);
         if (!AtomicOutput.isComplete(fs, dir)) throw new IllegalArgumentException(studyPath + " is not a complete study (no _SUCCESS)");
-        if (Manifests.sha256(AtomicOutput.readManifest(fs, dir)).equals(m.path("study").path("manifest_sha256").asText())) return true;
-        JsonNode f = m.path("study").path("fingerprint");
-        if (f.isMissingNode()) {
+        if (Manifests.sha256(AtomicOutput.readManifest(fs, dir)).equals(m.study().manifestSha256())) return true;
+        StudyManifest.Fingerprint f = m.study().fingerprint();
+        if (f == null) {
             throw new IllegalArgumentException(studyPath + " is not the study " + output + " was trained on, and the run predates study "
                     + "fingerprints, so no other can be checked against it");
         }
-        List<String> differ = ManifestJson.read(f, StudyManifest.Fingerprint.class).differences(StudyManifest.read(fs, dir).fingerprint());
+        List<String> differ = f.differences(StudyManifest.read(fs, dir).fingerprint());
         if (!differ.isEmpty()) {
             throw new IllegalArgumentException(studyPath + " differs from the study " + output + " was trained on in its " + String.join(", ", differ)
                     + ": its sequences are not the run's");
@@ -141,7 +139,7 @@ final class RunExtension {
     }
 
     /** The old decay as an anneal branch of step S, staged beside the run and renamed into place. */
-    private static void makeBranch(RunFiles run, JsonNode m, TrainConfig old, Path branch, Path from, long s, long total) throws IOException {
+    private static void makeBranch(RunFiles run, RunManifest m, TrainConfig old, Path branch, Path from, long s, long total) throws IOException {
         Path staging = new Path(branch.getParent(), "." + branch.getName() + ".staging");
         run.fs.delete(staging, true);
         run.fs.mkdirs(new Path(staging, Checkpoints.DIR));
@@ -159,7 +157,7 @@ final class RunExtension {
         TrainConfig.Anneal parent = new TrainConfig.Anneal(run.dir.toString(), new Path(branch, Checkpoints.DIR + "/" + from.getName()).toString(),
                 s, lrAtS, total - s);
         TrainConfig asBranch = old.toBuilder().output(branch.toString()).anneal(parent).stop(null).build();
-        b.writeManifest(run.typedManifest().asBranch(RunFiles.JSON.valueToTree(asBranch), RunFiles.JSON.valueToTree(parent),
+        b.writeManifest(m.asBranch(RunFiles.JSON.valueToTree(asBranch), RunFiles.JSON.valueToTree(parent),
                 "the decay of " + run.dir + " as it was before it was extended past " + label(old.epochs()) + " epochs"));
         if (!run.fs.rename(staging, branch)) throw new IOException("could not rename " + staging + " to " + branch);
     }

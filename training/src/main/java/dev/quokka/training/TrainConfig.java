@@ -342,7 +342,7 @@ public record TrainConfig(String model, String objective, Dlm dlm, String study,
             throw new IllegalArgumentException(checkpoint + ": not a checkpoint (no " + Checkpoints.INFO + ")");
         }
         com.fasterxml.jackson.databind.JsonNode info = Checkpoints.info(parent.fs, ckpt);
-        TrainConfig p = RunFiles.JSON.treeToValue(parent.manifest().get("config"), TrainConfig.class);
+        TrainConfig p = of(parent.typedManifest());
         return p.toBuilder().output(output).minLr(minLr).decay(decay).checkpointEpochs(false).checkpointEvery(0).stop(null)
                 .anneal(new Anneal(parent.dir.toString(), ckpt.toString(), info.get("step").asLong(), info.get("lr").asDouble(), steps)).build();
     }

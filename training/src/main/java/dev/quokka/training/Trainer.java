@@ -1,6 +1,5 @@
 package dev.quokka.training;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quokka.dataprep.provenance.AtomicOutput;
@@ -147,13 +146,12 @@ public final class Trainer {
     public static Summary resume(String output, EngineFactory factory, Configuration conf, long stopAfter, PrintStream console) throws IOException {
         RunFiles files = new RunFiles(output, conf);
         if (!files.hasManifest()) throw new IllegalArgumentException(output + ": no run to resume (no " + RunFiles.MANIFEST + ")");
-        String status = files.manifest().path("status").asText();
-        if (status.equals("complete") || status.equals("diverged")) {
-            throw new IllegalArgumentException(output + ": the run is " + status + "; there is nothing to resume");
+        RunManifest m = files.typedManifest();
+        if (m.complete() || "diverged".equals(m.status())) {
+            throw new IllegalArgumentException(output + ": the run is " + m.status() + "; there is nothing to resume");
         }
-        TrainConfig cfg = RunFiles.JSON.treeToValue(files.manifest().get("config"), TrainConfig.class).withOutput(output);
-        Trainer t = new Trainer(cfg, factory, conf, console);
-        t.requireSameStudy(files.manifest());
+        Trainer t = new Trainer(TrainConfig.of(m).withOutput(output), factory, conf, console);
+        t.requireSameStudy(m);
         return t.train(true, stopAfter);
     }
 
@@ -173,10 +171,10 @@ public final class Trainer {
      * A resumed run reads the study it was started on: one rebuilt under it since would change its sequences. An
      * extension may move a run to a longer study whose first epochs are the same ({@link RunExtension}).
      */
-    private void requireSameStudy(JsonNode runManifest) {
-        String recorded = runManifest.path("study").path("manifest_sha256").asText();
+    private void requireSameStudy(RunManifest run) {
+        String recorded = run.study() == null ? null : run.study().manifestSha256();
         String now = studySha256;
-        if (!recorded.isEmpty() && !recorded.equals(now)) {
+        if (recorded != null && !recorded.isEmpty() && !recorded.equals(now)) {
             throw new IllegalArgumentException(cfg.study() + " has changed since " + cfg.output() + " was started on it (its manifest's SHA-256 is "
                     + now + ", the run recorded " + recorded + "); a run resumes only on the study it was trained on");
         }
@@ -204,7 +202,7 @@ public final class Trainer {
     public static StablePhase stableBoundaries(String output, Configuration conf) throws IOException {
         RunFiles files = new RunFiles(output, conf);
         if (!files.hasManifest()) return new StablePhase(Double.NaN, Double.NaN);
-        double peak = files.manifest().path("config").path("lr").asDouble();
+        double peak = TrainConfig.of(files.typedManifest()).schedule().lr();
         double best = Double.NaN, bestEpoch = Double.NaN, last = Double.NaN;
         for (Metrics.Eval r : Metrics.evalRows(files, Long.MAX_VALUE)) {
             if (!r.boundary() || r.lr() < peak * (1 - 1e-6)) continue;
