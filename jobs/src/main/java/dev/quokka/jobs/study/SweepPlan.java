@@ -116,6 +116,48 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
         } else {
             docs = resolve.apply(spec.get("docs").asText());
         }
+        List<Long> seeds = seeds(spec);
+        int seqLen = Math.toIntExact(integer(required(spec, "seq_len"), "seq_len"));
+        long valTokens = spec.has("val_tokens") ? Math.round(Quantities.parse(spec.get("val_tokens").asText())) : 0;
+        double valFraction = valTokens > 0 ? 0 : spec.path("val_fraction").asDouble(0.01);
+        Grid g = Grid.of(required(spec, "grid"), capOption);
+        Map<String, String> train = trainOptions(spec, g.toMax());
+
+        Map<String, Study> studies = new LinkedHashMap<>();
+        List<Run> runs = new ArrayList<>();
+        for (long seed : seeds) {
+            for (long u : g.us()) {
+                String study = "U" + label(u) + "-s" + seed;
+                studies.put(study, new Study(study, new StudyConfig(docs, output + "/studies/" + study, u, g.studyEpochs(), seqLen, seed,
+                        valFraction, valTokens, false, false)));
+                for (String objective : g.objectives()) {
+                    for (String model : g.models()) {
+                        for (double e : g.epochs()) {
+                            String name = objective + "-" + model.replace(" ", "").replace(',', 'x') + "-U" + label(u)
+                                    + (g.toMax() ? "" : "-e" + label(e)) + "-s" + seed;
+                            TrainConfig cfg = trainConfig(train, output + "/studies/" + study, output + "/runs/" + name, objective, model,
+                                    e, seed, tokenizer);
+                            if (g.toMax() && !train.containsKey("warmup") && !train.containsKey("warmup-steps")) {
+                                // A fixed number of steps, so that the schedule before the decay does not depend on e_max.
+                                cfg = cfg.withWarmupSteps(Math.max(1, Math.round(0.25 * u / cfg.batchTokens())));
+                            }
+                            runs.add(new Run(name, objective, model, u, e, g.toMax(), seed, study, cfg));
+                        }
+                    }
+                }
+            }
+        }
+        long distinct = runs.stream().map(Run::name).distinct().count();
+        if (distinct != runs.size()) throw new IllegalArgumentException("the grid repeats a run (names collide): " + runs.size() + " runs, " + distinct + " names");
+
+        JsonNode resources = spec.path("resources");
+        int cpus = resources.path("cpus").asInt(1);
+        double gpus = resources.path("gpus").asDouble(0);
+        if (cpus <= 0 || gpus < 0 || gpus > 1) throw new IllegalArgumentException("resources: cpus must be >= 1 and gpus in [0, 1] (one GPU, or a share of one, per run)");
+        return new SweepPlan(spec, corpus, docs, List.copyOf(studies.values()), List.copyOf(runs), cpus, gpus, g.cap());
+    }
+
+    private static List<Long> seeds(JsonNode spec) {
         List<Long> seeds = new ArrayList<>();
         if (spec.has("seeds")) {
             if (spec.has("seed")) throw new IllegalArgumentException("give 'seed' or 'seeds', not both");
@@ -123,31 +165,47 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
         } else {
             seeds.add(spec.has("seed") ? integer(spec.get("seed"), "seed") : 0);
         }
-        int seqLen = Math.toIntExact(integer(required(spec, "seq_len"), "seq_len"));
-        long valTokens = spec.has("val_tokens") ? Math.round(Quantities.parse(spec.get("val_tokens").asText())) : 0;
-        double valFraction = valTokens > 0 ? 0 : spec.path("val_fraction").asDouble(0.01);
+        return seeds;
+    }
 
-        JsonNode grid = required(spec, "grid");
-        List<String> objectives = strings(required(grid, "objectives"), "grid.objectives");
-        for (String o : objectives) {
-            if (!o.equals("dlm") && !o.equals("ar")) throw new IllegalArgumentException("grid.objectives: '" + o + "' is not dlm or ar");
+    /**
+     * The spec's grid: its axes, whether each run goes to e_max (one warmup-stable run per cell, evaluated at every
+     * epoch) or to each of a list of epochs, and the cap runs grow to while improving (0: none).
+     */
+    private record Grid(List<String> objectives, List<String> models, List<Long> us, List<Double> epochs, boolean toMax, double cap) {
+        static Grid of(JsonNode grid, double capOption) {
+            List<String> objectives = strings(required(grid, "objectives"), "grid.objectives");
+            for (String o : objectives) {
+                if (!o.equals("dlm") && !o.equals("ar")) throw new IllegalArgumentException("grid.objectives: '" + o + "' is not dlm or ar");
+            }
+            List<String> models = strings(required(grid, "models"), "grid.models");
+            List<Long> us = new ArrayList<>();
+            for (String u : strings(required(grid, "unique_tokens"), "grid.unique_tokens")) us.add(Math.round(Quantities.parse(u)));
+            boolean toMax = grid.has("e_max");
+            if (toMax == grid.has("epochs")) throw new IllegalArgumentException("grid: give either 'epochs' (a list) or 'e_max'");
+            List<Double> epochs = new ArrayList<>();
+            for (JsonNode e : toMax ? List.of(grid.get("e_max")) : nonEmptyList(grid.get("epochs"), "grid.epochs")) {
+                if (!e.isNumber() || !(e.asDouble() > 0)) throw new IllegalArgumentException("grid." + (toMax ? "e_max" : "epochs") + ": " + e + " is not a positive number");
+                epochs.add(e.asDouble());
+            }
+            double cap = capOption > 0 ? capOption : grid.path("extend_while_improving").asDouble(0);
+            if (cap < 0 || (cap > 0 && !toMax)) throw new IllegalArgumentException("extend_while_improving grows runs to e_max: it needs 'e_max', and a positive cap");
+            if (cap > 0 && cap < longest(epochs)) throw new IllegalArgumentException("extend_while_improving " + cap + " is below e_max " + longest(epochs));
+            return new Grid(objectives, models, us, epochs, toMax, cap);
         }
-        List<String> models = strings(required(grid, "models"), "grid.models");
-        List<Long> us = new ArrayList<>();
-        for (String u : strings(required(grid, "unique_tokens"), "grid.unique_tokens")) us.add(Math.round(Quantities.parse(u)));
-        boolean toMax = grid.has("e_max");
-        if (toMax == grid.has("epochs")) throw new IllegalArgumentException("grid: give either 'epochs' (a list) or 'e_max'");
-        List<Double> epochs = new ArrayList<>();
-        for (JsonNode e : toMax ? List.of(grid.get("e_max")) : nonEmptyList(grid.get("epochs"), "grid.epochs")) {
-            if (!e.isNumber() || !(e.asDouble() > 0)) throw new IllegalArgumentException("grid." + (toMax ? "e_max" : "epochs") + ": " + e + " is not a positive number");
-            epochs.add(e.asDouble());
-        }
-        double longest = epochs.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
-        double cap = capOption > 0 ? capOption : grid.path("extend_while_improving").asDouble(0);
-        if (cap < 0 || (cap > 0 && !toMax)) throw new IllegalArgumentException("extend_while_improving grows runs to e_max: it needs 'e_max', and a positive cap");
-        if (cap > 0 && cap < longest) throw new IllegalArgumentException("extend_while_improving " + cap + " is below e_max " + longest);
-        double studyEpochs = Math.ceil(Math.max(longest, cap)) + 1;
 
+        private static double longest(List<Double> epochs) {
+            return epochs.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        }
+
+        /** A study one epoch longer than the longest run or the cap: the last epoch of a study's stream is cut short. */
+        double studyEpochs() {
+            return Math.ceil(Math.max(longest(epochs), cap)) + 1;
+        }
+    }
+
+    /** The spec's {@code train} options, each checked to be a {@code quokka train} option a sweep may set. */
+    private static Map<String, String> trainOptions(JsonNode spec, boolean toMax) {
         Map<String, String> train = new TreeMap<>();
         spec.path("train").fields().forEachRemaining(f -> train.put(f.getKey(), optionValue(f.getValue())));
         var trainOptions = new CommandLine(new TrainOptions()).getCommandSpec();
@@ -164,39 +222,7 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
             train.putIfAbsent("schedule", "wsd");
             train.putIfAbsent("checkpoint-epochs", "true");
         }
-
-        Map<String, Study> studies = new LinkedHashMap<>();
-        List<Run> runs = new ArrayList<>();
-        for (long seed : seeds) {
-            for (long u : us) {
-                String study = "U" + label(u) + "-s" + seed;
-                studies.put(study, new Study(study, new StudyConfig(docs, output + "/studies/" + study, u, studyEpochs, seqLen, seed,
-                        valFraction, valTokens, false, false)));
-                for (String objective : objectives) {
-                    for (String model : models) {
-                        for (double e : epochs) {
-                            String name = objective + "-" + model.replace(" ", "").replace(',', 'x') + "-U" + label(u)
-                                    + (toMax ? "" : "-e" + label(e)) + "-s" + seed;
-                            TrainConfig cfg = trainConfig(train, output + "/studies/" + study, output + "/runs/" + name, objective, model,
-                                    e, seed, tokenizer);
-                            if (toMax && !train.containsKey("warmup") && !train.containsKey("warmup-steps")) {
-                                // A fixed number of steps, so that the schedule before the decay does not depend on e_max.
-                                cfg = cfg.withWarmupSteps(Math.max(1, Math.round(0.25 * u / cfg.batchTokens())));
-                            }
-                            runs.add(new Run(name, objective, model, u, e, toMax, seed, study, cfg));
-                        }
-                    }
-                }
-            }
-        }
-        long distinct = runs.stream().map(Run::name).distinct().count();
-        if (distinct != runs.size()) throw new IllegalArgumentException("the grid repeats a run (names collide): " + runs.size() + " runs, " + distinct + " names");
-
-        JsonNode resources = spec.path("resources");
-        int cpus = resources.path("cpus").asInt(1);
-        double gpus = resources.path("gpus").asDouble(0);
-        if (cpus <= 0 || gpus < 0 || gpus > 1) throw new IllegalArgumentException("resources: cpus must be >= 1 and gpus in [0, 1] (one GPU, or a share of one, per run)");
-        return new SweepPlan(spec, corpus, docs, List.copyOf(studies.values()), List.copyOf(runs), cpus, gpus, cap);
+        return train;
     }
 
     /** The part of the sweep whose run names match; the studies those runs need. */
