@@ -185,67 +185,73 @@ public final class FitOptions {
                     + ", too few to fit; excluded " + table.excluded());
         }
         FitData data = new FitData(chosen);
+        Outcome o = fit(data, given, held);
+        FitManifest json = manifest(o, data, chosen, table, given, held, source, nConvention, inputs);
+        String md = markdown(json, source, nConvention, o.law(), o.objective(), o.ci(), held, o.identified());
+        System.out.print(md);
+        write(json, md, o.law(), chosen, source, output, extra);
+    }
+
+    /** A fit, its bootstrap draws (null without resamples), their intervals and, for a one-stage fit, what it identifies. */
+    private record Outcome(Law law, double objective, Map<String, Bootstrap.Interval> ci, double[][] draws,
+                           List<Identifiability.Constant> identified, double seconds) {}
+
+    private Outcome fit(FitData data, ChinchillaLaw given, Map<String, Held> held) {
         long t0 = System.nanoTime();
-        Law fitted;
-        double value;
-        Map<String, Bootstrap.Interval> ci = Map.of();
-        double[][] draws = null;
-        List<Identifiability.Constant> identified = List.of();
         if (law.equals("muennighoff")) {
             TwoStage.Fit fit = TwoStage.fit(data, given);
-            fitted = fit.law();
-            value = fit.repetition().objective();
-            if (resamples > 0) draws = Bootstrap.draws(data, resamples, seed, (d, w) -> TwoStage.refit(fit, d, w), bootstrapSpark());
-        } else {
-            Form form = baseForm();
-            if (!held.isEmpty()) {
-                Map<String, Double> values = new java.util.LinkedHashMap<>();
-                held.forEach((k, h) -> values.put(k, h.value()));
-                form = new FixedForm(form, values);
-            }
-            Fitter.Fit fit = Fitter.fit(form, data);
-            fitted = fit.law();
-            value = fit.objective();
-            if (resamples > 0) draws = Bootstrap.draws(data, resamples, seed, Bootstrap.refit(fit), bootstrapSpark());
-            ci = draws == null ? Map.of() : Bootstrap.intervals(List.copyOf(fitted.constants().keySet()), draws, level);
-            ci = new java.util.LinkedHashMap<>(ci);
-            ci.keySet().removeAll(held.keySet()); // a held constant has no interval of its own
-            identified = Identifiability.report(fit, data, ci);
+            double[][] draws = resamples > 0 ? Bootstrap.draws(data, resamples, seed, (d, w) -> TwoStage.refit(fit, d, w), bootstrapSpark()) : null;
+            Map<String, Bootstrap.Interval> ci = draws == null ? Map.of() : Bootstrap.intervals(List.copyOf(fit.law().constants().keySet()), draws, level);
+            return new Outcome(fit.law(), fit.repetition().objective(), ci, draws, List.of(), (System.nanoTime() - t0) / 1e9);
         }
-        if (law.equals("muennighoff") && draws != null) ci = Bootstrap.intervals(List.copyOf(fitted.constants().keySet()), draws, level);
-        double seconds = (System.nanoTime() - t0) / 1e9;
+        Form form = baseForm();
+        if (!held.isEmpty()) {
+            Map<String, Double> values = new LinkedHashMap<>();
+            held.forEach((k, h) -> values.put(k, h.value()));
+            form = new FixedForm(form, values);
+        }
+        Fitter.Fit fit = Fitter.fit(form, data);
+        double[][] draws = resamples > 0 ? Bootstrap.draws(data, resamples, seed, Bootstrap.refit(fit), bootstrapSpark()) : null;
+        Map<String, Bootstrap.Interval> ci = new LinkedHashMap<>(draws == null ? Map.of()
+                : Bootstrap.intervals(List.copyOf(fit.law().constants().keySet()), draws, level));
+        ci.keySet().removeAll(held.keySet()); // a held constant has no interval of its own
+        return new Outcome(fit.law(), fit.objective(), ci, draws, Identifiability.report(fit, data, ci), (System.nanoTime() - t0) / 1e9);
+    }
 
+    private FitManifest manifest(Outcome o, FitData data, List<FitPoint> chosen, PointsTable.Result table, ChinchillaLaw given,
+                                 Map<String, Held> held, String source, String nConvention, List<FitManifest.Input> inputs) {
         Map<String, FitManifest.Held> fixed = new LinkedHashMap<>();
         held.forEach((k, h) -> fixed.put(k, new FitManifest.Held(h.value(), h.source())));
         Map<String, Object> identifiability = null;
-        if (!identified.isEmpty()) {
+        if (!o.identified().isEmpty()) {
             identifiability = new LinkedHashMap<>();
             identifiability.put("method", "per free constant: the bootstrap interval's spread, and the objective's relative rise when the "
                     + "constant is held a factor of 2 away (a quarter of its size for a signed one) and the rest refitted; unidentified if that "
                     + "rise is under " + Identifiability.FLAT + " on a side or the interval spans over 100x, loose if it spans over 2x");
-            for (Identifiability.Constant c : identified) {
+            for (Identifiability.Constant c : o.identified()) {
                 identifiability.put(c.name(), new FitManifest.Verdict(c.verdict(), c.spread(), c.riseLow(), c.riseHigh()));
             }
         }
         List<FitManifest.Cell> cells = null;
-        if (fitted instanceof dev.quokka.analysis.QuokkaLaw q) {
+        if (o.law() instanceof dev.quokka.analysis.QuokkaLaw q) {
             cells = new ArrayList<>();
-            for (OptimalEpochs.Cell c : OptimalEpochs.cells(q, chosen, draws, level)) {
+            for (OptimalEpochs.Cell c : OptimalEpochs.cells(q, chosen, o.draws(), level)) {
                 cells.add(new FitManifest.Cell(c.n(), c.u(), c.eOpt(), c.eLast(), c.improvingToTheEnd(), c.reading(),
                         c.interval() == null ? null : List.of(c.interval().low(), c.interval().high())));
             }
         }
         Map<String, List<Double>> intervals = new LinkedHashMap<>();
-        ci.forEach((k, v) -> intervals.put(k, List.of(v.low(), v.high())));
-        FitManifest json = new FitManifest(FORMAT,
-                new FitManifest.Law(fitted.form(), fitted.constants(), stage1, given == null ? null : given.constants()),
+        o.ci().forEach((k, v) -> intervals.put(k, List.of(v.low(), v.high())));
+        return new FitManifest(FORMAT,
+                new FitManifest.Law(o.law().form(), o.law().constants(), stage1, given == null ? null : given.constants()),
                 fixed.isEmpty() ? null : fixed, identifiability, cells, intervals, level,
                 new FitManifest.Bootstrap(resamples, seed, "run", bootstrapOn),
-                new FitManifest.Objective("sum of Huber(log L_pred - log L_obs)", 1e-3, value), source, data.size(), data.runs(), nConvention,
-                objective, where, table.excluded(), table.points().size() - chosen.size(), inputs, seconds, BuildInfo.codeVersion());
+                new FitManifest.Objective("sum of Huber(log L_pred - log L_obs)", 1e-3, o.objective()), source, data.size(), data.runs(), nConvention,
+                objective, where, table.excluded(), table.points().size() - chosen.size(), inputs, o.seconds(), BuildInfo.codeVersion());
+    }
 
-        String md = markdown(json, source, nConvention, fitted, value, ci, held, identified);
-        System.out.print(md);
+    /** fit.json, fit.md, the report's plots and the caller's extra files, as one atomic output. */
+    private void write(FitManifest json, String md, Law fitted, List<FitPoint> chosen, String source, String output, Extra extra) throws IOException {
         AtomicOutput out = new AtomicOutput(output, new Configuration());
         out.begin();
         try {
