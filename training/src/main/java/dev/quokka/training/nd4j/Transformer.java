@@ -170,6 +170,12 @@ public final class Transformer {
      * (b T + t) H + h): [T, hd] tiled to full size, so that the multiplies by them are element-wise.
      */
     private static SDVariable[] rope(SameDiff sd, DataType dtype, int batch, int length, int heads, int hd) {
+        INDArray[] tables = ropeTables(dtype, batch, length, heads, hd);
+        return new SDVariable[] {sd.constant("ropeCos", tables[0]), sd.constant("ropeSin", tables[1])};
+    }
+
+    /** The cos and sin tables of {@link #rope} for {@code batch} sequences, [B T H, hd] each. */
+    static INDArray[] ropeTables(DataType dtype, int batch, int length, int heads, int hd) {
         double[][] cos = new double[length][hd], sin = new double[length][hd];
         for (int t = 0; t < length; t++) {
             for (int i = 0; i < hd / 2; i++) {
@@ -178,8 +184,7 @@ public final class Transformer {
                 sin[t][i] = sin[t][i + hd / 2] = Math.sin(angle);
             }
         }
-        return new SDVariable[] {sd.constant("ropeCos", perRow(cos, dtype, batch, length, heads, hd)),
-                sd.constant("ropeSin", perRow(sin, dtype, batch, length, heads, hd))};
+        return new INDArray[] {perRow(cos, dtype, batch, length, heads, hd), perRow(sin, dtype, batch, length, heads, hd)};
     }
 
     private static INDArray perRow(double[][] byPosition, DataType dtype, int batch, int length, int heads, int hd) {
