@@ -21,8 +21,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * K runs of one shape trained by one graph ({@link BatchedTransformer}): one forward and backward pass for all of them,
- * then each run's own AdamW update on its slice of every parameter, with its own learning rate, its own global-norm
- * clipping, its own Adam moments and step count. Nothing is reduced across runs.
+ * then each run's own AdamW update on its slice of every parameter, with its own settings and learning rate, its own
+ * global-norm clipping, its own Adam moments and step count. Nothing is reduced across runs.
  *
  * <p>Each run is also an {@link Engine} ({@link #member}) for everything but the step: its evaluations run on a
  * single-run {@link SameDiffEngine} holding a copy of its parameters, so they do not depend on its companions, and it
@@ -34,7 +34,7 @@ public final class BatchedEngine {
     private final ModelShape shape;
     private final int k, rows, length;
     private final boolean[] causal;
-    private final AdamW adamW;
+    private final AdamW[] adamW;
     private final SameDiff sd, gradFn;
     private final List<Param> params = new ArrayList<>();
     private final String[] outputs;
@@ -44,15 +44,18 @@ public final class BatchedEngine {
     /**
      * @param seeds  each run's initialisation seed (K = their number)
      * @param causal each run's attention: causal (AR) or not (diffusion)
+     * @param adamW  each run's optimiser settings
      */
-    public BatchedEngine(ModelShape shape, int rows, int length, boolean[] causal, AdamW adamW, List<Long> seeds, DataType dtype) {
-        if (causal.length != seeds.size()) throw new IllegalArgumentException("one attention kind per run: " + causal.length + " for " + seeds.size() + " runs");
+    public BatchedEngine(ModelShape shape, int rows, int length, boolean[] causal, List<AdamW> adamW, List<Long> seeds, DataType dtype) {
+        if (causal.length != seeds.size() || adamW.size() != seeds.size()) {
+            throw new IllegalArgumentException("one attention kind and one optimiser per run: " + causal.length + " and " + adamW.size() + " for " + seeds.size() + " runs");
+        }
         this.shape = shape;
         this.k = seeds.size();
         this.rows = rows;
         this.length = length;
         this.causal = causal.clone();
-        this.adamW = adamW;
+        this.adamW = adamW.toArray(AdamW[]::new);
         this.sd = BatchedTransformer.build(shape, seeds, rows, length, dtype).sd();
         Muted.run(sd::createGradFunction);
         this.gradFn = sd.getFunction("grad");
@@ -67,7 +70,7 @@ public final class BatchedEngine {
         this.outputs = names.toArray(String[]::new);
         this.updates = new long[k];
         this.evaluators = new SameDiffEngine[k];
-        for (int r = 0; r < k; r++) evaluators[r] = new SameDiffEngine(shape, rows, length, causal[r], adamW, seeds.get(r), dtype);
+        for (int r = 0; r < k; r++) evaluators[r] = new SameDiffEngine(shape, rows, length, causal[r], this.adamW[r], seeds.get(r), dtype);
     }
 
     public int runs() {
@@ -106,12 +109,13 @@ public final class BatchedEngine {
         }
         double norm = Math.sqrt(squares);
         if (!Double.isFinite(loss) || !Double.isFinite(norm)) return new Engine.Step(loss, norm, false);
-        double scale = adamW.clipScale(norm);
+        AdamW opt = adamW[r];
+        double scale = opt.clipScale(norm);
         for (Param p : params) {
             INDArray g = gradients.get(p.name), value = p.value.slice(r);
             if (scale != 1) g.muli(scale);
-            if (p.decays && adamW.weightDecay() > 0) value.muli(1 - lr * adamW.weightDecay());
-            Nd4j.exec(new AdamUpdater(g, p.v.slice(r), p.m.slice(r), lr, adamW.beta1(), adamW.beta2(), adamW.eps(), Math.toIntExact(updates[r])));
+            if (p.decays && opt.weightDecay() > 0) value.muli(1 - lr * opt.weightDecay());
+            Nd4j.exec(new AdamUpdater(g, p.v.slice(r), p.m.slice(r), lr, opt.beta1(), opt.beta2(), opt.eps(), Math.toIntExact(updates[r])));
             value.subi(g);
         }
         updates[r]++;

@@ -58,7 +58,7 @@ class BatchedEngineTest {
         List<Objective> objectives = List.of(AR, DLM, AR);
         List<Long> seeds = List.of(1L, 2L, 3L);
         long[] data = {11, 12, 13};
-        BatchedEngine batched = new BatchedEngine(SHAPE, B, T, new boolean[] {true, false, true}, CLIPPING, seeds, DataType.DOUBLE);
+        BatchedEngine batched = new BatchedEngine(SHAPE, B, T, new boolean[] {true, false, true}, List.of(CLIPPING, CLIPPING, CLIPPING), seeds, DataType.DOUBLE);
         List<List<Engine.Step>> steps = trainBatched(batched, objectives, data, 4);
         int clipped = 0;
         for (int r = 0; r < 3; r++) {
@@ -83,9 +83,9 @@ class BatchedEngineTest {
     /** In float, a run's state does not depend on its companions, bit for bit: other runs, other data, another count. */
     @Test
     void aRunDoesNotDependOnItsCompanions() throws IOException {
-        BatchedEngine one = new BatchedEngine(SHAPE, B, T, new boolean[] {false, true, false}, CLIPPING, List.of(7L, 1L, 2L), DataType.FLOAT);
+        BatchedEngine one = new BatchedEngine(SHAPE, B, T, new boolean[] {false, true, false}, List.of(CLIPPING, AdamW.papers(), CLIPPING), List.of(7L, 1L, 2L), DataType.FLOAT);
         trainBatched(one, List.of(DLM, AR, DLM), new long[] {5, 6, 7}, 3);
-        BatchedEngine other = new BatchedEngine(SHAPE, B, T, new boolean[] {false, false, true, true}, CLIPPING, List.of(7L, 3L, 4L, 5L), DataType.FLOAT);
+        BatchedEngine other = new BatchedEngine(SHAPE, B, T, new boolean[] {false, false, true, true}, List.of(CLIPPING, CLIPPING, CLIPPING, AdamW.papers()), List.of(7L, 3L, 4L, 5L), DataType.FLOAT);
         trainBatched(other, List.of(DLM, DLM, AR, AR), new long[] {5, 8, 9, 10}, 3);
         assertArrayEquals(state(one.member(0)), state(other.member(0)));
     }
@@ -93,7 +93,7 @@ class BatchedEngineTest {
     /** A run that sits a step out is left as it was; the others step. */
     @Test
     void aRunWithoutABatchSitsOut() throws IOException {
-        BatchedEngine e = new BatchedEngine(SHAPE, B, T, new boolean[] {true, true}, AdamW.papers(), List.of(1L, 2L), DataType.FLOAT);
+        BatchedEngine e = new BatchedEngine(SHAPE, B, T, new boolean[] {true, true}, List.of(AdamW.papers(), AdamW.papers()), List.of(1L, 2L), DataType.FLOAT);
         byte[] before0 = state(e.member(0)), before1 = state(e.member(1));
         List<Engine.Step> s = e.step(Arrays.asList(null, batch(AR, 1)), new double[] {1e-2, 1e-2});
         assertNull(s.get(0));
@@ -106,14 +106,14 @@ class BatchedEngineTest {
     /** A member saves in SameDiffEngine's format: a run trained batched resumes alone, and back. */
     @Test
     void membersSaveAndLoadTheSingleRunFormat() throws IOException {
-        BatchedEngine e = new BatchedEngine(SHAPE, B, T, new boolean[] {false, true}, AdamW.papers(), List.of(1L, 2L), DataType.FLOAT);
+        BatchedEngine e = new BatchedEngine(SHAPE, B, T, new boolean[] {false, true}, List.of(AdamW.papers(), AdamW.papers()), List.of(1L, 2L), DataType.FLOAT);
         trainBatched(e, List.of(DLM, AR), new long[] {1, 2}, 2);
         SameDiffEngine alone = new SameDiffEngine(SHAPE, B, T, true, AdamW.papers(), 0, DataType.FLOAT);
         alone.load(new DataInputStream(new ByteArrayInputStream(state(e.member(1)))));
         assertEquals(2, alone.updates());
         assertArrayEquals(state(e.member(1)), state(alone));
 
-        BatchedEngine fresh = new BatchedEngine(SHAPE, B, T, new boolean[] {false, true}, AdamW.papers(), List.of(5L, 6L), DataType.FLOAT);
+        BatchedEngine fresh = new BatchedEngine(SHAPE, B, T, new boolean[] {false, true}, List.of(AdamW.papers(), AdamW.papers()), List.of(5L, 6L), DataType.FLOAT);
         fresh.member(1).load(new DataInputStream(new ByteArrayInputStream(state(alone))));
         assertArrayEquals(state(alone), state(fresh.member(1)));
     }
