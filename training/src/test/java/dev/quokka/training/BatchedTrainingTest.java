@@ -53,7 +53,9 @@ class BatchedTrainingTest {
 
     /**
      * A run's metrics and checkpoints do not depend on its companions, bit for bit, even when they end earlier (and
-     * leave the batch); trained alone on the single-run engine it agrees within float rounding.
+     * leave the batch). Trained alone on the single-run engine it is also the same, bit for bit, on this CPU backend:
+     * each run's slice goes through the same kernels as a model alone. That second equality is measured here, not
+     * promised for other backends (docs/nd4j.md).
      */
     @Test
     void aRunsCurveDoesNotDependOnItsCompanions() throws Exception {
@@ -73,12 +75,8 @@ class BatchedTrainingTest {
 
         TrainConfig alone = run("alone", "dlm", 11, 2);
         Trainer.run(alone, SameDiffEngine::create, StudyFixture.conf(), 0, TrainerTest.QUIET);
-        List<String> batched = TrainerTest.losses(a, "train.csv", 4), single = TrainerTest.losses(alone, "train.csv", 4);
-        assertEquals(single.size(), batched.size());
-        for (int i = 0; i < single.size(); i++) {
-            double x = Double.parseDouble(single.get(i).split(":")[1]), y = Double.parseDouble(batched.get(i).split(":")[1]);
-            assertEquals(x, y, 1e-3 * x, "step " + (i + 1) + ": batched and alone differ by more than float rounding");
-        }
+        assertEquals(TrainerTest.losses(alone, "train.csv", 4), TrainerTest.losses(a, "train.csv", 4));
+        assertEquals(Files.readAllLines(Path.of(alone.output(), "metrics/eval.csv")), Files.readAllLines(Path.of(a.output(), "metrics/eval.csv")));
     }
 
     /** A batched run resumes alone on the single-run engine from its checkpoint (the same state format). */

@@ -74,7 +74,8 @@ final class SweepBench implements Callable<Integer> {
             work.add(new SweepTask.Work("bench-" + i, cfg, hadoop, null, steps, false));
         }
         long t0 = System.nanoTime();
-        List<SweepTask.Outcome> outcomes = jsc.parallelize(work, runs).map(new SweepTask()).collect();
+        List<SweepTask.Group> tasks = work.stream().map(w -> new SweepTask.Group(List.of(w), false)).toList();
+        List<SweepTask.Outcome> outcomes = jsc.parallelize(tasks, runs).map(new SweepTask()).collect().stream().flatMap(List::stream).toList();
         double seconds = (System.nanoTime() - t0) / 1e9;
         double tokensPerSecond = 0;
         List<String> curves = new ArrayList<>();

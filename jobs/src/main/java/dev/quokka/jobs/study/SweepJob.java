@@ -100,7 +100,7 @@ public final class SweepJob {
         long extending = work.stream().filter(SweepTask.Work::extend).count();
         console.printf("%d runs: %d to train%s, %d already complete, %d refused%n", plan.runs().size(), work.size() - extending,
                 extending > 0 ? ", " + extending + " to extend" : "", skipped, outcomes.size() - skipped);
-        outcomes.putAll(runAll(jsc, work, console));
+        outcomes.putAll(runAll(jsc, plan, work, console));
 
         // The grow rule: runs still improving at the end of their stable phase are extended, doubling e_max up to the
         // cap, round after round, until every run has turned or reached the cap.
@@ -113,7 +113,7 @@ public final class SweepJob {
             if (grow.isEmpty()) break;
             console.printf("extension round %d: %d runs still improving: %s%n", round, grow.size(),
                     String.join(", ", grow.stream().map(w -> w.run() + " to " + SweepPlan.label(w.config().epochs())).toList()));
-            outcomes.putAll(runAll(jsc, grow, console));
+            outcomes.putAll(runAll(jsc, plan, grow, console));
         }
         List<Row> rows = new ArrayList<>();
         for (SweepPlan.Run r : plan.runs()) rows.add(row(r, outcomes.get(r.name()), Trainer.manifestOf(r.config().output(), conf), conf));
@@ -133,19 +133,26 @@ public final class SweepJob {
                 s.complete() ? "complete" : "stopped at step " + s.steps(), s.bestValLoss(), s.tokensPerSecond());
     }
 
-    /** Runs every piece of work as a Spark job of one task, all submitted at once; outcomes as they finish, counted. */
-    private static Map<String, SweepTask.Outcome> runAll(JavaSparkContext jsc, List<SweepTask.Work> work, PrintStream console) throws IOException {
-        Map<String, JavaFutureAction<List<SweepTask.Outcome>>> jobs = new LinkedHashMap<>();
-        for (SweepTask.Work w : work) {
-            jsc.setJobDescription("quokka sweep: " + w.run() + (w.extend() ? " (extend to " + SweepPlan.label(w.config().epochs()) + " epochs)" : ""));
-            jobs.put(w.run(), jsc.parallelize(List.of(w), 1).map(new SweepTask()).collectAsync());
+    /**
+     * Runs the work as Spark jobs of one task each (one run, or a batch of runs: {@link SweepPlan#tasks}), all submitted
+     * at once; outcomes as they finish, counted by run.
+     */
+    private static Map<String, SweepTask.Outcome> runAll(JavaSparkContext jsc, SweepPlan plan, List<SweepTask.Work> work, PrintStream console)
+            throws IOException {
+        Map<String, JavaFutureAction<List<List<SweepTask.Outcome>>>> jobs = new LinkedHashMap<>();
+        Map<String, SweepTask.Group> groups = new LinkedHashMap<>();
+        for (List<SweepTask.Work> runs : plan.tasks(work, SweepTask.Work::config)) {
+            SweepTask.Group g = new SweepTask.Group(runs, plan.batchRuns() > 1);
+            jsc.setJobDescription("quokka sweep: " + g.name() + (runs.get(0).extend() ? " (extend)" : ""));
+            jobs.put(g.name(), jsc.parallelize(List.of(g), 1).map(new SweepTask()).collectAsync());
+            groups.put(g.name(), g);
         }
         jsc.setJobDescription(null);
         Map<String, SweepTask.Outcome> outcomes = new LinkedHashMap<>();
         try {
             long started = System.nanoTime();
             int finished = 0;
-            Map<String, JavaFutureAction<List<SweepTask.Outcome>>> pending = new LinkedHashMap<>(jobs);
+            Map<String, JavaFutureAction<List<List<SweepTask.Outcome>>>> pending = new LinkedHashMap<>(jobs);
             while (!pending.isEmpty()) {
                 var done = pending.entrySet().stream().filter(j -> j.getValue().isDone()).map(Map.Entry::getKey).toList();
                 if (done.isEmpty()) {
@@ -153,15 +160,17 @@ public final class SweepJob {
                     continue;
                 }
                 for (String name : done) {
-                    SweepTask.Outcome o;
+                    List<SweepTask.Outcome> os = new ArrayList<>();
                     try {
-                        o = pending.remove(name).get().get(0);
+                        os.addAll(pending.remove(name).get().get(0));
                     } catch (ExecutionException e) {
-                        o = new SweepTask.Outcome(name, "failed", reason(e.getCause()), -1);
+                        for (SweepTask.Work w : groups.get(name).runs()) os.add(new SweepTask.Outcome(w.run(), "failed", reason(e.getCause()), -1));
                     }
-                    outcomes.put(name, o);
-                    console.printf("run %d of %d done after %s: %s %s%s%n", ++finished, jobs.size(),
-                            StudyCost.duration((System.nanoTime() - started) / 1e9), o.run(), o.action(), describe(o));
+                    for (SweepTask.Outcome o : os) {
+                        outcomes.put(o.run(), o);
+                        console.printf("run %d of %d done after %s: %s %s%s%n", ++finished, work.size(),
+                                StudyCost.duration((System.nanoTime() - started) / 1e9), o.run(), o.action(), describe(o));
+                    }
                 }
             }
         } catch (InterruptedException e) {

@@ -44,12 +44,14 @@ import picocli.CommandLine;
  *                                # evaluated and checkpointed at every epoch (warmup: a quarter epoch of
  *                                # steps unless set), and extend_while_improving: 256 to grow such runs
  * train: {batch-tokens: 4096, lr: 3e-3, schedule: wsd}   # `quokka train` options by their long names
- * resources: {cpus: 1, gpus: 0}  # per run: spark.task.cpus and spark.task.resource.gpu.amount
+ * resources: {cpus: 1, gpus: 0}  # per task: spark.task.cpus and spark.task.resource.gpu.amount; batch_runs: K
+ *                                # trains up to K runs of one shape (and batch) in each task, as one batched graph
  * </pre>
  * Every run's config is built by {@code quokka train}'s own option parser, so a bad option fails here, on the driver,
  * before anything is trained.
  */
-public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> studies, List<Run> runs, int cpus, double gpus, double extendCap) {
+public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> studies, List<Run> runs, int cpus, double gpus, double extendCap,
+                        int batchRuns) {
     /** Raw text to tokenize into {@code docs} before the studies are made. */
     record Corpus(TokenizeConfig config) {}
 
@@ -154,7 +156,10 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
         int cpus = resources.path("cpus").asInt(1);
         double gpus = resources.path("gpus").asDouble(0);
         if (cpus <= 0 || gpus < 0 || gpus > 1) throw new IllegalArgumentException("resources: cpus must be >= 1 and gpus in [0, 1] (one GPU, or a share of one, per run)");
-        return new SweepPlan(spec, corpus, docs, List.copyOf(studies.values()), List.copyOf(runs), cpus, gpus, g.cap());
+        JsonNode batchRuns = resources.path("batch_runs");
+        int batch = batchRuns.isMissingNode() ? 1 : Math.toIntExact(integer(batchRuns, "resources.batch_runs"));
+        if (batch < 1) throw new IllegalArgumentException("resources.batch_runs must be at least 1 (1: one run per task), not " + batch);
+        return new SweepPlan(spec, corpus, docs, List.copyOf(studies.values()), List.copyOf(runs), cpus, gpus, g.cap(), batch);
     }
 
     private static List<Long> seeds(JsonNode spec) {
@@ -225,12 +230,42 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
         return train;
     }
 
+    /** This plan with up to {@code k} runs of one shape in each task (the spec's {@code resources.batch_runs} otherwise). */
+    public SweepPlan withBatchRuns(int k) {
+        if (k < 1) throw new IllegalArgumentException("--batch-runs must be at least 1 (1: one run per task), not " + k);
+        return new SweepPlan(spec, corpus, docs, studies, runs, cpus, gpus, extendCap, k);
+    }
+
+    /**
+     * The tasks of {@code work}, in its order: with {@code batchRuns} of 1 one run each; else up to {@code batchRuns}
+     * runs that share a model and batch size each (runs of one sweep share their sequence length), batched even alone.
+     */
+    public <W> List<List<W>> tasks(List<W> work, java.util.function.Function<W, TrainConfig> config) {
+        List<List<W>> tasks = new ArrayList<>();
+        Map<String, List<W>> open = new LinkedHashMap<>();
+        for (W w : work) {
+            if (batchRuns == 1) {
+                tasks.add(List.of(w));
+                continue;
+            }
+            TrainConfig c = config.apply(w);
+            List<W> group = open.computeIfAbsent(c.model() + "/" + c.batchTokens(), key -> {
+                List<W> fresh = new ArrayList<>();
+                tasks.add(fresh);
+                return fresh;
+            });
+            group.add(w);
+            if (group.size() == batchRuns) open.remove(c.model() + "/" + c.batchTokens());
+        }
+        return tasks;
+    }
+
     /** The part of the sweep whose run names match; the studies those runs need. */
     public SweepPlan only(java.util.regex.Pattern names) {
         List<Run> kept = runs.stream().filter(r -> names.matcher(r.name()).find()).toList();
         if (kept.isEmpty()) throw new IllegalArgumentException("no run of the sweep matches " + names);
         Set<String> needed = new java.util.HashSet<>(kept.stream().map(Run::study).toList());
-        return new SweepPlan(spec, corpus, docs, studies.stream().filter(s -> needed.contains(s.name())).toList(), kept, cpus, gpus, extendCap);
+        return new SweepPlan(spec, corpus, docs, studies.stream().filter(s -> needed.contains(s.name())).toList(), kept, cpus, gpus, extendCap, batchRuns);
     }
 
     /** The runs, longest first: a greedy schedule that way ends soonest. */

@@ -5,6 +5,7 @@ import dev.quokka.dataprep.spark.SerializableConfiguration;
 import dev.quokka.training.Batch;
 import dev.quokka.training.Engine;
 import dev.quokka.training.ModelShape;
+import dev.quokka.training.RunBatch;
 import dev.quokka.training.TrainConfig;
 import dev.quokka.training.Trainer;
 import dev.quokka.training.engines.Engines;
@@ -15,22 +16,44 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.resource.ResourceInformation;
 
 /**
- * One run of a sweep, as one Spark task: on the executor, it takes the task's CPUs and GPU, then trains the run from
- * the start, or resumes it from its latest checkpoint when the run directory already holds it (a retried task, an
- * executor lost, a sweep run again). Failures that a retry cannot mend (a bad config, a diverged run) come back as a
- * failed outcome; anything else is thrown, and Spark retries the task.
+ * A group of runs of a sweep, as one Spark task: on the executor, it takes the task's CPUs and GPU, then trains each
+ * run from the start, or resumes it from its latest checkpoint when the run directory already holds it (a retried
+ * task, an executor lost, a sweep run again). Failures that a retry cannot mend (a bad config, a diverged run) come
+ * back as a failed outcome; anything else is thrown, and Spark retries the task, which resumes every run of it.
+ *
+ * <p>A group of one run alone trains on the single-run engine. A batched group ({@code --batch-runs}) trains its runs
+ * at once, each by its own Trainer on its own thread, through one batched engine ({@link Engines#batched}): a run's
+ * curve then does not depend on which runs share its batch, and every run of a batched sweep is trained that way,
+ * even alone in its group, so that its curve does not depend on the grouping either.
  */
-public final class SweepTask implements Function<SweepTask.Work, SweepTask.Outcome> {
+public final class SweepTask implements Function<SweepTask.Group, List<SweepTask.Outcome>> {
     private static final long serialVersionUID = 1L;
+
+    /** The runs of one task; {@code batched}: through one batched engine, even when there is only one. */
+    public record Group(List<Work> runs, boolean batched) implements Serializable {
+        public Group {
+            runs = List.copyOf(runs);
+            if (runs.isEmpty() || (!batched && runs.size() > 1)) throw new IllegalArgumentException("a task trains one run, or a batch of runs");
+        }
+
+        String name() {
+            return String.join(", ", runs.stream().map(Work::run).toList());
+        }
+    }
 
     /**
      * A run to train; {@code extend}: the run directory holds a complete run of this config but for fewer epochs,
@@ -79,17 +102,55 @@ public final class SweepTask implements Function<SweepTask.Work, SweepTask.Outco
     }
 
     @Override
-    public Outcome call(Work w) throws IOException {
+    public List<Outcome> call(Group g) throws Exception {
         TaskContext task = TaskContext.get();
         int attempt = task.attemptNumber();
         scala.Option<ResourceInformation> gpu = task.resources().get("gpu");
         Engines.prepare(task.cpus(), gpu.isDefined() ? Arrays.asList(gpu.get().addresses()) : List.of(), System.getenv("CUDA_VISIBLE_DEVICES"));
+        if (!g.batched()) return List.of(train(g.runs().get(0), Engines.singleProcess(), attempt));
 
+        RunBatch batch = Engines.batched(g.runs().size());
+        ExecutorService threads = Executors.newFixedThreadPool(g.runs().size());
+        try {
+            List<Future<Outcome>> running = new ArrayList<>();
+            for (int i = 0; i < g.runs().size(); i++) {
+                int slot = i;
+                running.add(threads.submit(() -> {
+                    try {
+                        return train(g.runs().get(slot), batch.slot(slot), attempt);
+                    } finally {
+                        batch.leave(slot); // done, stopped or failed: the others go on without it
+                    }
+                }));
+            }
+            // Every run is waited for: one that dies leaves the batch, and the others finish before the task fails.
+            List<Outcome> outcomes = new ArrayList<>();
+            Exception failure = null;
+            for (Future<Outcome> f : running) {
+                try {
+                    outcomes.add(f.get());
+                } catch (ExecutionException e) {
+                    if (failure == null) failure = e.getCause() instanceof Exception cause ? cause : e;
+                }
+            }
+            // Not a run's own failure: the task fails, and Spark's retry resumes the group's unfinished runs.
+            if (failure != null) throw failure;
+            return outcomes;
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    /** One run on this executor, with {@code engines}. */
+    private static Outcome train(Work w, Trainer.EngineFactory engines, int attempt) throws IOException {
         Configuration conf = w.hadoop().get();
-        Trainer.EngineFactory engines = Engines.singleProcess();
         if (w.fault() != null && attempt < w.fault().attempts()) engines = failingAt(engines, w.fault());
         PrintStream console = prefixed("[" + w.run() + "] ");
         RunManifest existing = Trainer.manifestOf(w.config().output(), conf);
+        if (existing != null && existing.complete() && TrainConfig.of(existing).epochs() >= w.config().epochs()) {
+            // Finished by an earlier attempt of this task, which another run of its batch failed.
+            return new Outcome(w.run(), w.extend() ? "extended" : "trained", null, attempt);
+        }
         // A retried extension finds the run already moved to its new end, and resumes it.
         boolean extend = w.extend() && existing != null && existing.complete();
         boolean resume = existing != null && !extend;

@@ -178,6 +178,37 @@ class SweepCommandTest {
         assertEquals("skipped", summary("grown").get(0).get("action"));
     }
 
+    /**
+     * --batch-runs: the runs of a shape train in batches, each run's metrics and checkpoints the same bit for bit
+     * whatever runs share its batch (three to a task against two, with a task killed partway and retried), and a
+     * rerun trains nothing.
+     */
+    @Test
+    void batchedRunsDoNotDependOnTheirCompanionsAndSurviveARetry() throws IOException {
+        assertEquals(0, sweep("batched3", "--batch-runs", "3").code());
+        List<Map<String, String>> rows = summary("batched3");
+        assertEquals(8, rows.size());
+        assertTrue(rows.stream().allMatch(r -> r.get("status").equals("complete") && r.get("action").equals("trained")), rows.toString());
+        JsonNode engine = SweepJob.JSON.readTree(dir.resolve("batched3/runs").resolve(FAULTY).resolve("run.json").toFile())
+                .path("sessions").path(0).path("engine");
+        assertEquals("batched", engine.path("kind").asText(), engine.toString());
+
+        CliTest.Result r = sweep("batched2", "--batch-runs", "2", "--runs", "32x1x2", "--inject-fault", FAULTY + "@25");
+        assertEquals(0, r.code(), r.err());
+        for (Map<String, String> row : summary("batched2")) {
+            assertEquals("complete", row.get("status"), row.toString());
+            Path three = dir.resolve("batched3/runs").resolve(row.get("run")), two = dir.resolve("batched2/runs").resolve(row.get("run"));
+            assertEquals(Files.readAllLines(three.resolve("metrics/eval.csv")), Files.readAllLines(two.resolve("metrics/eval.csv")), row.get("run"));
+            assertEquals(columns(three.resolve("metrics/train.csv"), 0, 1, 2, 3, 4, 5), columns(two.resolve("metrics/train.csv"), 0, 1, 2, 3, 4, 5));
+            String last = "checkpoints/step-" + String.format("%08d", Long.parseLong(row.get("steps").split("/")[0])) + "/state.bin";
+            assertArrayEquals(Files.readAllBytes(three.resolve(last)), Files.readAllBytes(two.resolve(last)), row.get("run"));
+        }
+        assertTrue(summary("batched2").stream().anyMatch(x -> x.get("action").equals("resumed")), "the killed task's runs resumed");
+
+        assertEquals(0, sweep("batched3", "--batch-runs", "3").code());
+        assertTrue(summary("batched3").stream().allMatch(x -> x.get("action").equals("skipped")));
+    }
+
     private static List<Map<String, String>> summary(String output) throws IOException {
         List<String> lines = Files.readAllLines(dir.resolve(output).resolve("summary.csv"));
         String[] header = lines.get(0).split(",");

@@ -3,8 +3,10 @@ package dev.quokka.training.engines;
 import dev.quokka.training.AdamW;
 import dev.quokka.training.Engine;
 import dev.quokka.training.ModelShape;
+import dev.quokka.training.RunBatch;
 import dev.quokka.training.Trainer;
 import dev.quokka.training.nd4j.Backend;
+import dev.quokka.training.nd4j.BatchedRuns;
 import dev.quokka.training.nd4j.Devices;
 import dev.quokka.training.nd4j.SameDiffEngine;
 import dev.quokka.training.spark.DataParallelEngine;
@@ -23,6 +25,14 @@ public final class Engines {
     /** One JVM, one model: SameDiff on this process's ND4J backend (CPU, or CUDA through the Maven profile). */
     public static Trainer.EngineFactory singleProcess() {
         return SameDiffEngine::create;
+    }
+
+    /**
+     * {@code slots} runs of one shape trained at once, each by its own Trainer on its own thread, through one batched
+     * graph on this process's ND4J backend ({@link BatchedRuns}).
+     */
+    public static RunBatch batched(int slots) {
+        return BatchedRuns.create(slots);
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.quokka.training.AdamW;
 import dev.quokka.training.Batch;
 import dev.quokka.training.Engine;
 import dev.quokka.training.ModelShape;
+import dev.quokka.training.RunBatch;
 import dev.quokka.training.Trainer;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -28,7 +29,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * Evaluations and checkpoints happen between steps, each run on its own thread, while the others wait at the next
  * step: nothing changes the parameters then.
  */
-public final class BatchedRuns {
+public final class BatchedRuns implements RunBatch {
     private record Request(ModelShape shape, int rows, int length, boolean causal, AdamW adamW, long seed) {}
 
     private final int slots;
@@ -73,6 +74,7 @@ public final class BatchedRuns {
     }
 
     /** The engine factory of the run in slot {@code r}: its one call waits for the other slots. */
+    @Override
     public Trainer.EngineFactory slot(int r) {
         return (shape, rows, length, causal, adamW, seed) -> engineFor(r, new Request(shape, rows, length, causal, adamW, seed));
     }
@@ -137,6 +139,7 @@ public final class BatchedRuns {
      * Slot {@code r}'s run is done (complete, stopped, diverged or failed): the others no longer wait for it. Safe to
      * call more than once, and for a slot that never asked for its engine.
      */
+    @Override
     public void leave(int r) {
         synchronized (this) {
             if (left[r]) return;
