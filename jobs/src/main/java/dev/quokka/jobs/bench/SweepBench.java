@@ -1,9 +1,12 @@
 package dev.quokka.jobs.bench;
 
 import dev.quokka.dataprep.spark.SerializableConfiguration;
+import dev.quokka.dataprep.study.StudyReader;
 import dev.quokka.jobs.runtime.SparkSessions;
 import dev.quokka.jobs.study.SweepTask;
+import dev.quokka.training.ModelShape;
 import dev.quokka.training.TrainConfig;
+import dev.quokka.training.engines.Engines;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +24,11 @@ import picocli.CommandLine.Option;
                 + "spark.task.cpus = 1 (ND4J and BLAS held to one thread per task). Prints the wall time of each job, the "
                 + "throughput ratio (parallel x alone / together), and whether every copy's loss curve equals the lone run's.",
                 "Spark runs in local[2] unless --master is given. Times include each task's model set-up and its first evaluation, "
-                + "as in a sweep, after one untimed job to warm up."})
+                + "as in a sweep, after one untimed job to warm up.",
+                "With --batch-runs K: the --parallel runs one per task (as sweeps train by default) against the same runs in "
+                + "tasks of K, each task training its runs as one batched graph: wall times, the ratio, the aggregate model "
+                + "FLOP/s (6 N D over the wall time) against the machine's sgemm peak, and whether every run's curve is the same "
+                + "both ways."})
 final class SweepBench implements Callable<Integer> {
     @Option(names = "--study", required = true, description = "A complete study") String study;
     @Option(names = "--objective", defaultValue = "dlm", description = "dlm or ar (default: ${DEFAULT-VALUE})") String objective;
@@ -30,6 +37,8 @@ final class SweepBench implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "40", description = "Steps per run (default: ${DEFAULT-VALUE})") int steps;
     @Option(names = "--val-sequences", defaultValue = "16", description = "Validation windows of each run's first evaluation (default: ${DEFAULT-VALUE})") int valSequences;
     @Option(names = "--parallel", defaultValue = "2", description = "Runs at once (default: ${DEFAULT-VALUE})") int parallel;
+    @Option(names = "--batch-runs", defaultValue = "0", paramLabel = "K", description = "Compare one run per task with tasks of K batched runs "
+            + "(default: 0, the runs-together-against-one-alone comparison)") int batchRuns;
     @Option(names = "--rounds", defaultValue = "3", description = "Alone-then-together rounds; the median ratio is reported (default: ${DEFAULT-VALUE})") int rounds;
 
     @Override
@@ -41,14 +50,15 @@ final class SweepBench implements Callable<Integer> {
         Path dir = Files.createTempDirectory("quokka-bench-sweep");
         System.out.printf("quokka bench sweep: %s %s, %d steps of %d tokens per run, master %s, spark.task.cpus 1%n", objective, model, steps,
                 batchTokens, spark.sparkContext().master());
+        if (batchRuns > 0) return batched(jsc, hadoop, dir);
         double[] ratios = new double[rounds];
         boolean identical = true;
         try {
-            job(jsc, hadoop, dir.resolve("warm-up"), parallel); // class loading, JIT and ND4J's start-up, untimed
+            job(jsc, hadoop, dir.resolve("warm-up"), parallel, 0); // class loading, JIT and ND4J's start-up, untimed
             for (int round = 0; round < rounds; round++) {
                 Path r = dir.resolve("round-" + round);
-                Timed alone = job(jsc, hadoop, r.resolve("alone"), 1);
-                Timed together = job(jsc, hadoop, r.resolve("together"), parallel);
+                Timed alone = job(jsc, hadoop, r.resolve("alone"), 1, 0);
+                Timed together = job(jsc, hadoop, r.resolve("together"), parallel, 0);
                 ratios[round] = parallel * alone.seconds / together.seconds;
                 for (String curve : together.curves) identical &= curve.equals(alone.curves.get(0));
                 System.out.printf("round %d: alone %.1f s (%,.0f tok/s in training), %d together %.1f s (%,.0f tok/s each); throughput ratio %.2fx%n",
@@ -66,16 +76,52 @@ final class SweepBench implements Callable<Integer> {
 
     private record Timed(double seconds, double tokensPerSecond, List<String> curves) {}
 
-    private Timed job(JavaSparkContext jsc, SerializableConfiguration hadoop, Path dir, int runs) throws Exception {
+    /** The --batch-runs comparison: the same --parallel runs one per task, then in batched tasks of K. */
+    private int batched(JavaSparkContext jsc, SerializableConfiguration hadoop, Path dir) throws Exception {
+        int vocab = StudyReader.open(study, jsc.hadoopConfiguration()).manifest().tokenizer().vocabSize();
+        double flopsPerRun = 6.0 * ModelShape.parse(model, vocab).papersParameters() * (double) steps * batchTokens;
+        double peak = Engines.sgemmFlops(512, 5) * jsc.defaultParallelism();
+        System.out.printf("%d runs one per task against tasks of %d batched runs; sgemm peak %.2f GFLOP/s (one thread's, x %d task slots)%n",
+                parallel, batchRuns, peak / 1e9, jsc.defaultParallelism());
+        double[] ratios = new double[rounds];
+        boolean identical = true;
+        try {
+            job(jsc, hadoop, dir.resolve("warm-up"), parallel, batchRuns);
+            for (int round = 0; round < rounds; round++) {
+                Path r = dir.resolve("round-" + round);
+                Timed single = job(jsc, hadoop, r.resolve("single"), parallel, 0);
+                Timed batched = job(jsc, hadoop, r.resolve("batched"), parallel, batchRuns);
+                ratios[round] = single.seconds / batched.seconds;
+                identical &= single.curves.equals(batched.curves);
+                System.out.printf("round %d: one per task %.1f s (%.2f GFLOP/s, %.0f%% of peak), batched %.1f s (%.2f GFLOP/s, %.0f%% of peak); "
+                        + "throughput ratio %.2fx%n", round + 1, single.seconds, parallel * flopsPerRun / single.seconds / 1e9,
+                        100 * parallel * flopsPerRun / single.seconds / peak, batched.seconds, parallel * flopsPerRun / batched.seconds / 1e9,
+                        100 * parallel * flopsPerRun / batched.seconds / peak, ratios[round]);
+            }
+        } finally {
+            FileUtil.fullyDelete(dir.toFile());
+        }
+        double[] sorted = ratios.clone();
+        Arrays.sort(sorted);
+        System.out.printf("ratio, batched in tasks of %d vs one run per task: %.2fx (median of %d rounds; range %.2f-%.2f); every run's loss "
+                + "curve the same both ways: %s%n", batchRuns, sorted[rounds / 2], rounds, sorted[0], sorted[rounds - 1], identical ? "yes" : "NO");
+        return identical ? 0 : 1;
+    }
+
+    /** {@code runs} copies of the run (seeds 7, 8, ...), one per task, or in batched tasks of {@code batch} when positive. */
+    private Timed job(JavaSparkContext jsc, SerializableConfiguration hadoop, Path dir, int runs, int batch) throws Exception {
         List<SweepTask.Work> work = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
             TrainConfig cfg = TrainConfig.builder(study, dir.resolve("run-" + i).toUri().toString(), objective, model, batchTokens)
-                    .valSequences(valSequences).seed(7).build();
+                    .valSequences(valSequences).seed(batchRuns > 0 ? 7 + i : 7).build();
             work.add(new SweepTask.Work("bench-" + i, cfg, hadoop, null, steps, false));
         }
         long t0 = System.nanoTime();
-        List<SweepTask.Group> tasks = work.stream().map(w -> new SweepTask.Group(List.of(w), false)).toList();
-        List<SweepTask.Outcome> outcomes = jsc.parallelize(tasks, runs).map(new SweepTask()).collect().stream().flatMap(List::stream).toList();
+        List<SweepTask.Group> tasks = new ArrayList<>();
+        for (int i = 0; i < runs; i += Math.max(1, batch)) {
+            tasks.add(new SweepTask.Group(work.subList(i, Math.min(runs, i + Math.max(1, batch))), batch > 0));
+        }
+        List<SweepTask.Outcome> outcomes = jsc.parallelize(tasks, tasks.size()).map(new SweepTask()).collect().stream().flatMap(List::stream).toList();
         double seconds = (System.nanoTime() - t0) / 1e9;
         double tokensPerSecond = 0;
         List<String> curves = new ArrayList<>();
