@@ -18,6 +18,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * K runs of one shape trained by one graph ({@link BatchedTransformer}): one forward and backward pass for all of them,
@@ -40,6 +41,7 @@ public final class BatchedEngine {
     private final String[] outputs;
     private final long[] updates;
     private final SameDiffEngine[] evaluators;
+    private final INDArray fullBias; // every slot at full length: the attention bias of most steps, built once
 
     /**
      * @param seeds  each run's initialisation seed (K = their number)
@@ -71,6 +73,9 @@ public final class BatchedEngine {
         this.updates = new long[k];
         this.evaluators = new SameDiffEngine[k];
         for (int r = 0; r < k; r++) evaluators[r] = new SameDiffEngine(shape, rows, length, causal[r], this.adamW[r], seeds.get(r), dtype);
+        INDArray[] biases = new INDArray[k];
+        for (int r = 0; r < k; r++) biases[r] = Transformer.attentionBias(dtype, rows, shape.heads(), length, causal[r], length);
+        this.fullBias = Nd4j.concat(0, biases);
     }
 
     public int runs() {
@@ -129,6 +134,7 @@ public final class BatchedEngine {
         List<int[]> ids = new ArrayList<>(), targets = new ArrayList<>();
         INDArray weights = Nd4j.zeros(dtype, (long) k * n);
         INDArray[] biases = new INDArray[k];
+        boolean full = true;
         for (int r = 0; r < k; r++) {
             Batch b = batches.get(r);
             int l = b == null ? length : b.length();
@@ -148,13 +154,19 @@ public final class BatchedEngine {
             targets.add(slotTargets);
             INDArray slot = Nd4j.createFromArray(w).castTo(dtype);
             if (b != null && n != b.rows() * l) slot.muli((double) n / ((long) b.rows() * l));
-            weights.get(org.nd4j.linalg.indexing.NDArrayIndex.interval((long) r * n, (long) (r + 1) * n)).assign(slot);
-            biases[r] = Transformer.attentionBias(dtype, rows, shape.heads(), length, causal[r], l);
+            weights.get(NDArrayIndex.interval((long) r * n, (long) (r + 1) * n)).assign(slot);
+            full &= l == length;
+            biases[r] = l == length ? null : Transformer.attentionBias(dtype, rows, shape.heads(), length, causal[r], l);
+        }
+        INDArray bias = fullBias;
+        if (!full) {
+            for (int r = 0; r < k; r++) if (biases[r] == null) biases[r] = fullBias.get(NDArrayIndex.interval((long) r * rows * shape.heads(), (long) (r + 1) * rows * shape.heads()));
+            bias = Nd4j.concat(0, biases);
         }
         return Map.of("ids", Nd4j.createFromArray(BatchedTransformer.ids(ids, shape.vocab())),
                 "picks", Nd4j.createFromArray(BatchedTransformer.picks(targets, shape.vocab())),
                 "weights", weights,
-                "attentionBias", Nd4j.concat(0, biases));
+                "attentionBias", bias);
     }
 
     /** Run r as an {@link Engine}: everything but {@link Engine#step}, which only {@link #step(List, double[])} takes. */

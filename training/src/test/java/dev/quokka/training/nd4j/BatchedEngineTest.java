@@ -90,6 +90,34 @@ class BatchedEngineTest {
         assertArrayEquals(state(one.member(0)), state(other.member(0)));
     }
 
+    /** A shorter batch (variable length) in one slot trains as the single engine trains it; the full slot is unchanged. */
+    @Test
+    void aShorterBatchInOneSlotIsItsOwn() {
+        AdamW opt = AdamW.papers();
+        BatchedEngine batched = new BatchedEngine(SHAPE, B, T, new boolean[] {true, false}, List.of(opt, opt), List.of(1L, 2L), DataType.DOUBLE);
+        SameDiffEngine full = new SameDiffEngine(SHAPE, B, T, true, opt, 1, DataType.DOUBLE);
+        SameDiffEngine cut = new SameDiffEngine(SHAPE, B, T, false, opt, 2, DataType.DOUBLE);
+        for (int s = 0; s < 3; s++) {
+            Batch a = batch(AR, 40 + s), b = shorter(batch(DLM, 50 + s), 3);
+            List<Engine.Step> got = batched.step(List.of(a, b), new double[] {1e-2, 1e-2});
+            Engine.Step fa = full.step(a, 1e-2), fb = cut.step(b, 1e-2);
+            assertEquals(fa.loss(), got.get(0).loss(), 1e-10 * fa.loss(), "the full slot, step " + s);
+            assertEquals(fb.loss(), got.get(1).loss(), 1e-10 * fb.loss(), "the shorter slot, step " + s);
+            assertEquals(fb.gradNorm(), got.get(1).gradNorm(), 1e-9 * fb.gradNorm(), "the shorter slot, step " + s);
+        }
+    }
+
+    private static Batch shorter(Batch b, int length) {
+        int[] in = new int[b.rows() * length], tg = new int[b.rows() * length];
+        float[] w = new float[b.rows() * length];
+        for (int r = 0; r < b.rows(); r++) {
+            System.arraycopy(b.inputs(), r * b.length(), in, r * length, length);
+            System.arraycopy(b.targets(), r * b.length(), tg, r * length, length);
+            System.arraycopy(b.weights(), r * b.length(), w, r * length, length);
+        }
+        return new Batch(b.rows(), length, in, tg, w);
+    }
+
     /** A run that sits a step out is left as it was; the others step. */
     @Test
     void aRunWithoutABatchSitsOut() throws IOException {
