@@ -1,9 +1,11 @@
 package dev.quokka.jobs.bench;
 
 import dev.quokka.training.AdamW;
+import dev.quokka.training.Batch;
 import dev.quokka.training.Engine;
 import dev.quokka.training.ModelShape;
 import dev.quokka.training.Objective;
+import dev.quokka.training.RunBatch;
 import dev.quokka.training.StepBench;
 import dev.quokka.training.TrainConfig;
 import dev.quokka.training.Trainer;
@@ -12,8 +14,14 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileUtil;
 import picocli.CommandLine.Command;
@@ -33,12 +41,16 @@ import picocli.CommandLine.Option;
 final class TrainBench implements Callable<Integer> {
     @Option(names = "--presets", split = ",", defaultValue = "tiny,mini,small,base",
             description = "Presets to time (default: ${DEFAULT-VALUE})") List<String> presets;
+    @Option(names = "--models", split = ";", paramLabel = "D,LAYERS,HEADS", description = "Shapes to time instead of presets, ';'-separated") List<String> models;
     @Option(names = "--vocab", defaultValue = "50258", description = "Vocabulary size (default: ${DEFAULT-VALUE}, GPT-2 with the mask token)") int vocab;
     @Option(names = "--seq-len", defaultValue = "128", description = "Positions per row (default: ${DEFAULT-VALUE})") int length;
     @Option(names = "--batch-tokens", defaultValue = "4096", description = "Tokens per step (default: ${DEFAULT-VALUE})") int batchTokens;
     @Option(names = "--steps", defaultValue = "8", description = "Timed steps per measurement; the median is reported (default: ${DEFAULT-VALUE})") int steps;
     @Option(names = "--warmup", defaultValue = "3", description = "Untimed steps first (default: ${DEFAULT-VALUE})") int warmup;
     @Option(names = "--sgemm-size", defaultValue = "1024", description = "n of the n x n x n sgemm (default: ${DEFAULT-VALUE})") int sgemmSize;
+    @Option(names = "--batch-runs", defaultValue = "0", paramLabel = "K", description = "Also time K DLM runs of each preset stepping "
+            + "together through one batched engine, as a batched sweep task trains them (K threads, one step each at a time), "
+            + "against K single-run steps (default: 0, not)") int batchRuns;
     @Option(names = "--study", description = "A study to measure the data wait on (optional)") String study;
     @Option(names = "--wait-preset", defaultValue = "base", description = "Preset for the data-wait run (default: ${DEFAULT-VALUE})") String waitPreset;
     @Option(names = "--wait-steps", defaultValue = "30", description = "Steps of the data-wait run (default: ${DEFAULT-VALUE})") int waitSteps;
@@ -53,8 +65,8 @@ final class TrainBench implements Callable<Integer> {
         out.printf("sgemm peak: %.1f GFLOP/s (float32, %d^3, median of 5)%n", peak / 1e9, sgemmSize);
         out.printf("V=%d, %d rows x %d positions = %d tokens per step, median of %d steps after %d%n%n", vocab, rows, length, batchTokens, steps, warmup);
         out.printf("%-8s %12s %12s %10s %10s %8s %12s %8s%n", "preset", "N (papers)", "non-emb", "AR tok/s", "DLM tok/s", "DLM/AR", "GFLOP/s DLM", "of peak");
-        for (String name : presets) {
-            ModelShape shape = ModelShape.preset(name, vocab);
+        for (String name : models != null ? models : presets) {
+            ModelShape shape = ModelShape.parse(name, vocab);
             Objective[] objectives = {new Objective.Autoregressive(), Objective.MaskedDiffusion.standard(vocab - 1)};
             Engine[] engines = new Engine[2];
             for (int i = 0; i < 2; i++) engines[i] = Engines.singleProcess().create(shape, rows, length, objectives[i].causal(), AdamW.papers(), 1);
@@ -63,9 +75,53 @@ final class TrainBench implements Callable<Integer> {
             double flops = shape.modelFlopsPerToken(length) * batchTokens / dlm;
             out.printf("%-8s %12s %12s %,10.0f %,10.0f %8.3f %12.1f %7.1f%%%n", name, millions(shape.papersParameters()),
                     millions(shape.papersNonEmbeddingParameters()), batchTokens / ar, batchTokens / dlm, dlm / ar, flops / 1e9, 100 * flops / peak);
+            if (batchRuns > 0) {
+                double batched = batchedTokensPerSecond(shape, rows, objectives[1]);
+                out.printf("%-8s %d DLM runs batched: %,.0f tok/s together (%.1f GFLOP/s, %.1f%% of peak): %.2fx the single engine's %,.0f%n", "",
+                        batchRuns, batched, shape.modelFlopsPerToken(length) * batched / 1e9, 100 * shape.modelFlopsPerToken(length) * batched / peak,
+                        batched / (batchTokens / dlm), batchTokens / dlm);
+            }
         }
         if (study != null) dataWait(out);
         return 0;
+    }
+
+    /**
+     * Tokens per second of {@code batchRuns} runs stepping together through one batched engine (Engines.batched), each
+     * on its own thread as in a sweep task: the wall time of {@code steps} steps of all of them, after the warm-up.
+     */
+    private double batchedTokensPerSecond(ModelShape shape, int rows, Objective objective) throws Exception {
+        RunBatch batch = Engines.batched(batchRuns);
+        CyclicBarrier start = new CyclicBarrier(batchRuns);
+        ExecutorService threads = Executors.newFixedThreadPool(batchRuns);
+        try {
+            List<Future<long[]>> done = new ArrayList<>();
+            for (int r = 0; r < batchRuns; r++) {
+                int slot = r;
+                done.add(threads.submit(() -> {
+                    try {
+                        Engine e = batch.slot(slot).create(shape, rows, length, objective.causal(), AdamW.papers(), slot);
+                        Batch[] batches = StepBench.batches(e, objective, 4, new SplittableRandom(slot));
+                        for (int i = 0; i < warmup; i++) e.step(batches[i % 4], 1e-4);
+                        start.await();
+                        long t0 = System.nanoTime();
+                        for (int i = 0; i < steps; i++) e.step(batches[i % 4], 1e-4);
+                        return new long[] {t0, System.nanoTime()};
+                    } finally {
+                        batch.leave(slot);
+                    }
+                }));
+            }
+            long first = Long.MAX_VALUE, last = Long.MIN_VALUE;
+            for (var f : done) {
+                long[] t = f.get();
+                first = Math.min(first, t[0]);
+                last = Math.max(last, t[1]);
+            }
+            return (double) batchRuns * steps * batchTokens / ((last - first) / 1e9);
+        } finally {
+            threads.shutdownNow();
+        }
     }
 
     private void dataWait(PrintStream out) throws Exception {

@@ -92,7 +92,6 @@ public final class BatchedRuns implements RunBatch {
             }
         }
         if (buildFailure != null) throw buildFailure;
-        lockstep.register();
         return new Lockstep(r, engine.member(index[r]));
     }
 
@@ -129,6 +128,8 @@ public final class BatchedRuns implements RunBatch {
             pending = new Batch[present.size()];
             pendingLr = new double[present.size()];
             engine = new BatchedEngine(first.shape(), first.rows(), first.length(), causal, adamW, seeds, dtype);
+            // Every run is a party before any of them steps: the first back from here waits for all at its first step.
+            lockstep.bulkRegister(present.size());
         } catch (RuntimeException e) {
             buildFailure = e;
         }
