@@ -38,7 +38,7 @@ import static org.apache.spark.sql.functions.struct;
  *   <li>{@code EPOCHS}: Quokka's points, the evaluation at every epoch boundary of every run that is not an anneal
  *       branch, in its stable phase: for a warmup-stable-decay run, only where the learning rate is at its peak (the
  *       decay's falling rate lowers the loss by more than many stable epochs, so a mix would bend every curve at its
- *       end); optionally cut at the overfitting peak when a second descent follows it;</li>
+ *       end); optionally cut at the overfitting peak when a second descent follows it ({@link #keep});</li>
  *   <li>{@code ANNEAL}: the last evaluation of each anneal branch;</li>
  *   <li>{@code TRAIN}: for compute-constrained fits, each run's training loss at its last step, smoothed by a
  *       one-sided Gaussian over the steps before it ({@link #trainingLoss}).</li>
@@ -84,13 +84,18 @@ public final class RunPoints {
      * n_without_embeddings (the papers' conventions, null where a manifest lacks them) and e = d / u; one row per
      * point. TRAIN smooths over the default width.
      */
-    public static Dataset<Row> points(SparkSession spark, List<String> runs, Mode mode, NConvention n, boolean truncateSecondDescent) {
-        return points(spark, runs, mode, n, truncateSecondDescent, DEFAULT_SMOOTHING);
+    public static Dataset<Row> points(SparkSession spark, List<String> runs, Mode mode, NConvention n, int truncatePatience) {
+        return points(spark, runs, mode, n, truncatePatience, DEFAULT_SMOOTHING);
     }
 
-    /** @param smoothing TRAIN: the Gaussian's standard deviation as a fraction of the run's last step (at least one step) */
-    public static Dataset<Row> points(SparkSession spark, List<String> runs, Mode mode, NConvention n, boolean truncateSecondDescent,
+    /**
+     * @param truncatePatience EPOCHS: cut each run after its overfitting peak when a second descent follows, both
+     *                         lasting this many epochs ({@link #keep}); 0 keeps every point
+     * @param smoothing        TRAIN: the Gaussian's standard deviation as a fraction of the run's last step (at least one step)
+     */
+    public static Dataset<Row> points(SparkSession spark, List<String> runs, Mode mode, NConvention n, int truncatePatience,
                                       double smoothing) {
+        if (truncatePatience < 0) throw new IllegalArgumentException("the truncation's patience must not be negative, not " + truncatePatience);
         if (!(smoothing > 0)) throw new IllegalArgumentException("the smoothing width must be positive, not " + smoothing);
         Dataset<Row> manifests = spark.read().option("multiLine", "true")
                 .json(runs.stream().map(r -> r + "/run.json").toArray(String[]::new))
@@ -112,7 +117,7 @@ public final class RunPoints {
                         .where(col("schedule").isNull().or(col("schedule").notEqual("wsd")).or(col("peak_lr").isNull())
                                 .or(col("lr").geq(col("peak_lr").multiply(1 - 1e-6))))
                         .select("run", "step", "tokens", "val_loss");
-                yield truncateSecondDescent ? truncate(stable) : stable;
+                yield truncatePatience > 0 ? truncate(stable, truncatePatience) : stable;
             }
         };
         Dataset<Row> joined = chosen.join(manifests, "run");
@@ -170,37 +175,80 @@ public final class RunPoints {
     }
 
     /**
-     * Relative changes below this are noise, not overfitting or a second descent: a rise of more than 1% above the
-     * lowest loss so far starts overfitting, and a fall of more than 1% below the peak since then starts a second
-     * descent.
+     * A rise or a fall counts when it is larger than this, relative to the lowest loss before it: the stop rule's
+     * margin, which the presets set to 1%.
      */
     static final double TOLERANCE = 0.01;
 
+    /**
+     * ... and when it lasts this many epoch boundaries in a row: the stop rule's patience in the presets whose DLM
+     * curves turn. A DLM's loss at a held learning rate moves by 1-2% between neighbouring epochs (BENCHMARKS.md,
+     * "cpu-turn"), so a rule that took one boundary for a rise cut the DLM's curves at those moves, long before they
+     * turned.
+     */
+    public static final int DEFAULT_PATIENCE = 5;
+
     /** Each run's boundary points in step order, cut after the overfitting peak when a second descent follows it. */
-    static Dataset<Row> truncate(Dataset<Row> boundaries) {
+    static Dataset<Row> truncate(Dataset<Row> boundaries, int patience) {
         return boundaries.groupByKey((MapFunction<Row, String>) r -> r.getString(0), Encoders.STRING())
                 .flatMapGroups((FlatMapGroupsFunction<String, Row, Row>) (run, rows) -> {
                     List<Row> all = new ArrayList<>();
                     rows.forEachRemaining(r -> all.add(RowFactory.create(r.getString(0), r.getLong(1), r.getLong(2), r.getDouble(3))));
                     all.sort((a, b) -> Long.compare(a.getLong(1), b.getLong(1)));
-                    return all.subList(0, keep(all.stream().mapToDouble(r -> r.getDouble(3)).toArray())).iterator();
+                    return all.subList(0, keep(all.stream().mapToDouble(r -> r.getDouble(3)).toArray(), patience)).iterator();
                 }, Encoders.row(POINT));
     }
 
-    /** How many of a run's losses (in step order) to keep: all, or up to the overfitting peak before a second descent. */
-    static int keep(double[] loss) {
+    /**
+     * How many of a run's losses (in step order) to keep: all, or up to the overfitting peak when a second descent
+     * follows it. The rule reads the curve smoothed by a centred moving mean over {@code patience} boundaries on each
+     * side, so that it sees trends, not the 1-2% moves of one boundary; on the smoothed curve both must last:
+     * <ul>
+     *   <li>overfitting is what the stop rule calls it: {@code patience} boundaries in a row above (1 + TOLERANCE) x
+     *       the lowest loss before them;</li>
+     *   <li>a second descent is the loss coming back under that same line, to the first minimum's level, for
+     *       {@code patience} boundaries in a row. Coming back is what tells a descent from noise on a rising curve: a
+     *       fall from a noisy peak alone would cut every overfitting DLM curve at its largest swing.</li>
+     * </ul>
+     * The cut is after the highest loss between the two.
+     */
+    static int keep(double[] loss, int patience) {
+        if (patience < 1) throw new IllegalArgumentException("the truncation's patience must be at least 1 epoch, not " + patience);
+        double[] smooth = movingMean(loss, patience);
         double lowest = Double.POSITIVE_INFINITY;
-        int rise = -1;
-        for (int k = 0; k < loss.length && rise < 0; k++) {
-            lowest = Math.min(lowest, loss[k]);
-            if (loss[k] > lowest * (1 + TOLERANCE)) rise = k;
+        int above = 0, rise = -1;
+        for (int k = 0; k < smooth.length && rise < 0; k++) {
+            if (smooth[k] > lowest * (1 + TOLERANCE)) {
+                if (++above == patience) rise = k - patience + 1;
+            } else {
+                above = 0;
+                lowest = Math.min(lowest, smooth[k]);
+            }
         }
         if (rise < 0) return loss.length;
-        int peak = rise;
-        for (int k = rise + 1; k < loss.length; k++) {
-            if (loss[k] > loss[peak]) peak = k;
-            else if (loss[k] < loss[peak] * (1 - TOLERANCE)) return peak + 1;
+        double line = lowest * (1 + TOLERANCE);
+        int below = 0;
+        for (int k = rise + patience; k < smooth.length; k++) {
+            if (smooth[k] > line) {
+                below = 0;
+            } else if (++below == patience) {
+                int peak = rise;
+                for (int j = rise; j <= k - patience; j++) if (loss[j] > loss[peak]) peak = j;
+                return peak + 1;
+            }
         }
         return loss.length;
+    }
+
+    /** The mean of each value and up to {@code half} values on either side of it (fewer at the ends). */
+    static double[] movingMean(double[] x, int half) {
+        double[] prefix = new double[x.length + 1];
+        for (int k = 0; k < x.length; k++) prefix[k + 1] = prefix[k] + x[k];
+        double[] mean = new double[x.length];
+        for (int k = 0; k < x.length; k++) {
+            int from = Math.max(0, k - half), to = Math.min(x.length, k + half + 1);
+            mean[k] = (prefix[to] - prefix[from]) / (to - from);
+        }
+        return mean;
     }
 }

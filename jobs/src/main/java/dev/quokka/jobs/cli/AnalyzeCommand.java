@@ -40,7 +40,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--smooth", defaultValue = "" + RunPoints.DEFAULT_SMOOTHING,
             description = "train: the Gaussian's standard deviation as a fraction of a run's steps, at least one step (default: ${DEFAULT-VALUE})") double smooth;
     @Option(names = "--n", defaultValue = "papers", description = "N as papers (4Ld^2 + 3Ldh_f + 6Ld + Vd), non_embedding or total (default: ${DEFAULT-VALUE})") String n;
-    @Option(names = "--truncate", description = "epochs: drop a run's points after its overfitting peak when a second descent follows (changes under 1%% are noise)") boolean truncate;
+    @Option(names = "--truncate", arity = "0..1", paramLabel = "PATIENCE", fallbackValue = "" + RunPoints.DEFAULT_PATIENCE,
+            description = "epochs: drop a run's points after its overfitting peak when a second descent follows; both must last PATIENCE "
+                    + "epochs in a row, more than 1%% from the lowest loss before them (default PATIENCE: ${FALLBACK-VALUE})") Integer truncate;
     @Option(names = "--format", defaultValue = "runs", description = "runs (quokka's run directories) or tensorboard (event files) (default: ${DEFAULT-VALUE})") String format;
     @Option(names = "--tb-loss-tag", defaultValue = "val/loss", description = "tensorboard: the scalar that is the loss (default: ${DEFAULT-VALUE})") String lossTag;
     @Option(names = "--tb-tokens-tag", description = "tensorboard: the scalar counting tokens seen") String tokensTag;
@@ -54,6 +56,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         fit.validate();
+        if (truncate != null && truncate < 1) throw new IllegalArgumentException("--truncate: the patience must be at least 1 epoch, not " + truncate);
         RunPoints.NConvention convention = RunPoints.NConvention.valueOf(n.toUpperCase());
         SparkSession spark;
         Dataset<Row> points;
@@ -64,7 +67,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
                 RunPoints.Mode m = RunPoints.Mode.valueOf(mode.toUpperCase());
                 List<String> dirs = RunPoints.find(runs, new Configuration());
                 spark = SparkSessions.get("quokka analyze");
-                points = RunPoints.points(spark, dirs, m, convention, truncate, smooth).cache();
+                points = RunPoints.points(spark, dirs, m, convention, truncate == null ? 0 : truncate, smooth).cache();
                 String metrics = m == RunPoints.Mode.TRAIN ? "/metrics/train.csv" : "/metrics/eval.csv";
                 List<String> read = new ArrayList<>();
                 for (String d : dirs) read.addAll(List.of(d + "/run.json", d + metrics));

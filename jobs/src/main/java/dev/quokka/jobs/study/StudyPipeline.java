@@ -156,7 +156,7 @@ public final class StudyPipeline {
 
         stage(5, "gather every epoch's validation loss and fit Quokka's law to each objective");
         List<String> runs = RunPoints.find(List.of(path("sweep/runs")), conf);
-        Dataset<Row> points = RunPoints.points(spark, runs, RunPoints.Mode.EPOCHS, RunPoints.NConvention.PAPERS, true).cache();
+        Dataset<Row> points = RunPoints.points(spark, runs, RunPoints.Mode.EPOCHS, RunPoints.NConvention.PAPERS, RunPoints.DEFAULT_PATIENCE).cache();
         PointsTable.Result table = PointsTable.check(points, null);
         List<FitManifest.Input> inputs = null; // hashed once for both fits, and only if one is redone
         for (String objective : OBJECTIVES) {

@@ -162,7 +162,8 @@ record StudySummary(String markdown, Map<String, byte[]> reportFiles) {
     static String markdown(StudyPreset preset, List<Best> best, Map<String, JsonNode> fits, JsonNode held) {
         StringBuilder s = new StringBuilder("# quokka study: " + preset.name() + "\n\n");
         s.append("Validation loss at every epoch boundary of the stable phase of warmup-stable runs to ").append(preset.eMax())
-                .append(" epochs (the decay's points left out); the best epoch is where it was lowest.\n\n");
+                .append(preset.growTo() > 0 ? " epochs, extended by doubling up to " + preset.growTo() + " while still improving" : " epochs")
+                .append(" (the decay's points left out); the best epoch is where it was lowest, before any second descent.\n\n");
         s.append("| objective | model | N | U | best epoch | best loss | last stable epoch | past the best | ended |\n"
                 + "|---|---|---:|---:|---:|---:|---:|---:|---|\n");
         for (Best b : best) {

@@ -58,6 +58,15 @@ class StudySummaryTest {
         assertTrue(md.contains("1 of 1 DLM runs were still improving at their last epoch"), md);
         assertFalse(md.contains("AR runs were still improving"), md);
         assertTrue(md.contains("0 of 20 intervals span more than a factor of 2"), md);
+        assertTrue(md.contains("warmup-stable runs to 16 epochs (the decay's"), md);
+    }
+
+    /** A study whose runs grow says so: its runs are not all of e_max's length. */
+    @Test
+    void aGrownStudySaysHowFarItsRunsMayGrow() {
+        List<FitPoint> points = new ArrayList<>(run("runs/dlm-128x4x4-U30k-to64-s1", "dlm", 196, 180));
+        String md = StudySummary.markdown(StudyPreset.named("cpu-turn"), StudySummary.best(points), Map.of());
+        assertTrue(md.contains("warmup-stable runs to 64 epochs, extended by doubling up to 256 while still improving"), md);
     }
 
     /**
