@@ -49,6 +49,26 @@ public final class PlanTables {
         return unplannable(atEdge(t, edge), unplanned);
     }
 
+    /**
+     * The compute-optimal budget and tokens for each model size, in the layout of Quokka's Tables 2 and 5: C is the
+     * budget at which N is optimal, C = (N / k_N)^(1/a), and D = k_D C^b.
+     */
+    public static Table allocationBySize(ComputeAllocation a, double[] ns) {
+        Table t = new Table("Compute-optimal budget and tokens by model size", List.of("N", "FLOPs", "tokens", "tokens per parameter"));
+        for (double n : ns) {
+            double c = a.budgetFor(n), d = a.dOpt(c);
+            t.row(List.of(Quantities.format(n), String.format("%.3g", c), Quantities.format(d), String.format("%.1f", d / n)));
+        }
+        return t;
+    }
+
+    /** The allocation's constants in the layout of Quokka's Table 1: N_opt = k_N C^a, D_opt = k_D C^b. */
+    public static Table allocationConstants(String name, ComputeAllocation a) {
+        Table t = new Table("Compute-optimal allocation N_opt = k_N C^a, D_opt = k_D C^b", List.of("law", "a", "b", "k_N", "k_D"));
+        t.row(List.of(name, String.format("%.4f", a.a()), String.format("%.4f", a.b()), String.format("%.4g", a.kN()), String.format("%.4g", a.kD())));
+        return t;
+    }
+
     private static String epochs(double e) {
         return Double.isFinite(e) ? String.valueOf(Math.round(e)) : "not finite";
     }

@@ -1,5 +1,7 @@
 package dev.quokka.jobs.options;
 
+import dev.quokka.analysis.ChinchillaLaw;
+import dev.quokka.analysis.ComputeAllocation;
 import dev.quokka.analysis.Law;
 import dev.quokka.analysis.PlanTables;
 import dev.quokka.analysis.Quantities;
@@ -24,7 +26,8 @@ public final class PlanOptions {
     private static final String PAPER_N = "400M,1B,10B,67B,175B,280B,520B,1T,10T";
     private static final String PAPER_U = "10M,100M,1B,10B,100B,1T,10T,100T,1000T";
 
-    @Option(names = "--law", defaultValue = "quokka-dlm", description = "A published law: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})",
+    @Option(names = "--law", defaultValue = "quokka-dlm", description = "A published law: ${COMPLETION-CANDIDATES}; quokka-dlm-isoflop is an "
+            + "allocation only (Quokka's approach 1, N_opt = 0.0216 C^0.514), planned as Tables 1 and 2 (default: ${DEFAULT-VALUE})",
             completionCandidates = Names.class) public String law;
     @Option(names = "--fit", description = "A `quokka fit` output directory (or its fit.json): plan with the fitted law instead") String fit;
     @Option(names = "--n", split = ",", defaultValue = PAPER_N, description = "Model sizes for the e_opt table (default: Quokka Table 3's)") public List<String> ns;
@@ -37,6 +40,7 @@ public final class PlanOptions {
     static final class Names extends ArrayList<String> {
         Names() {
             super(Law.PUBLISHED);
+            add(ISOFLOP);
         }
     }
 
@@ -47,7 +51,23 @@ public final class PlanOptions {
             law = "fit " + fit;
             return plan(fitted);
         }
+        if (law.equals(ISOFLOP)) return plan(ComputeAllocation.published(law));
         return plan(Law.published(law));
+    }
+
+    /** The published allocation that is not a loss law (approach 1 gives N_opt and D_opt, no loss). */
+    static final String ISOFLOP = "quokka-dlm-isoflop";
+
+    /** Plans with an allocation alone: its constants (Table 1) and the budget and tokens for each --n (Tables 2 and 5). */
+    public int plan(ComputeAllocation allocation) throws java.io.IOException {
+        Map<String, Table> tables = new LinkedHashMap<>();
+        tables.put("allocation", PlanTables.allocationConstants(law, allocation));
+        tables.put("by-size", PlanTables.allocationBySize(allocation, parse(ns)));
+        StringBuilder md = new StringBuilder("# Plan with " + law + " (allocation)\n\n");
+        for (Table t : tables.values()) md.append(t.markdown()).append('\n');
+        System.out.print(md);
+        if (output != null) write(md.toString(), tables, "allocation", allocation.constants());
+        return 0;
     }
 
     /** The law a `quokka fit` wrote. */
@@ -73,22 +93,27 @@ public final class PlanOptions {
             tables.put("joint", PlanTables.jointOptima(q, u));
         }
         tables.put("compute", PlanTables.computeOptimal(chosen, budgetList, budgetU == null ? Double.POSITIVE_INFINITY : Quantities.parse(budgetU)));
+        if (chosen instanceof ChinchillaLaw c) { // approach 2: the same law's allocation, in the paper's layout
+            ComputeAllocation allocation = ComputeAllocation.of(c);
+            tables.put("allocation", PlanTables.allocationConstants(law, allocation));
+            tables.put("by-size", PlanTables.allocationBySize(allocation, parse(ns)));
+        }
         if (versus != null) tables.put("critical", PlanTables.criticalCompute(law, chosen, versus, Law.published(versus), u));
 
         StringBuilder md = new StringBuilder("# Plan with " + law + " (" + chosen.form() + ")\n\nConstants: " + chosen.constants() + "\n\n");
         for (Table t : tables.values()) md.append(t.markdown()).append('\n');
         System.out.print(md);
-        if (output != null) write(md.toString(), tables, chosen);
+        if (output != null) write(md.toString(), tables, chosen.form(), chosen.constants());
         return 0;
     }
 
-    private void write(String md, Map<String, Table> tables, Law chosen) throws java.io.IOException {
+    private void write(String md, Map<String, Table> tables, String form, Map<String, Double> constants) throws java.io.IOException {
         AtomicOutput out = new AtomicOutput(output, new Configuration());
         out.begin();
         try {
             out.writeText("plan.md", md);
             for (Map.Entry<String, Table> t : tables.entrySet()) out.writeText(t.getKey() + ".csv", t.getValue().csv());
-            out.commit(ManifestJson.tree(new PlanManifest("quokka.plan/1", law, chosen.form(), chosen.constants(), versus, ns, us, budgets,
+            out.commit(ManifestJson.tree(new PlanManifest("quokka.plan/1", law, form, constants, versus, ns, us, budgets,
                     budgetU, BuildInfo.codeVersion())));
         } catch (RuntimeException | java.io.IOException e) {
             out.abort();

@@ -28,6 +28,18 @@ class PlanCommandTest {
         assertTrue(Files.readString(out.resolve("_manifest.json")).contains("\"gamma\" : 0.3955"));
     }
 
+    /** Quokka's approach 1 by name: Table 1's constants and Table 2's rows (FLOPs 9.46e19 and 5.62e20, tokens 39.3B and 93.5B). */
+    @Test
+    void theIsoFlopAllocationPlansTables1And2() throws Exception {
+        Path out = dir.resolve("isoflop");
+        CliTest.Result r = CliTest.run("plan", "--law", "quokka-dlm-isoflop", "--n", "400M,1B", "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(List.of("law,a,b,k_N,k_D", "quokka-dlm-isoflop,0.5140,0.4860,0.02160,7.700"), Files.readAllLines(out.resolve("allocation.csv")));
+        List<String> rows = Files.readAllLines(out.resolve("by-size.csv"));
+        assertEquals(List.of("N,FLOPs,tokens,tokens per parameter", "400M,9.46e+19,39.3B,98.3", "1B,5.62e+20,93.5B,93.5"), rows);
+        assertTrue(Files.readString(out.resolve("_manifest.json")).contains("\"form\" : \"allocation\""));
+    }
+
     @Test
     void anUnknownLawIsNamed() {
         CliTest.Result r = CliTest.run("plan", "--law", "gpt5");
