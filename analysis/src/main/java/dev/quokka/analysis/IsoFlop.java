@@ -116,8 +116,21 @@ public final class IsoFlop {
         return Math.exp(g.stream().mapToDouble(p -> Math.log(flops(p))).average().orElseThrow());
     }
 
-    /** A parabola's vertex in ln N, or the reason there is none to use. */
-    record Vertex(double n, double loss, String reason) {}
+    /**
+     * A budget's parabola loss = c0 + c1 t + c2 t^2 in t = ln N - mean (null when it could not be fitted), its vertex
+     * in N, or the reason there is none to use.
+     */
+    record Vertex(double n, double loss, String reason, double[] c, double mean) {
+        Vertex(double n, double loss, String reason) {
+            this(n, loss, reason, null, Double.NaN);
+        }
+
+        /** The parabola at N. */
+        double at(double size) {
+            double t = Math.log(size) - mean;
+            return c[0] + c[1] * t + c[2] * t * t;
+        }
+    }
 
     /** The least-squares parabola loss = c0 + c1 x + c2 x^2 in x = ln N, and its vertex. */
     static Vertex vertex(List<FitPoint> g) {
@@ -136,14 +149,14 @@ public final class IsoFlop {
             }
         }
         double[] c = solve(m);
-        if (!(c[2] > 0)) return new Vertex(Double.NaN, Double.NaN, "the loss against ln N curves downwards: no minimum");
+        if (!(c[2] > 0)) return new Vertex(Double.NaN, Double.NaN, "the loss against ln N curves downwards: no minimum", c, mean);
         double t = -c[1] / (2 * c[2]);
         double lo = java.util.Arrays.stream(x).min().orElseThrow() - mean, hi = java.util.Arrays.stream(x).max().orElseThrow() - mean;
         if (t < lo || t > hi) {
             return new Vertex(Double.NaN, Double.NaN, String.format("the minimum lies %s its sizes (at N = %s): not bracketed",
-                    t < lo ? "below" : "above", Quantities.format(Math.exp(t + mean))));
+                    t < lo ? "below" : "above", Quantities.format(Math.exp(t + mean))), c, mean);
         }
-        return new Vertex(Math.exp(t + mean), c[0] + c[1] * t + c[2] * t * t, null);
+        return new Vertex(Math.exp(t + mean), c[0] + c[1] * t + c[2] * t * t, null, c, mean);
     }
 
     /** Gaussian elimination with partial pivoting on an augmented 3 x 4 matrix. */

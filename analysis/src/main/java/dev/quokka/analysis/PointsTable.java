@@ -43,6 +43,14 @@ public final class PointsTable {
      * @param where a Spark SQL condition over run, objective, n, u, d and loss that points must meet, or null
      */
     public static Result read(SparkSession spark, String path, Map<String, String> names, String where) {
+        return read(spark, path, names, where, false);
+    }
+
+    /**
+     * @param singlePass the points are of runs that saw each token once (compute-constrained studies): a table
+     *                   without a U column is read with U = D
+     */
+    public static Result read(SparkSession spark, String path, Map<String, String> names, String where, boolean singlePass) {
         Dataset<Row> raw = path.endsWith(".csv") || path.endsWith(".csv.gz")
                 ? spark.read().option("header", "true").option("mode", "PERMISSIVE").csv(path)
                 : spark.read().parquet(path);
@@ -61,7 +69,9 @@ public final class PointsTable {
             if (c == null) throw new IllegalArgumentException(path + ": no column '" + name + "' for " + r + " (has " + Arrays.toString(raw.columns()) + ")");
             column.put(r, c);
         });
-        List<String> missing = REQUIRED.stream().filter(c -> !column.containsKey(c)).toList();
+        boolean uIsD = singlePass && !column.containsKey("u");
+        if (uIsD) column.put("u", column.get("d"));
+        List<String> missing = REQUIRED.stream().filter(c -> !column.containsKey(c) || column.get(c) == null).toList();
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException(path + ": no column " + String.join(", ", missing) + " (has " + Arrays.toString(raw.columns())
                     + "; needs N, U, D and loss, optionally run and objective, or --column ROLE=NAME)");

@@ -15,6 +15,8 @@ import picocli.CommandLine.Option;
         description = {"Fit a scaling law to a table of points (CSV with a header, or Parquet; columns N, U, D, loss and "
                 + "optionally run and objective): Huber (delta 1e-3) on log loss, L-BFGS from the form's screened grid, "
                 + "and bootstrap intervals by run. Rows with missing, NaN or non-positive values are excluded and counted.",
+                "--law isoflop is Quokka's approach 1 on compute-constrained runs (U may be left out: each token seen once): "
+                + "runs grouped by budget C = 6 N D, a parabola in ln N per budget, N_opt = k_N C^a and D_opt = k_D C^b.",
                 "Writes <output>/fit.json (law, constants, intervals, objective, counts, input checksums, code version) and "
                 + "fit.md, and report.html with its PNG plots; `quokka plan --fit <output>` plans with the result."})
 public final class FitCommand implements Callable<Integer> {
@@ -28,7 +30,7 @@ public final class FitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         fit.validate();
-        PointsTable.Result table = PointsTable.read(SparkSessions.get("quokka fit"), points, columns, fit.where);
+        PointsTable.Result table = PointsTable.read(SparkSessions.get("quokka fit"), points, columns, fit.where, fit.law.equals("isoflop"));
         String source = columns.isEmpty() ? points : points + " (columns " + columns + ")";
         fit.fitAndWrite(table, source, nConvention, FitOptions.checksums(List.of(points)), output, out -> { });
         return 0;

@@ -11,6 +11,8 @@ import dev.quokka.analysis.Fitter;
 import dev.quokka.analysis.FixedForm;
 import dev.quokka.analysis.Form;
 import dev.quokka.analysis.Identifiability;
+import dev.quokka.analysis.IsoFlop;
+import dev.quokka.analysis.IsoFlopReport;
 import dev.quokka.analysis.Law;
 import dev.quokka.analysis.OptimalEpochs;
 import dev.quokka.analysis.PointsTable;
@@ -47,7 +49,10 @@ public final class FitOptions {
         void write(AtomicOutput out) throws IOException;
     }
 
-    @Option(names = "--law", defaultValue = "quokka", description = "chinchilla, muennighoff (two stages: single-epoch points, then R_D* and R_N*) or quokka (default: ${DEFAULT-VALUE})") public String law;
+    @Option(names = "--law", defaultValue = "quokka", description = "chinchilla, muennighoff (two stages: single-epoch points, then R_D* and R_N*), "
+            + "quokka, or isoflop (approach 1: a parabola per FLOP budget, then N_opt = k_N C^a, D_opt = k_D C^b) (default: ${DEFAULT-VALUE})") public String law;
+    @Option(names = "--budget-tolerance", defaultValue = "" + IsoFlop.DEFAULT_TOLERANCE, description = "isoflop: runs whose C = 6 N D is within this "
+            + "relative step of the next smaller one share a budget (default: ${DEFAULT-VALUE})") public double budgetTolerance;
     @Option(names = "--stage1", description = "muennighoff: take stage 1 instead of fitting it: a published law (chinchilla, "
             + "chinchilla-epoch, muennighoff: his own, quokka-dlm-compute, quokka-dlm: its one-epoch form), a fit.json (or its "
             + "directory), or constants E=..,A=..,alpha=..,B=..,beta=..") String stage1;
@@ -66,8 +71,13 @@ public final class FitOptions {
             + "The intervals are the same either way.") public String bootstrapOn;
     /** Checks the options before any data is read. */
     public void validate() {
-        if (!List.of("chinchilla", "quokka", "muennighoff").contains(law)) {
-            throw new IllegalArgumentException("--law must be chinchilla, muennighoff or quokka, not " + law);
+        if (!List.of("chinchilla", "quokka", "muennighoff", "isoflop").contains(law)) {
+            throw new IllegalArgumentException("--law must be chinchilla, muennighoff, quokka or isoflop, not " + law);
+        }
+        if (!(budgetTolerance > 0)) throw new IllegalArgumentException("--budget-tolerance must be positive, not " + budgetTolerance);
+        if (resamples < 0) throw new IllegalArgumentException("--bootstrap must not be negative, not " + resamples);
+        if ((fix != null || fixFrom != null) && law.equals("isoflop")) {
+            throw new IllegalArgumentException("--fix and --fix-from hold constants of the quokka and chinchilla laws; an isoflop fit has none to hold");
         }
         if (!(level > 0 && level < 1)) throw new IllegalArgumentException("--level must be in (0, 1)");
         if (!List.of("auto", "driver", "spark").contains(bootstrapOn)) {
@@ -180,6 +190,10 @@ public final class FitOptions {
         ChinchillaLaw given = stage1 == null ? null : stage1(stage1, new Configuration());
         Map<String, Held> held = held();
         List<FitPoint> chosen = objective == null ? table.points() : table.points().stream().filter(p -> objective.equals(p.objective())).toList();
+        if (law.equals("isoflop")) {
+            isoflop(chosen, table, source, nConvention, inputs, output, extra);
+            return;
+        }
         if (chosen.size() < 10) {
             throw new IllegalArgumentException(source + ": " + chosen.size() + " valid points" + (objective == null ? "" : " of objective " + objective)
                     + ", too few to fit; excluded " + table.excluded());
@@ -189,7 +203,60 @@ public final class FitOptions {
         FitManifest json = manifest(o, data, chosen, table, given, held, source, nConvention, inputs);
         String md = markdown(json, source, nConvention, o.law(), o.objective(), o.ci(), held, o.identified());
         System.out.print(md);
-        write(json, md, o.law(), chosen, source, output, extra);
+        write(json, md, Report.files(law + " fit of " + source, o.law(), chosen, md), output, extra);
+    }
+
+    /** Approach 1 on the chosen points: fit.json with the allocation and every budget, fit.md, and the profiles' report. */
+    private void isoflop(List<FitPoint> chosen, PointsTable.Result table, String source, String nConvention, List<FitManifest.Input> inputs,
+                         String output, Extra extra) throws IOException {
+        long t0 = System.nanoTime();
+        IsoFlop.Fit f;
+        try {
+            f = IsoFlop.fit(chosen, budgetTolerance, resamples, seed, level);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+        }
+        List<FitManifest.Budget> budgets = new ArrayList<>();
+        for (IsoFlop.Minimum m : f.minima()) {
+            budgets.add(new FitManifest.Budget(m.budget(), m.sizes(), m.nOpt(), m.dOpt(), m.loss(),
+                    m.nInterval() == null ? null : List.of(m.nInterval().low(), m.nInterval().high()), null));
+        }
+        for (IsoFlop.Excluded e : f.excluded()) budgets.add(new FitManifest.Budget(e.budget(), e.sizes(), null, null, null, null, e.reason()));
+        budgets.sort(java.util.Comparator.comparingDouble(FitManifest.Budget::flops));
+        Map<String, List<Double>> intervals = new LinkedHashMap<>();
+        f.intervals().forEach((k, v) -> intervals.put(k, List.of(v.low(), v.high())));
+        int runs = (int) chosen.stream().map(FitPoint::run).distinct().count();
+        FitManifest json = new FitManifest(FORMAT, new FitManifest.Law("isoflop", f.allocation().constants(), null, null), null, null, null, budgets,
+                intervals, level, new FitManifest.Bootstrap(resamples, seed, "run, within its budget", "driver"), null, source, chosen.size(), runs,
+                nConvention, objective, where, table.excluded(), table.points().size() - chosen.size(), inputs, (System.nanoTime() - t0) / 1e9,
+                BuildInfo.codeVersion());
+        String md = isoflopMarkdown(json, f, source, nConvention);
+        System.out.print(md);
+        write(json, md, IsoFlopReport.files("isoflop fit of " + source, f, chosen, budgetTolerance, md), output, extra);
+    }
+
+    private String isoflopMarkdown(FitManifest json, IsoFlop.Fit f, String source, String nConvention) {
+        StringBuilder s = new StringBuilder("# isoflop fit of " + source + "\n\n");
+        s.append(String.format("%d points in %d runs (N: %s), grouped into %d FLOP budgets (C = 6 N D within %.0f%%); excluded rows: %s%n%n",
+                json.points(), json.runs(), nConvention, json.budgets().size(), 100 * budgetTolerance, ManifestJson.tree(json).get("excluded")));
+        s.append(String.format("N_opt = k_N C^a, D_opt = k_D C^b (Quokka's Table 1); %.0f%% intervals from %d resamples of the runs within each budget.%n%n",
+                100 * level, resamples));
+        s.append(String.format("| constant | value | %.0f%% interval |%n|---|---:|---:|%n", 100 * level));
+        f.allocation().constants().forEach((k, v) -> {
+            Bootstrap.Interval i = f.intervals().get(k);
+            s.append(String.format("| %s | %.4g | %s |%n", k, v, i == null ? "-" : String.format("%.4g .. %.4g", i.low(), i.high())));
+        });
+        s.append(String.format("%n| budget (FLOPs) | sizes | N_opt | %.0f%% interval | D_opt | loss at N_opt |%n|---:|---:|---:|---:|---:|---:|%n", 100 * level));
+        for (FitManifest.Budget b : json.budgets()) {
+            if (b.excluded() != null) {
+                s.append(String.format("| %.3g | %d | excluded: %s | | | |%n", b.flops(), b.sizes(), b.excluded()));
+            } else {
+                List<Double> in = b.nOptInterval();
+                s.append(String.format("| %.3g | %d | %s | %s | %s | %.4f |%n", b.flops(), b.sizes(), Quantities.format(b.nOpt()),
+                        in == null ? "-" : Quantities.format(in.get(0)) + " .. " + Quantities.format(in.get(1)), Quantities.format(b.dOpt()), b.loss()));
+            }
+        }
+        return s.append('\n').toString();
     }
 
     /** A fit, its bootstrap draws (null without resamples), their intervals and, for a one-stage fit, what it identifies. */
@@ -244,20 +311,20 @@ public final class FitOptions {
         o.ci().forEach((k, v) -> intervals.put(k, List.of(v.low(), v.high())));
         return new FitManifest(FORMAT,
                 new FitManifest.Law(o.law().form(), o.law().constants(), stage1, given == null ? null : given.constants()),
-                fixed.isEmpty() ? null : fixed, identifiability, cells, intervals, level,
+                fixed.isEmpty() ? null : fixed, identifiability, cells, null, intervals, level,
                 new FitManifest.Bootstrap(resamples, seed, "run", bootstrapOn),
                 new FitManifest.Objective("sum of Huber(log L_pred - log L_obs)", 1e-3, o.objective()), source, data.size(), data.runs(), nConvention,
                 objective, where, table.excluded(), table.points().size() - chosen.size(), inputs, o.seconds(), BuildInfo.codeVersion());
     }
 
     /** fit.json, fit.md, the report's plots and the caller's extra files, as one atomic output. */
-    private void write(FitManifest json, String md, Law fitted, List<FitPoint> chosen, String source, String output, Extra extra) throws IOException {
+    private void write(FitManifest json, String md, Map<String, byte[]> report, String output, Extra extra) throws IOException {
         AtomicOutput out = new AtomicOutput(output, new Configuration());
         out.begin();
         try {
             out.writeText("fit.json", ManifestJson.pretty(json));
             out.writeText("fit.md", md);
-            for (Map.Entry<String, byte[]> f : Report.files(law + " fit of " + source, fitted, chosen, md).entrySet()) {
+            for (Map.Entry<String, byte[]> f : report.entrySet()) {
                 out.writeBytes(f.getKey(), f.getValue());
             }
             extra.write(out);

@@ -47,9 +47,13 @@ public final class PlanOptions {
     /** Plans with the fitted law of --fit, or the published one named by --law. */
     public int run() throws java.io.IOException {
         if (fit != null) {
-            Law fitted = fitted(fit);
+            com.fasterxml.jackson.databind.JsonNode json = fitJson(fit);
             law = "fit " + fit;
-            return plan(fitted);
+            if (json.path("law").path("form").asText().equals("isoflop")) { // approach 1 gives an allocation, not a loss
+                Map<String, Double> c = constants(json);
+                return plan(new ComputeAllocation(c.get("k_N"), c.get("a"), c.get("k_D"), c.get("b")));
+            }
+            return plan(Law.of(json.path("law").path("form").asText(), constants(json)));
         }
         if (law.equals(ISOFLOP)) return plan(ComputeAllocation.published(law));
         return plan(Law.published(law));
@@ -72,6 +76,12 @@ public final class PlanOptions {
 
     /** The law a `quokka fit` wrote. */
     public static Law fitted(String fitPath) throws java.io.IOException {
+        com.fasterxml.jackson.databind.JsonNode json = fitJson(fitPath);
+        return Law.of(json.path("law").path("form").asText(), constants(json));
+    }
+
+    /** A `quokka fit` output's fit.json (the directory or the file). */
+    private static com.fasterxml.jackson.databind.JsonNode fitJson(String fitPath) throws java.io.IOException {
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(fitPath);
         org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(new Configuration());
         if (fs.getFileStatus(p).isDirectory()) p = new org.apache.hadoop.fs.Path(p, "fit.json");
@@ -80,9 +90,13 @@ public final class PlanOptions {
             json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
         }
         if (!FitOptions.FORMAT.equals(json.path("format").asText())) throw new IllegalArgumentException(p + ": not a quokka fit (format " + json.path("format") + ")");
+        return json;
+    }
+
+    private static Map<String, Double> constants(com.fasterxml.jackson.databind.JsonNode json) {
         Map<String, Double> constants = new LinkedHashMap<>();
         json.path("law").path("constants").fields().forEachRemaining(e -> constants.put(e.getKey(), e.getValue().asDouble()));
-        return Law.of(json.path("law").path("form").asText(), constants);
+        return constants;
     }
 
     public int plan(Law chosen) throws java.io.IOException {

@@ -183,4 +183,50 @@ class FitCommandTest {
         assertEquals(2, unknown.code());
         assertTrue(unknown.err().contains("--fix: the law has no constant 'R_D'"), unknown.err());
     }
+
+    /**
+     * Approach 1 from a table without U (published IsoFLOP points read off a figure lie only near their budgets): the
+     * allocation of the law that made the points comes back within its interval, a budget that does not bracket its
+     * minimum is excluded and said to be, and the fit plans Tables 1 and 2.
+     */
+    @Test
+    void isoflopProfilesFitTheirAllocationAndPlanIt() throws Exception {
+        ChinchillaLaw truth = ChinchillaLaw.EPOCH_AI;
+        dev.quokka.analysis.ComputeAllocation expected = dev.quokka.analysis.ComputeAllocation.of(truth);
+        List<String> lines = new ArrayList<>(List.of("run,N,D,loss"));
+        java.util.Random rng = new java.util.Random(4);
+        for (double c : new double[] {1e18, 3e18, 1e19, 3e19, 1e20}) {
+            for (int k = -3; k <= 3; k++) {
+                double cc = c * (1 + 0.2 * (2 * rng.nextDouble() - 1)), n = expected.nOpt(c) * Math.pow(2, k), d = cc / (6 * n);
+                lines.add("r" + lines.size() + "," + n + "," + d + "," + truth.loss(n, d, d) * (1 + 0.002 * rng.nextGaussian()));
+            }
+        }
+        for (int k = 2; k <= 4; k++) { // a budget whose sizes are all above its optimum
+            double n = expected.nOpt(1e21) * Math.pow(2, k), d = 1e21 / (6 * n);
+            lines.add("r" + lines.size() + "," + n + "," + d + "," + truth.loss(n, d, d));
+        }
+        Path table = dir.resolve("isoflop.csv");
+        Files.write(table, lines);
+        Path out = dir.resolve("isoflop");
+        CliTest.Result r = CliTest.run("fit", "--master", "local[2]", "--points", table.toString(), "--law", "isoflop", "--bootstrap", "100",
+                "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode fit = new ObjectMapper().readTree(out.resolve("fit.json").toFile());
+        assertEquals("isoflop", fit.get("law").get("form").asText());
+        JsonNode a = fit.get("intervals").get("a");
+        assertTrue(a.get(0).asDouble() <= expected.a() && expected.a() <= a.get(1).asDouble(), "a = " + expected.a() + " outside " + a);
+        assertEquals(6, fit.get("budgets").size());
+        JsonNode last = fit.get("budgets").get(5);
+        assertTrue(last.get("excluded").asText().contains("below its sizes"), last.toString());
+        for (int i = 0; i < 5; i++) assertEquals(2, fit.get("budgets").get(i).get("n_opt_interval").size());
+        for (String f : List.of("fit.md", "report.html", "isoflop-profiles.png", "optimal-allocation.png", "_SUCCESS")) assertTrue(Files.exists(out.resolve(f)), f);
+
+        CliTest.Result plan = CliTest.run("plan", "--fit", out.toString(), "--n", "1B", "--output", dir.resolve("isoplan").toString());
+        assertEquals(0, plan.code(), plan.err());
+        assertTrue(Files.readString(dir.resolve("isoplan/by-size.csv")).startsWith("N,FLOPs,tokens,tokens per parameter\n1B,"));
+
+        CliTest.Result held = CliTest.run("fit", "--points", table.toString(), "--law", "isoflop", "--fix", "a=0.5", "--output", dir.resolve("never").toString());
+        assertEquals(2, held.code());
+        assertTrue(held.err().contains("an isoflop fit has none to hold"), held.err());
+    }
 }
