@@ -69,6 +69,20 @@ public final class PlanTables {
         return t;
     }
 
+    /**
+     * Two allocations side by side at each budget, and how much more data the first wants than the second: Quokka's
+     * "DLMs are 2-5x more data-hungry than AR at equal compute", with a DLM fit first and an AR fit second.
+     */
+    public static Table dataRatio(String firstName, ComputeAllocation first, String secondName, ComputeAllocation second, double[] budgets) {
+        Table t = new Table("Compute-optimal data: " + firstName + " over " + secondName,
+                List.of("FLOPs", "N_opt " + firstName, "D_opt " + firstName, "N_opt " + secondName, "D_opt " + secondName, "D_opt ratio"));
+        for (double c : budgets) {
+            t.row(List.of(String.format("%.3g", c), Quantities.format(first.nOpt(c)), Quantities.format(first.dOpt(c)),
+                    Quantities.format(second.nOpt(c)), Quantities.format(second.dOpt(c)), String.format("%.2f", first.dOpt(c) / second.dOpt(c))));
+        }
+        return t;
+    }
+
     private static String epochs(double e) {
         return Double.isFinite(e) ? String.valueOf(Math.round(e)) : "not finite";
     }

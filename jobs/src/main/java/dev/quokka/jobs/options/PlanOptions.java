@@ -34,7 +34,10 @@ public final class PlanOptions {
     @Option(names = "--u", split = ",", defaultValue = PAPER_U, description = "Unique-token budgets (default: Quokka Table 3's)") public List<String> us;
     @Option(names = "--budgets", split = ",", defaultValue = "1e18,1e19,1e20,1e21,1e22,1e23,1e24", description = "FLOP budgets for the compute-optimal table (default: ${DEFAULT-VALUE})") public List<String> budgets;
     @Option(names = "--budget-u", description = "Unique tokens available to the compute-optimal table (default: unlimited)") String budgetU;
-    @Option(names = "--versus", description = "A second published law: add C_crit(U) between the two") String versus;
+    @Option(names = "--versus", description = "A second published law: add C_crit(U) between the two, and, where both give a "
+            + "compute-optimal allocation, how much more data the first wants at each budget") String versus;
+    @Option(names = "--versus-fit", description = "A second `quokka fit` output (isoflop or chinchilla): add how much more data the "
+            + "first law wants than it at each budget (e.g. a DLM fit against an AR fit)") String versusFit;
     @Option(names = "--output", description = "A directory for plan.md, the CSVs and a manifest") public String output;
 
     static final class Names extends ArrayList<String> {
@@ -59,6 +62,27 @@ public final class PlanOptions {
         return plan(Law.published(law));
     }
 
+    /** The D_opt ratio against --versus-fit, or against --versus where that law gives an allocation. */
+    private void ratio(Map<String, Table> tables, ComputeAllocation first) throws java.io.IOException {
+        String name;
+        ComputeAllocation second;
+        if (versusFit != null) {
+            com.fasterxml.jackson.databind.JsonNode json = fitJson(versusFit);
+            String form = json.path("law").path("form").asText();
+            Map<String, Double> c = constants(json);
+            if (form.equals("isoflop")) second = new ComputeAllocation(c.get("k_N"), c.get("a"), c.get("k_D"), c.get("b"));
+            else if (Law.of(form, c) instanceof ChinchillaLaw l) second = ComputeAllocation.of(l);
+            else throw new IllegalArgumentException("--versus-fit " + versusFit + ": a " + form + " fit gives no compute-optimal allocation (isoflop or chinchilla do)");
+            name = "fit " + versusFit;
+        } else if (versus != null && (versus.equals(ISOFLOP) || Law.published(versus) instanceof ChinchillaLaw)) {
+            second = ComputeAllocation.published(versus);
+            name = versus;
+        } else {
+            return;
+        }
+        tables.put("data-ratio", PlanTables.dataRatio(law, first, name, second, parse(budgets)));
+    }
+
     /** The published allocation that is not a loss law (approach 1 gives N_opt and D_opt, no loss). */
     static final String ISOFLOP = "quokka-dlm-isoflop";
 
@@ -67,6 +91,7 @@ public final class PlanOptions {
         Map<String, Table> tables = new LinkedHashMap<>();
         tables.put("allocation", PlanTables.allocationConstants(law, allocation));
         tables.put("by-size", PlanTables.allocationBySize(allocation, parse(ns)));
+        ratio(tables, allocation);
         StringBuilder md = new StringBuilder("# Plan with " + law + " (allocation)\n\n");
         for (Table t : tables.values()) md.append(t.markdown()).append('\n');
         System.out.print(md);
@@ -112,7 +137,8 @@ public final class PlanOptions {
             tables.put("allocation", PlanTables.allocationConstants(law, allocation));
             tables.put("by-size", PlanTables.allocationBySize(allocation, parse(ns)));
         }
-        if (versus != null) tables.put("critical", PlanTables.criticalCompute(law, chosen, versus, Law.published(versus), u));
+        if (versus != null && !versus.equals(ISOFLOP)) tables.put("critical", PlanTables.criticalCompute(law, chosen, versus, Law.published(versus), u));
+        if (chosen instanceof ChinchillaLaw c) ratio(tables, ComputeAllocation.of(c));
 
         StringBuilder md = new StringBuilder("# Plan with " + law + " (" + chosen.form() + ")\n\nConstants: " + chosen.constants() + "\n\n");
         for (Table t : tables.values()) md.append(t.markdown()).append('\n');

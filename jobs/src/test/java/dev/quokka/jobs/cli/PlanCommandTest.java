@@ -3,6 +3,7 @@ package dev.quokka.jobs.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.quokka.analysis.ComputeAllocation;
 import dev.quokka.jobs.CliTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +39,15 @@ class PlanCommandTest {
         List<String> rows = Files.readAllLines(out.resolve("by-size.csv"));
         assertEquals(List.of("N,FLOPs,tokens,tokens per parameter", "400M,9.46e+19,39.3B,98.3", "1B,5.62e+20,93.5B,93.5"), rows);
         assertTrue(Files.readString(out.resolve("_manifest.json")).contains("\"form\" : \"allocation\""));
+
+        // against AR's allocation: the DLM wants about twice the data at equal compute (Quokka: 2-5x)
+        Path versus = dir.resolve("versus");
+        r = CliTest.run("plan", "--law", "quokka-dlm-isoflop", "--versus", "chinchilla-epoch", "--budgets", "1e22", "--output", versus.toString());
+        assertEquals(0, r.code(), r.err());
+        List<String> ratio = Files.readAllLines(versus.resolve("data-ratio.csv"));
+        double expected = ComputeAllocation.QUOKKA_DLM_ISOFLOP.dOpt(1e22) / ComputeAllocation.published("chinchilla-epoch").dOpt(1e22);
+        assertEquals(String.format("%.2f", expected), ratio.get(1).substring(ratio.get(1).lastIndexOf(',') + 1));
+        assertTrue(expected > 2 && expected < 5, "Quokka's 2-5x: " + expected);
     }
 
     @Test
