@@ -42,7 +42,9 @@ import picocli.CommandLine;
  *   unique_tokens: [1M, 4M]
  *   epochs: [1, 4, 16]           # one run per e; or e_max: 16 for one warmup-stable run per cell,
  *                                # evaluated and checkpointed at every epoch (warmup: a quarter epoch of
- *                                # steps unless set), and extend_while_improving: 256 to grow such runs
+ *                                # steps unless set), and extend_while_improving: 256 to grow such runs;
+ *                                # or, for a compute-constrained study, budgets: [3e12, 1e13] instead of
+ *                                # unique_tokens and epochs: one run per (budget, model) on D = C / 6N tokens
  * train: {batch-tokens: 4096, lr: 3e-3, schedule: wsd}   # `quokka train` options by their long names
  * resources: {cpus: 1, gpus: 0}  # per task: spark.task.cpus and spark.task.resource.gpu.amount; batch_runs: K
  *                                # trains up to K runs of one shape (and batch) in each task, as one batched graph
@@ -127,7 +129,10 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
 
         Map<String, Study> studies = new LinkedHashMap<>();
         List<Run> runs = new ArrayList<>();
-        for (long seed : seeds) {
+        if (g.budgets() != null) {
+            budgetRuns(g, train, seeds, docs, output, seqLen, valFraction, valTokens, tokenizer, studies, runs);
+        }
+        for (long seed : g.budgets() != null ? List.<Long>of() : seeds) {
             for (long u : g.us()) {
                 String study = "U" + label(u) + "-s" + seed;
                 studies.put(study, new Study(study, new StudyConfig(docs, output + "/studies/" + study, u, g.studyEpochs(), seqLen, seed,
@@ -162,6 +167,50 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
         return new SweepPlan(spec, corpus, docs, List.copyOf(studies.values()), List.copyOf(runs), cpus, gpus, g.cap(), batch);
     }
 
+    /**
+     * A compute-constrained grid: for each budget C and model of N parameters (the papers' N without the embedding,
+     * as compute-constrained fits count it), one run on D = C / (6 N) tokens rounded to whole steps, each seen once.
+     * All runs of a seed read prefixes of one study whose U is the largest D, so they see the same tokens in the same
+     * order as far as each goes; a run under one step is refused, not dropped. Named as Quokka's released runs,
+     * {@code {FLOPs}_{N}_{D}}: {@code dlm-3e12_1.2M_417k-s1}.
+     */
+    private static void budgetRuns(Grid g, Map<String, String> train, List<Long> seeds, String docs, String output, int seqLen, double valFraction,
+                                   long valTokens, String tokenizer, Map<String, Study> studies, List<Run> runs) {
+        record Planned(String objective, String model, long n, double budget, long tokens) {}
+        List<Planned> planned = new ArrayList<>();
+        for (String objective : g.objectives()) {
+            for (String model : g.models()) {
+                TrainConfig probe = trainConfig(train, "study", "run", objective, model, 1, 0, tokenizer);
+                long n = probe.shape(1).papersNonEmbeddingParameters();
+                for (double c : g.budgets()) {
+                    long steps = Math.round(c / (6.0 * n) / probe.batchTokens());
+                    if (steps < 1) {
+                        throw new IllegalArgumentException(String.format("grid.budgets: %s FLOPs give model %s (N = %s) D = %s tokens, under one step of "
+                                + "%d tokens", flops(c), model, Quantities.format(n), Quantities.format(c / (6.0 * n)), probe.batchTokens()));
+                    }
+                    planned.add(new Planned(objective, model, n, c, steps * probe.batchTokens()));
+                }
+            }
+        }
+        long u = planned.stream().mapToLong(Planned::tokens).max().orElseThrow();
+        for (long seed : seeds) {
+            String study = "U" + label(u) + "-s" + seed;
+            studies.put(study, new Study(study, new StudyConfig(docs, output + "/studies/" + study, u, 1, seqLen, seed, valFraction, valTokens,
+                    false, false)));
+            for (Planned p : planned) {
+                String name = p.objective() + "-" + flops(p.budget()) + "_" + Quantities.format(p.n()) + "_" + Quantities.format(p.tokens()) + "-s" + seed;
+                double e = (double) p.tokens() / u;
+                TrainConfig cfg = trainConfig(train, output + "/studies/" + study, output + "/runs/" + name, p.objective(), p.model(), e, seed, tokenizer);
+                runs.add(new Run(name, p.objective(), p.model(), u, e, false, seed, study, cfg));
+            }
+        }
+    }
+
+    /** A FLOP count as its shortest exact scientific form: 3e12, 1.5e13. */
+    static String flops(double c) {
+        return new java.math.BigDecimal(Double.toString(c)).stripTrailingZeros().toString().replace("E+", "e").replace("E", "e");
+    }
+
     private static List<Long> seeds(JsonNode spec) {
         List<Long> seeds = new ArrayList<>();
         if (spec.has("seeds")) {
@@ -177,13 +226,27 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
      * The spec's grid: its axes, whether each run goes to e_max (one warmup-stable run per cell, evaluated at every
      * epoch) or to each of a list of epochs, and the cap runs grow to while improving (0: none).
      */
-    private record Grid(List<String> objectives, List<String> models, List<Long> us, List<Double> epochs, boolean toMax, double cap) {
+    private record Grid(List<String> objectives, List<String> models, List<Long> us, List<Double> epochs, boolean toMax, double cap,
+                        List<Double> budgets) {
         static Grid of(JsonNode grid, double capOption) {
             List<String> objectives = strings(required(grid, "objectives"), "grid.objectives");
             for (String o : objectives) {
                 if (!o.equals("dlm") && !o.equals("ar")) throw new IllegalArgumentException("grid.objectives: '" + o + "' is not dlm or ar");
             }
             List<String> models = strings(required(grid, "models"), "grid.models");
+            if (grid.has("budgets")) {
+                for (String axis : List.of("unique_tokens", "epochs", "e_max", "extend_while_improving")) {
+                    if (grid.has(axis)) throw new IllegalArgumentException("grid: 'budgets' sets each run's tokens (D = C / 6N, seen once); leave out '" + axis + "'");
+                }
+                if (capOption > 0) throw new IllegalArgumentException("--extend-while-improving grows runs to e_max; a grid of budgets has none");
+                List<Double> budgets = new ArrayList<>();
+                for (String c : strings(grid.get("budgets"), "grid.budgets")) {
+                    double v = Quantities.parse(c);
+                    if (!(v > 0) || Double.isInfinite(v)) throw new IllegalArgumentException("grid.budgets: '" + c + "' is not a positive number of FLOPs");
+                    budgets.add(v);
+                }
+                return new Grid(objectives, models, List.of(), List.of(), false, 0, budgets);
+            }
             List<Long> us = new ArrayList<>();
             for (String u : strings(required(grid, "unique_tokens"), "grid.unique_tokens")) us.add(Math.round(Quantities.parse(u)));
             boolean toMax = grid.has("e_max");
@@ -196,7 +259,7 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
             double cap = capOption > 0 ? capOption : grid.path("extend_while_improving").asDouble(0);
             if (cap < 0 || (cap > 0 && !toMax)) throw new IllegalArgumentException("extend_while_improving grows runs to e_max: it needs 'e_max', and a positive cap");
             if (cap > 0 && cap < longest(epochs)) throw new IllegalArgumentException("extend_while_improving " + cap + " is below e_max " + longest(epochs));
-            return new Grid(objectives, models, us, epochs, toMax, cap);
+            return new Grid(objectives, models, us, epochs, toMax, cap, null);
         }
 
         private static double longest(List<Double> epochs) {

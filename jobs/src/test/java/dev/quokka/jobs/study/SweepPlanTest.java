@@ -55,6 +55,53 @@ class SweepPlanTest {
         assertEquals("ar-tiny-U4M-e16-s1", plan.longestFirst().get(0).name(), "the costliest run is scheduled first");
     }
 
+    /**
+     * A compute-constrained grid: one run per (budget, model) on D = C / 6N tokens in whole steps, all reading
+     * prefixes of one study whose U is the largest D, named as Quokka's released runs.
+     */
+    @Test
+    void budgetsGiveOneRunPerBudgetAndModelOnItsShareOfTheTokens() {
+        SweepPlan plan = parse("""
+                docs: tok/
+                seed: 1
+                seq_len: 64
+                grid:
+                  objectives: [dlm]
+                  models: ["32,2,2", "64,2,2"]
+                  budgets: [3e12, 1e13]
+                train: {batch-tokens: 2048, lr: 3e-3}
+                """);
+        assertEquals(4, plan.runs().size());
+        long maxD = 0;
+        for (SweepPlan.Run r : plan.runs()) {
+            long n = r.config().shape(1).papersNonEmbeddingParameters();
+            double budget = r.name().contains("-3e12_") ? 3e12 : 1e13;
+            double d = r.uniqueTokens() * r.epochs();
+            assertEquals(0, Math.round(d) % 2048, r.name() + ": whole steps");
+            assertEquals(budget / (6.0 * n), d, 1024, r.name() + ": D = C / 6N to the nearest step");
+            assertTrue(r.epochs() <= 1, "each token seen at most once");
+            assertTrue(!r.config().schedule().shape().equals("wsd"), "quokka train's schedule, decaying to the end");
+            maxD = Math.max(maxD, Math.round(d));
+        }
+        assertEquals(1, plan.studies().size());
+        assertEquals(maxD, plan.studies().get(0).config().uniqueTokens(), "U is the largest run's D");
+        assertEquals(1.0, plan.studies().get(0).config().epochs());
+        long n = plan.runs().get(0).config().shape(1).papersNonEmbeddingParameters();
+        assertTrue(plan.runs().get(0).name().matches("dlm-3e12_[0-9.]+k_[0-9.]+[kM]-s1"), plan.runs().get(0).name() + " (N = " + n + ")");
+
+        assertTrue(message("""
+                docs: tok/
+                seq_len: 64
+                grid: {objectives: [dlm], models: ["64,2,2"], budgets: [1e8]}
+                train: {batch-tokens: 2048}
+                """).contains("under one step of 2048 tokens"));
+        assertTrue(message("""
+                docs: tok/
+                seq_len: 64
+                grid: {objectives: [dlm], models: ["64,2,2"], budgets: [1e13], unique_tokens: [1M]}
+                """).contains("leave out 'unique_tokens'"));
+    }
+
     @Test
     void jsonSpecsAndRunsToEMaxWork() {
         SweepPlan plan = parse("""
