@@ -126,6 +126,37 @@ class AnalyzeCommandTest {
         assertTrue(new ObjectMapper().readTree(out.resolve("fit.json").toFile()).get("source").asText().contains("train points"));
     }
 
+    /**
+     * A compute-constrained study's run directories, each at its budget C = 6 N D and ending at the loss a known law
+     * gives it: approach 1 over the runs' final evaluations gives that law's allocation.
+     */
+    @Test
+    void isoflopRunsGiveTheirLawsAllocation() throws Exception {
+        ChinchillaLaw truth = ChinchillaLaw.EPOCH_AI;
+        dev.quokka.analysis.ComputeAllocation expected = dev.quokka.analysis.ComputeAllocation.of(truth);
+        for (double c : new double[] {1e18, 1e19, 1e20}) {
+            for (int k = -3; k <= 3; k++) {
+                double n = expected.nOpt(c) * Math.pow(2, k);
+                long d = Math.round(c / (6 * n));
+                Path run = dir.resolve("isoflop/" + String.format("dlm-%.0e_%d", c, k));
+                Files.createDirectories(run.resolve("metrics"));
+                Files.writeString(run.resolve("run.json"), "{\"config\": {\"objective\": \"dlm\"}, \"model\": {\"papers_n\": " + n
+                        + "}, \"study\": {\"unique_tokens\": " + 2 * d + "}}");
+                Files.write(run.resolve("metrics/eval.csv"), List.of("step,tokens,epoch,lr,val_loss,boundary",
+                        "1," + d / 2 + ",0.25,1e-3," + (truth.loss(n, d, d) + 0.5) + ",false", "2," + d + ",0.5,1e-4," + truth.loss(n, d, d) + ",false"));
+            }
+        }
+        Path out = dir.resolve("isoflop-fit");
+        CliTest.Result r = CliTest.run("analyze", "--master", "local[2]", "--runs", dir.resolve("isoflop").toString(), "--mode", "final",
+                "--law", "isoflop", "--bootstrap", "0", "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode fit = new ObjectMapper().readTree(out.resolve("fit.json").toFile());
+        assertEquals("isoflop", fit.get("law").get("form").asText());
+        assertEquals(expected.a(), fit.get("law").get("constants").get("a").asDouble(), 0.01);
+        assertEquals(3, fit.get("budgets").size());
+        assertTrue(Files.exists(out.resolve("points")) && Files.exists(out.resolve("isoflop-profiles.png")));
+    }
+
     @Test
     void tensorBoardLogsAreReadWithANameMapping() throws Exception {
         Random rng = new Random(5);
