@@ -81,6 +81,27 @@ class IsoFlopTest {
         assertTrue(a.high() - a.low() < 0.2, "a loose interval: " + a);
     }
 
+    /**
+     * The issue's recovery check: Quokka's Eq. 13 at nine budgets from 1e18 to 1e21, seven sizes each (2x apart around
+     * the optimum), 1% noise on the loss: a and b come back within 0.02 of 0.499 and 0.501. k_N does not come back
+     * within the issue's 15% in general: ln k_N is the fitted line's value at ln C = 0, about 45 units of ln C below
+     * the data, so an error of 0.003 in a moves k_N by 15%, and at 1% noise a's own error is about 0.009 (docs/laws.md).
+     * What the fit owes is an honest interval for it: k_N lies inside its bootstrap interval.
+     */
+    @Test
+    void eq13IsRecoveredFromNoisyProfiles() {
+        ComputeAllocation truth = ComputeAllocation.of(ChinchillaLaw.QUOKKA_DLM);
+        double[] budgets = new double[9];
+        for (int i = 0; i < 9; i++) budgets[i] = Math.pow(10, 18 + 3.0 * i / 8);
+        for (long seed = 1; seed <= 5; seed++) {
+            IsoFlop.Fit fit = IsoFlop.fit(profiles(ChinchillaLaw.QUOKKA_DLM, budgets, 0, 0.01, new Random(seed)), IsoFlop.DEFAULT_TOLERANCE, 200, seed, 0.95);
+            assertEquals(0.499, fit.allocation().a(), 0.02, "seed " + seed);
+            assertEquals(0.501, fit.allocation().b(), 0.02, "seed " + seed);
+            Bootstrap.Interval k = fit.intervals().get("k_N");
+            assertTrue(k.low() <= truth.kN() && truth.kN() <= k.high(), "seed " + seed + ": k_N " + truth.kN() + " outside " + k);
+        }
+    }
+
     @Test
     void budgetsWithoutABracketedMinimumAreExcludedAndSaySo() {
         ChinchillaLaw truth = ChinchillaLaw.EPOCH_AI;
