@@ -52,7 +52,7 @@ public final class FitOptions {
     @Option(names = "--law", defaultValue = "quokka", description = "chinchilla, muennighoff (two stages: single-epoch points, then R_D* and R_N*), "
             + "quokka, or isoflop (approach 1: a parabola per FLOP budget, then N_opt = k_N C^a, D_opt = k_D C^b) (default: ${DEFAULT-VALUE})") public String law;
     @Option(names = "--budget-tolerance", defaultValue = "" + IsoFlop.DEFAULT_TOLERANCE, description = "isoflop: runs whose C = 6 N D is within this "
-            + "relative step of the next smaller one share a budget (default: ${DEFAULT-VALUE})") public double budgetTolerance;
+            + "relative step of the next smaller one share a budget (default: ${DEFAULT-VALUE})") public double budgetTolerance = IsoFlop.DEFAULT_TOLERANCE;
     @Option(names = "--stage1", description = "muennighoff: take stage 1 instead of fitting it: a published law (chinchilla, "
             + "chinchilla-epoch, muennighoff: his own, quokka-dlm-compute, quokka-dlm: its one-epoch form), a fit.json (or its "
             + "directory), or constants E=..,A=..,alpha=..,B=..,beta=..") String stage1;
