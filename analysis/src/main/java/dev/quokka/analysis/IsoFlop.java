@@ -46,12 +46,17 @@ public final class IsoFlop {
         List<List<FitPoint>> budgets = groups(points, tolerance);
         List<Minimum> minima = new ArrayList<>();
         List<Excluded> excluded = new ArrayList<>();
+        List<List<FitPoint>> fitted = new ArrayList<>(); // the budgets behind the minima, in their order
         for (List<FitPoint> g : budgets) {
             double c = budget(g);
             int sizes = (int) g.stream().mapToDouble(FitPoint::n).distinct().count();
             Vertex v = vertex(g);
-            if (v.reason() != null) excluded.add(new Excluded(c, sizes, v.reason()));
-            else minima.add(new Minimum(c, sizes, v.n(), c / (6 * v.n()), v.loss(), null));
+            if (v.reason() != null) {
+                excluded.add(new Excluded(c, sizes, v.reason()));
+            } else {
+                minima.add(new Minimum(c, sizes, v.n(), c / (6 * v.n()), v.loss(), null));
+                fitted.add(g);
+            }
         }
         if (minima.size() < 2) {
             throw new IllegalArgumentException(minima.size() + " of " + budgets.size() + " budgets have a bracketed minimum; a power law needs two"
@@ -61,7 +66,6 @@ public final class IsoFlop {
         if (resamples == 0) return new Fit(allocation, Map.of(), minima, excluded, 0);
 
         // Resample runs within each budget that was fitted; a resample whose budget loses its bracket is a failed draw.
-        List<List<FitPoint>> fitted = budgets.stream().filter(g -> minima.stream().anyMatch(m -> m.budget() == budget(g))).toList();
         SplittableRandom rng = new SplittableRandom(seed);
         List<double[]> draws = new ArrayList<>();
         List<double[]> nOpts = new ArrayList<>();
