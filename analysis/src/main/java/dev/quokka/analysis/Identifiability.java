@@ -60,8 +60,12 @@ public final class Identifiability {
         String param = form.parameters().get(k);
         String name = param.startsWith("log ") ? param.substring(4) : param;
         double moved = theta[k] + delta;
+        double held = param.startsWith("log ") ? Math.exp(moved) : moved;
+        // A positive constant fitted so small that it underflows to 0 (E of a law whose curves never flatten) cannot
+        // be held anywhere else by a factor: the data say nothing about it, so its profile is flat.
+        if (param.startsWith("log ") && !(held > 0)) return 0;
         Map<String, Double> hold = new LinkedHashMap<>();
-        hold.put(name, param.startsWith("log ") ? Math.exp(moved) : moved);
+        hold.put(name, held);
         Form base = form;
         if (form instanceof FixedForm f) {
             base = f.inner();
