@@ -69,6 +69,24 @@ class IdentifiabilityTest {
         assertTrue(Math.min(free.get("p_e").riseLow(), free.get("p_e").riseHigh()) > Identifiability.FLAT, free.get("p_e").toString());
     }
 
+    /**
+     * A positive constant fitted so small that it underflows to 0 (cpu-turn's held DLM fit put E there): its profile
+     * cannot hold it a factor away, so it reads flat and unidentified instead of failing the report.
+     */
+    @Test
+    void aConstantFittedToZeroIsUnidentifiedNotAnError() {
+        FitData data = new FitData(neverTurning());
+        Map<String, Double> hold = new LinkedHashMap<>();
+        for (String c : List.of("gamma", "c_p", "m_p", "k_p")) hold.put(c, TRUTH.constants().get(c));
+        Fitter.Fit held = Fitter.fit(new FixedForm(new QuokkaForm(), hold), data);
+        double[] theta = held.theta().clone();
+        theta[held.form().parameters().indexOf("log E")] = -800; // exp(-800) is 0 in doubles
+        Fitter.Fit atZero = new Fitter.Fit(held.form(), theta, held.objective(), held.form().law(theta));
+        assertEquals(0.0, atZero.law().constants().get("E"));
+        Identifiability.Constant e = Identifiability.report(atZero, data, Map.of()).stream().filter(c -> c.name().equals("E")).findFirst().orElseThrow();
+        assertEquals("unidentified", e.verdict());
+    }
+
     @Test
     void aConstantTheLawLacksIsNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new FixedForm(new QuokkaForm(), Map.of("R_D", 15.0)));
