@@ -35,8 +35,7 @@ public record ChinchillaLaw(double e, double a, double alpha, double b, double b
 
     /** The loss-minimising split of a budget C = 6 N D: {N_opt, D_opt}, in closed form. */
     public double[] computeOptimal(double c) {
-        double g = Math.pow(alpha * a / (beta * b), 1 / (alpha + beta));
-        double n = g * Math.pow(c / 6, beta / (alpha + beta));
+        double n = ComputeAllocation.of(this).nOpt(c);
         return new double[] {n, c / (6 * n)};
     }
 
