@@ -39,7 +39,7 @@ public final class Report {
      * A plot and its caption; {@code png} is null when the fit gives nothing to draw there, and then the caption
      * says why, in one line, where the plot would be.
      */
-    record Figure(String file, byte[] png, String caption) {}
+    public record Figure(String file, byte[] png, String caption) {}
 
     public static Map<String, byte[]> files(String title, Law law, List<FitPoint> points, String fitMarkdown) {
         List<Figure> figures = new ArrayList<>();

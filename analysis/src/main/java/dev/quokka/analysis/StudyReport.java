@@ -27,19 +27,34 @@ public final class StudyReport {
 
     /** report.html and its plot; {@code links} are (href, label) pairs shown under the summary. */
     public static Map<String, byte[]> files(String title, String summaryMarkdown, List<FitPoint> points, Map<String, String> links) {
+        return withFigures(title, summaryMarkdown, List.of(new Report.Figure("study-curves.png", Report.png(curves(points)), "Validation loss at every "
+                + "epoch boundary: DLM solid, AR dashed, one colour per (N, U); a diamond marks each run's best epoch.")), links);
+    }
+
+    /**
+     * report.html with {@code figures} (each written beside it) between the summary's title and its text, and
+     * {@code links}, (href, label) pairs, under the summary.
+     */
+    public static Map<String, byte[]> withFigures(String title, String summaryMarkdown, List<Report.Figure> figures, Map<String, String> links) {
         Map<String, byte[]> files = new LinkedHashMap<>();
-        files.put("study-curves.png", Report.png(curves(points)));
         StringBuilder s = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(Report.escape(title))
                 .append("</title>\n<style>body{font-family:sans-serif;max-width:960px;margin:2em auto}img{max-width:100%;border:1px solid #ddd}"
                         + "table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:.2em .6em;text-align:right}"
                         + "th:first-child,td:first-child{text-align:left}</style></head><body>\n");
         String md = summaryMarkdown;
-        if (md.startsWith("# ")) { // the summary's own title goes above the plot
+        if (md.startsWith("# ")) { // the summary's own title goes above the plots
             s.append("<h1>").append(Report.escape(md.substring(2, md.indexOf('\n')))).append("</h1>\n");
             md = md.substring(md.indexOf('\n') + 1);
         }
-        s.append("<figure><img src=\"study-curves.png\" alt=\"validation loss against epochs, DLM and AR\"><figcaption>Validation loss at every "
-                + "epoch boundary: DLM solid, AR dashed, one colour per (N, U); a diamond marks each run's best epoch.</figcaption></figure>\n");
+        for (Report.Figure f : figures) {
+            if (f.png() == null) {
+                s.append("<p class=\"not-drawn\">").append(Report.escape(f.caption())).append("</p>\n");
+                continue;
+            }
+            files.put(f.file(), f.png());
+            s.append("<figure><img src=\"").append(Report.escape(f.file())).append("\" alt=\"").append(Report.escape(f.caption()))
+                    .append("\"><figcaption>").append(Report.escape(f.caption())).append("</figcaption></figure>\n");
+        }
         s.append(Report.markdown(md));
         s.append("<ul>\n");
         links.forEach((href, label) -> s.append("<li><a href=\"").append(Report.escape(href)).append("\">").append(Report.escape(label)).append("</a></li>\n"));

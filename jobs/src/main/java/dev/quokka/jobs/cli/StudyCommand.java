@@ -20,6 +20,9 @@ import picocli.CommandLine.Option;
                 + "the corpus, build and verify one study per unique budget U, sweep DLM and AR runs to e_max evaluated at every "
                 + "epoch, fit Quokka's law to each objective, plan, and write report.html. It first prints what it will cost "
                 + "(runs, tokens, FLOPs and an ETA from training steps timed on this machine).",
+                "The compute-constrained presets (cpu-isoflop, isoflop-quick) run Quokka's other study the same way: one run per model "
+                + "and FLOP budget on D = C / 6N tokens seen once, IsoFLOP profiles (approach 1) for each objective, the allocation "
+                + "planned from the DLM fit against AR's.",
                 "Run it again to continue: complete stages are skipped, and interrupted runs resume from their checkpoints.",
                 "Presets: demo, demo-quick, cpu-small (about two hours on 2 cores), cluster-small and cluster-quokka "
                 + "(Quokka's grid shape; run under spark-submit, with --tokenizer)."})
@@ -62,8 +65,13 @@ public final class StudyCommand implements Callable<Integer> {
         int slots = Math.max(1, spark.sparkContext().defaultParallelism() / plan.cpus());
         int vocab = tokenizer != null ? TokenizerFiles.load(tokenizer, spark.sparkContext().hadoopConfiguration()).vocabSize() : preset.vocabSize();
         console.printf("%s: %s%n", app, preset.purpose());
-        console.printf("  grid: DLM and AR x models %s x U %s, to %d epochs; L = %d, V = %d%n", preset.models(), preset.uniqueTokens(),
-                preset.eMax(), preset.seqLen(), vocab);
+        if (preset.computeConstrained()) {
+            console.printf("  grid: DLM and AR x models %s x FLOP budgets %s, each run on D = C / 6N tokens seen once; L = %d, V = %d%n", preset.models(),
+                    preset.budgets(), preset.seqLen(), vocab);
+        } else {
+            console.printf("  grid: DLM and AR x models %s x U %s, to %d epochs; L = %d, V = %d%n", preset.models(), preset.uniqueTokens(),
+                    preset.eMax(), preset.seqLen(), vocab);
+        }
         console.print(StudyCost.estimate(plan, vocab, plan.cpus(), slots).describe(slots));
         if (dryRun) return 0;
         StudyPipeline.Outcome o = pipeline.run(spark);

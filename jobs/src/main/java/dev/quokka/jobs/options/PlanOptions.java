@@ -29,7 +29,7 @@ public final class PlanOptions {
     @Option(names = "--law", defaultValue = "quokka-dlm", description = "A published law: ${COMPLETION-CANDIDATES}; quokka-dlm-isoflop is an "
             + "allocation only (Quokka's approach 1, N_opt = 0.0216 C^0.514), planned as Tables 1 and 2 (default: ${DEFAULT-VALUE})",
             completionCandidates = Names.class) public String law;
-    @Option(names = "--fit", description = "A `quokka fit` output directory (or its fit.json): plan with the fitted law instead") String fit;
+    @Option(names = "--fit", description = "A `quokka fit` output directory (or its fit.json): plan with the fitted law instead") public String fit;
     @Option(names = "--n", split = ",", defaultValue = PAPER_N, description = "Model sizes for the e_opt table (default: Quokka Table 3's)") public List<String> ns;
     @Option(names = "--u", split = ",", defaultValue = PAPER_U, description = "Unique-token budgets (default: Quokka Table 3's)") public List<String> us;
     @Option(names = "--budgets", split = ",", defaultValue = "1e18,1e19,1e20,1e21,1e22,1e23,1e24", description = "FLOP budgets for the compute-optimal table (default: ${DEFAULT-VALUE})") public List<String> budgets;
@@ -37,7 +37,7 @@ public final class PlanOptions {
     @Option(names = "--versus", description = "A second published law: add C_crit(U) between the two, and, where both give a "
             + "compute-optimal allocation, how much more data the first wants at each budget") String versus;
     @Option(names = "--versus-fit", description = "A second `quokka fit` output (isoflop or chinchilla): add how much more data the "
-            + "first law wants than it at each budget (e.g. a DLM fit against an AR fit)") String versusFit;
+            + "first law wants than it at each budget (e.g. a DLM fit against an AR fit)") public String versusFit;
     @Option(names = "--output", description = "A directory for plan.md, the CSVs and a manifest") public String output;
 
     static final class Names extends ArrayList<String> {

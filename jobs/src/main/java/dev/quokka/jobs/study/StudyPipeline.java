@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.quokka.analysis.Law;
 import dev.quokka.analysis.PointsTable;
+import dev.quokka.analysis.Quantities;
 import dev.quokka.analysis.RunPoints;
 import dev.quokka.dataprep.provenance.AtomicOutput;
 import dev.quokka.dataprep.provenance.BuildInfo;
@@ -140,11 +141,17 @@ public final class StudyPipeline {
         DocsManifest.Counts counts = docs.manifest().counts();
         done(String.format("%s: %,d documents, %,d tokens", docs.upToDate() ? "up to date" : "tokenized", counts.documents(), counts.tokens()));
 
-        stage(3, "build " + plan.studies().size() + " studies (U = " + String.join(", ", preset.uniqueTokens()) + ") with one validation set, and verify them");
+        stage(3, preset.computeConstrained()
+                ? "build one study of " + Quantities.format(plan.studies().get(0).config().uniqueTokens()) + " tokens, the largest D (each run reads "
+                        + "its own prefix, each token once), with a validation set, and verify it"
+                : "build " + plan.studies().size() + " studies (U = " + String.join(", ", preset.uniqueTokens()) + ") with one validation set, and verify them");
         for (SweepPlan.Study s : plan.studies()) ok &= study(spark, s);
         if (!ok) return new Outcome(1, null, "a study failed verification");
 
-        stage(4, "sweep DLM and AR: " + plan.runs().size() + " warmup-stable runs to " + preset.eMax() + " epochs, evaluated at every epoch");
+        stage(4, preset.computeConstrained()
+                ? "sweep DLM and AR: " + plan.runs().size() + " runs, one per model and FLOP budget C (" + String.join(", ", preset.budgets())
+                        + ") on D = C / 6N tokens, cosine to the end, evaluated at the end"
+                : "sweep DLM and AR: " + plan.runs().size() + " warmup-stable runs to " + preset.eMax() + " epochs, evaluated at every epoch");
         SweepJob.Result sweep = SweepJob.run(spark, plan, path("sweep"), fault, console);
         console.print(SweepJob.markdown(sweep.rows()));
         if (sweep.failed() > 0) {
@@ -153,6 +160,7 @@ public final class StudyPipeline {
             ok = false;
         }
         String fingerprint = fingerprint(sweep);
+        if (preset.computeConstrained()) return isoFlop(spark, fingerprint, ok, start, docs.manifest().tokenizer().vocabSize());
 
         stage(5, "gather every epoch's validation loss and fit Quokka's law to each objective");
         List<String> runs = RunPoints.find(List.of(path("sweep/runs")), conf);
@@ -192,6 +200,67 @@ public final class StudyPipeline {
         for (Map.Entry<String, byte[]> f : summary.reportFiles().entrySet()) writeBytes(new Path(out, f.getKey()), f.getValue());
         done("wrote " + path("report.html"));
         console.printf("%nThe study took %.1f minutes.%n", (System.nanoTime() - start) / 60e9);
+        return new Outcome(ok ? 0 : 1, path("report.html"), summary.markdown());
+    }
+
+    /**
+     * Stages 5 to 7 of a compute-constrained study: each run's final validation loss at the papers' non-embedding N
+     * (as Quokka's Section 3 counts it), Approach 1 (IsoFLOP profiles) for each objective, the allocation planned from
+     * the DLM fit against AR's (how much more data the DLM wants at each budget), and the report. A budget whose
+     * minimum these sizes do not bracket is excluded by the fit and reported; an objective left with too few budgets
+     * has no fit, and the summary says why.
+     */
+    private Outcome isoFlop(SparkSession spark, String fingerprint, boolean ok, long start, int vocab) throws IOException {
+        stage(5, "gather each run's final validation loss and fit IsoFLOP profiles (approach 1) to each objective");
+        List<String> runs = RunPoints.find(List.of(path("sweep/runs")), conf);
+        Dataset<Row> points = RunPoints.points(spark, runs, RunPoints.Mode.FINAL, RunPoints.NConvention.NON_EMBEDDING, 0).cache();
+        PointsTable.Result table = PointsTable.check(points, null);
+        List<FitManifest.Input> inputs = null;
+        Map<String, String> notFitted = new java.util.LinkedHashMap<>();
+        for (String objective : OBJECTIVES) {
+            if (upToDate("analysis-" + objective, fingerprint, path("analysis/" + objective))) {
+                done(objective + ": up to date");
+                continue;
+            }
+            if (inputs == null) inputs = checksums(runs);
+            Dataset<Row> mine = points.filter(points.col("objective").equalTo(objective));
+            String source = runs.size() + " runs of the " + preset.name() + " study (final validation loss, " + objective + ")";
+            try {
+                ok &= fit("isoflop", objective, null, table, mine, source, "non_embedding", inputs, fingerprint);
+            } catch (IllegalArgumentException e) { // too few budgets bracket a minimum: a finding, not a failure
+                fs.delete(new Path(out, "analysis/" + objective), true);
+                notFitted.put(objective, e.getMessage());
+                done(objective + ": no fit: " + e.getMessage());
+            }
+        }
+        points.unpersist();
+
+        stage(6, "plan with the DLM fit: the compute-optimal allocation (Tables 1 and 2) and the DLM's data against AR's at each budget");
+        Path dlm = new Path(out, "analysis/dlm/fit.json"), ar = new Path(out, "analysis/ar/fit.json");
+        if (!fs.exists(dlm)) {
+            done("no DLM fit to plan with");
+            fs.delete(new Path(out, "plan"), true);
+        } else if (upToDate("plan", fingerprint, path("plan"))) {
+            done("up to date");
+        } else {
+            PlanOptions planner = new PlanOptions();
+            planner.fit = dlm.toString();
+            planner.versusFit = fs.exists(ar) ? ar.toString() : null;
+            planner.ns = plan.runs().stream().mapToLong(r -> r.config().shape(vocab).papersNonEmbeddingParameters()).distinct().sorted()
+                    .mapToObj(Long::toString).toList();
+            planner.budgets = preset.budgets();
+            planner.output = path("plan");
+            planner.run();
+            markDone("plan", fingerprint);
+        }
+
+        stage(7, "write the report");
+        IsoFlopSummary summary = IsoFlopSummary.of(preset, table.points(), notFitted, out, fs);
+        write("summary.md", summary.markdown());
+        for (Map.Entry<String, byte[]> f : summary.reportFiles().entrySet()) writeBytes(new Path(out, f.getKey()), f.getValue());
+        done("wrote " + path("report.html"));
+        console.printf("%nThe study took %.1f minutes.%n", (System.nanoTime() - start) / 60e9);
+        // A grid that brackets no minimum is a finding of the study, reported in its summary, not a failure of it.
         return new Outcome(ok ? 0 : 1, path("report.html"), summary.markdown());
     }
 
@@ -239,10 +308,16 @@ public final class StudyPipeline {
      */
     private boolean fit(String objective, String fixFrom, PointsTable.Result table, Dataset<Row> points, int runs, List<FitManifest.Input> inputs,
                         String fingerprint) throws IOException {
+        return fit("quokka", objective, fixFrom, table, points, runs + " runs of the " + preset.name() + " study (every epoch, " + objective
+                + (fixFrom == null ? "" : ", " + fixFrom + " held") + ")", "papers", inputs, fingerprint);
+    }
+
+    private boolean fit(String law, String objective, String fixFrom, PointsTable.Result table, Dataset<Row> points, String source, String nConvention,
+                        List<FitManifest.Input> inputs, String fingerprint) throws IOException {
         String name = fixFrom == null ? objective : HELD;
         String dir = path("analysis/" + name);
         FitOptions fit = new FitOptions();
-        fit.law = "quokka";
+        fit.law = law;
         fit.objective = objective;
         fit.fixFrom = fixFrom;
         fit.resamples = 100;
@@ -251,9 +326,7 @@ public final class StudyPipeline {
         fit.bootstrapOn = "auto";
         try {
             Dataset<Row> mine = points.filter(points.col("objective").equalTo(objective));
-            fit.fitAndWrite(table, runs + " runs of the " + preset.name() + " study (every epoch, " + objective
-                            + (fixFrom == null ? "" : ", " + fixFrom + " held") + ")", "papers",
-                    inputs, dir,
+            fit.fitAndWrite(table, source, nConvention, inputs, dir,
                     o -> mine.orderBy("run", "d").coalesce(1).write().parquet(new Path(o.stagingPath(), "points").toString()));
         } catch (RuntimeException e) {
             if (!keepGoing) throw e;

@@ -14,9 +14,28 @@ import java.util.Map;
  * @param eMax      every (objective, model, U) is one warmup-stable run to e_max, evaluated at every epoch
  * @param growTo    when positive, runs still improving at e_max are extended, doubling, up to this many epochs
  *                  (the sweep's {@code extend_while_improving})
+ * @param budgets   FLOP budgets C of a compute-constrained study (Quokka's Section 3): one run per (objective, model,
+ *                  C) on D = C / 6N fresh tokens, and no U or e_max; empty for a data-constrained study
  */
 public record StudyPreset(String name, String purpose, int vocabSize, int seqLen, String valTokens, List<String> models,
-                   List<String> uniqueTokens, int eMax, int growTo, Map<String, String> train, int cpusPerRun) {
+                   List<String> uniqueTokens, int eMax, int growTo, Map<String, String> train, int cpusPerRun, List<String> budgets) {
+
+    /** A data-constrained study: models x U x DLM and AR, to e_max. */
+    public StudyPreset(String name, String purpose, int vocabSize, int seqLen, String valTokens, List<String> models,
+                       List<String> uniqueTokens, int eMax, int growTo, Map<String, String> train, int cpusPerRun) {
+        this(name, purpose, vocabSize, seqLen, valTokens, models, uniqueTokens, eMax, growTo, train, cpusPerRun, List.of());
+    }
+
+    /** A compute-constrained study: models x FLOP budgets x DLM and AR, each token seen once. */
+    static StudyPreset isoFlop(String name, String purpose, int vocabSize, int seqLen, String valTokens, List<String> models,
+                               List<String> budgets, Map<String, String> train) {
+        return new StudyPreset(name, purpose, vocabSize, seqLen, valTokens, models, List.of(), 0, 0, train, 1, budgets);
+    }
+
+    /** Whether this is a compute-constrained (IsoFLOP) study rather than a data-constrained one. */
+    public boolean computeConstrained() {
+        return !budgets.isEmpty();
+    }
 
     public static final Map<String, StudyPreset> ALL = new LinkedHashMap<>();
 
@@ -38,6 +57,15 @@ public record StudyPreset(String name, String purpose, int vocabSize, int seqLen
         // no decay, so every epoch boundary is a stable-phase point and a run grows without a decay at every round.
         add(new StudyPreset("cpu-turn", "2 shapes of 0.9M-1.9M x U 30k-40k x DLM and AR, grown from 64 epochs up to 256 until they turn (about 3 hours on 2 cores)",
                 512, 64, "50k", List.of("128,4,4", "192,4,4"), List.of("30k", "40k"), 64, 256, turning(), 1));
+        // Compute-constrained (Quokka's Section 3): five sizes of 0.03M-0.43M non-embedding parameters at four budgets
+        // a factor of 2.5 apart, each token seen once. The sizes straddle a Chinchilla-like N_opt (20 tokens a
+        // parameter: 26k-82k) and Quokka's DLM law extrapolated down (N_opt = 0.0216 C^0.514: 8.5k-28k) as far as a
+        // 30-step run allows; the largest D (6.9M tokens at 1.25e12 and 0.03M) fits in the English corpora at V = 512.
+        add(isoFlop("cpu-isoflop", "compute-constrained: 5 shapes of 0.03M-0.43M x 4 FLOP budgets of 8e10-1.25e12 x DLM and AR, each token once "
+                        + "(about 1.5 hours on 2 cores)", 512, 64, "50k", List.of("32,2,2", "48,2,2", "64,2,2", "96,2,2", "128,2,2"),
+                List.of("8e10", "2e11", "5e11", "1.25e12"), isoFlopTrain("1024", "256")));
+        add(isoFlop("isoflop-quick", "a smoke test of the compute-constrained stages on a tiny grid (about 2 minutes on 2 cores)", 1024, 32, "10k",
+                List.of("32,2,2", "48,2,2", "64,2,2"), List.of("4e9", "1e10"), isoFlopTrain("512", "64")));
         // Quokka's grid shape: GPT-2's tokenizer, sequences of 2,048, 256 of them a step; sizes by the papers' N.
         add(new StudyPreset("cluster-small", "a cluster study: 4 shapes of 17M-124M x U 10M-100M, to 100 epochs (needs --tokenizer)",
                 0, 2048, "10M", List.of("256,6,4", "384,8,6", "512,8,8", "768,12,12"), List.of("10M", "30M", "100M"), 100, 0,
@@ -93,6 +121,22 @@ public record StudyPreset(String name, String purpose, int vocabSize, int seqLen
         return t;
     }
 
+    /**
+     * A compute-constrained study's options: cosine to a tenth of the peak over each run (the paper's compute-
+     * constrained runs), a warmup of 5% of the steps so that a 30-step run still warms up over more than one, and
+     * the final evaluation on {@code valSequences} sequences (4 t samples each for the DLM), the only point a run gives.
+     */
+    private static Map<String, String> isoFlopTrain(String batchTokens, String valSequences) {
+        Map<String, String> t = new LinkedHashMap<>();
+        t.put("batch-tokens", batchTokens);
+        t.put("schedule", "cosine");
+        t.put("lr", "3e-3");
+        t.put("min-lr", "3e-4");
+        t.put("warmup", "0.05");
+        t.put("val-sequences", valSequences);
+        return t;
+    }
+
     public static StudyPreset named(String name) {
         StudyPreset p = ALL.get(name);
         if (p == null) throw new IllegalArgumentException("no preset '" + name + "' (presets: " + String.join(", ", ALL.keySet()) + ")");
@@ -110,9 +154,13 @@ public record StudyPreset(String name, String purpose, int vocabSize, int seqLen
         ObjectNode grid = s.putObject("grid");
         grid.putArray("objectives").add("dlm").add("ar");
         models.forEach(grid.putArray("models")::add);
-        uniqueTokens.forEach(grid.putArray("unique_tokens")::add);
-        grid.put("e_max", eMax);
-        if (growTo > 0) grid.put("extend_while_improving", growTo);
+        if (computeConstrained()) {
+            budgets.forEach(grid.putArray("budgets")::add);
+        } else {
+            uniqueTokens.forEach(grid.putArray("unique_tokens")::add);
+            grid.put("e_max", eMax);
+            if (growTo > 0) grid.put("extend_while_improving", growTo);
+        }
         ObjectNode t = s.putObject("train");
         train.forEach(t::put);
         s.putObject("resources").put("cpus", cpusPerRun).put("gpus", 0);

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.quokka.jobs.study.StudyCost;
 import dev.quokka.jobs.study.StudyPreset;
 import dev.quokka.jobs.study.SweepPlan;
+import dev.quokka.analysis.Quantities;
+import dev.quokka.training.TrainConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +17,7 @@ class StudyPresetTest {
     @Test
     void everyPresetIsAValidSweep() throws Exception {
         for (StudyPreset p : StudyPreset.ALL.values()) {
+            if (p.computeConstrained()) continue; // below
             String spec = new YAMLMapper().writeValueAsString(p.spec("/d/docs", "/d/tokenizer.json", 1));
             SweepPlan plan = SweepPlan.parse(spec, p.name(), "/d/sweep", s -> s);
             assertEquals(2 * p.models().size() * p.uniqueTokens().size(), plan.runs().size(), p.name());
@@ -26,6 +29,35 @@ class StudyPresetTest {
                 assertEquals("wsd", r.config().schedule().shape(), r.name());
             }
         }
+    }
+
+    /**
+     * A compute-constrained preset: one run per objective, model and budget, all reading prefixes of one study, each
+     * on D = C / 6N tokens (to within a step) seen at most once, with a cosine schedule to its end.
+     */
+    @Test
+    void everyComputeConstrainedPresetIsAGridOfBudgets() throws Exception {
+        int seen = 0;
+        for (StudyPreset p : StudyPreset.ALL.values()) {
+            if (!p.computeConstrained()) continue;
+            seen++;
+            String spec = new YAMLMapper().writeValueAsString(p.spec("/d/docs", "/d/tokenizer.json", 1));
+            assertTrue(!spec.contains("unique_tokens") && !spec.contains("e_max"), spec);
+            SweepPlan plan = SweepPlan.parse(spec, p.name(), "/d/sweep", s -> s);
+            assertEquals(2 * p.models().size() * p.budgets().size(), plan.runs().size(), p.name());
+            assertEquals(1, plan.studies().size(), p.name());
+            long u = plan.studies().get(0).config().uniqueTokens();
+            for (SweepPlan.Run r : plan.runs()) {
+                TrainConfig c = r.config();
+                assertEquals("cosine", c.schedule().shape(), r.name());
+                assertTrue(r.epochs() <= 1, r.name());
+                double d = r.epochs() * u, n = c.shape(p.vocabSize()).papersNonEmbeddingParameters();
+                double budget = p.budgets().stream().mapToDouble(Quantities::parse).filter(b -> r.name().contains("-" + SweepPlan.flops(b) + "_"))
+                        .findFirst().orElseThrow(() -> new AssertionError(r.name() + " names no budget of the grid"));
+                assertEquals(budget / (6 * n), d, c.batchTokens() / 2.0 + 1e-6, r.name());
+            }
+        }
+        assertEquals(2, seen, "cpu-isoflop and isoflop-quick");
     }
 
     @Test
