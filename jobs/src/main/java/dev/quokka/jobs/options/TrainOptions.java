@@ -54,11 +54,18 @@ public final class TrainOptions {
     double stopMargin;
 
     private TrainConfig.Dlm dlm() {
-        MaskSchedule s = MaskSchedule.valueOf(maskSchedule.toUpperCase());
-        Objective.Weighting w = weighting != null ? Objective.Weighting.valueOf(weighting.toUpperCase())
+        MaskSchedule s = choice(MaskSchedule.class, "--mask-schedule", maskSchedule);
+        Objective.Weighting w = weighting != null ? choice(Objective.Weighting.class, "--weighting", weighting)
                 : s == MaskSchedule.LINEAR ? Objective.Weighting.ELBO_REALISED : Objective.Weighting.ELBO;
         if (curriculum != null && curriculum.length != 3) throw new IllegalArgumentException("--curriculum takes start,ramp,width");
         return new TrainConfig.Dlm(s, w, tFloor, curriculum == null ? null : new Objective.Curriculum(curriculum[0], curriculum[1], curriculum[2]), variableLength);
+    }
+
+    /** One of an enum's values by its lower-case name, or an error that names the option and its choices. */
+    private static <E extends Enum<E>> E choice(Class<E> type, String option, String value) {
+        for (E e : type.getEnumConstants()) if (e.name().equalsIgnoreCase(value)) return e;
+        throw new IllegalArgumentException(option + " must be one of " + java.util.Arrays.stream(type.getEnumConstants())
+                .map(e -> e.name().toLowerCase()).collect(java.util.stream.Collectors.joining(", ")) + ", not " + value);
     }
 
     /** The config of a new run from these options; {@code quokka sweep} builds its runs' configs here too. */
@@ -69,7 +76,7 @@ public final class TrainOptions {
         double share = warmupSteps > 0 && !warmupGiven ? 0 : warmup; // --warmup-steps replaces the default share
         TrainConfig.StopRule stop = stopPatience == null ? null : new TrainConfig.StopRule(stopMargin, stopPatience);
         return TrainConfig.builder(study, output, objective, model, batchTokens).lr(lr).minLr(minLr).schedule(schedule).warmup(share)
-                .decayFraction(decayFraction).decay(LrSchedule.Decay.valueOf(decayShape.toUpperCase()))
+                .decayFraction(decayFraction).decay(choice(LrSchedule.Decay.class, "--decay-shape", decayShape))
                 .adamW(new AdamW(0.9, 0.95, 1e-8, weightDecay, clip)).epochs(epochs).evalEvery(evalEvery).valSequences(valSequences)
                 .valSamples(valSamples).dlm(dlm()).seed(seed).checkpointEpochs(checkpointEpochs).checkpointEvery(checkpointEvery)
                 .tokenizer(tokenizer).warmupSteps(warmupSteps).stop(stop).build();

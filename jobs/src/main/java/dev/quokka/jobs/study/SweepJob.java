@@ -49,7 +49,7 @@ public final class SweepJob {
 
     /** One line of the summary. */
     record Row(String run, String status, String action, long papersN, long uniqueTokens, double epochs, long steps, long totalSteps,
-               double valLoss, double bestValLoss, double tokensPerSecond, String error) {}
+               double valLoss, double bestValLoss, double tokensPerSecond, String error, Map<String, String> axes) {}
 
     /** How the sweep ended. */
     public record Result(List<Row> rows) {
@@ -201,7 +201,7 @@ public final class SweepJob {
         String error = o.error();
         if (m == null) {
             return new Row(r.name(), "failed", o.action(), 0, r.uniqueTokens(), r.epochs(), 0, 0, Double.NaN, Double.NaN, Double.NaN,
-                    error == null ? "no run directory was written" : error);
+                    error == null ? "no run directory was written" : error, r.axes());
         }
         String status = m.status();
         if (o.action().equals("failed") && status.equals("complete")) status = "failed"; // a complete run of another config
@@ -212,7 +212,7 @@ public final class SweepJob {
         double epochs = TrainConfig.of(m).epochs(); // grown past e_max, perhaps
         return new Row(r.name(), status, o.action(), m.model().papersN(), r.uniqueTokens(), epochs, steps, m.plan().steps(),
                 fin == null || fin.valLoss() == null ? Double.NaN : fin.valLoss(), fin == null || fin.bestValLoss() == null ? Double.NaN : fin.bestValLoss(),
-                fin == null ? Double.NaN : fin.tokensPerSecond(), error);
+                fin == null ? Double.NaN : fin.tokensPerSecond(), error, r.axes());
     }
 
     /** The failure of a job Spark gave up on, in a line: its last attempt's exception. */
@@ -253,16 +253,33 @@ public final class SweepJob {
 
     static final String[] COLUMNS = {"run", "status", "action", "N", "U", "e", "steps", "val_loss", "best_val_loss", "tokens_per_s", "error"};
 
-    private static String[] cells(Row r) {
-        return new String[] {r.run, r.status, r.action, r.papersN == 0 ? "" : Long.toString(r.papersN), Long.toString(r.uniqueTokens),
+    /** The columns: {@link #COLUMNS}, with the options the grid varies (in its order) before the error. */
+    private static String[] columns(List<Row> rows) {
+        List<String> c = new ArrayList<>(List.of(COLUMNS));
+        c.addAll(COLUMNS.length - 1, axes(rows));
+        return c.toArray(String[]::new);
+    }
+
+    private static List<String> axes(List<Row> rows) {
+        java.util.LinkedHashSet<String> axes = new java.util.LinkedHashSet<>();
+        rows.forEach(r -> axes.addAll(r.axes.keySet()));
+        return List.copyOf(axes);
+    }
+
+    private static String[] cells(Row r, List<String> axes) {
+        List<String> c = new ArrayList<>(List.of(r.run, r.status, r.action, r.papersN == 0 ? "" : Long.toString(r.papersN), Long.toString(r.uniqueTokens),
                 SweepPlan.label(r.epochs), r.steps + "/" + r.totalSteps, number(r.valLoss, "%.4f"), number(r.bestValLoss, "%.4f"),
-                number(r.tokensPerSecond, "%.0f"), r.error == null ? "" : r.error};
+                number(r.tokensPerSecond, "%.0f")));
+        axes.forEach(a -> c.add(r.axes.getOrDefault(a, "")));
+        c.add(r.error == null ? "" : r.error);
+        return c.toArray(String[]::new);
     }
 
     static String csv(List<Row> rows) {
-        StringBuilder b = new StringBuilder(String.join(",", COLUMNS)).append('\n');
+        List<String> axes = axes(rows);
+        StringBuilder b = new StringBuilder(String.join(",", columns(rows))).append('\n');
         for (Row r : rows) {
-            String[] c = cells(r);
+            String[] c = cells(r, axes);
             for (int i = 0; i < c.length; i++) {
                 if (i > 0) b.append(',');
                 b.append(c[i].matches(".*[,\"\\n].*") ? '"' + c[i].replace("\"", "\"\"") + '"' : c[i]);
@@ -274,10 +291,12 @@ public final class SweepJob {
 
     /** The summary as a Markdown table, for the console and summary.md. */
     public static String markdown(List<Row> rows) {
+        List<String> axes = axes(rows);
+        String[] columns = columns(rows);
         List<String[]> table = new ArrayList<>();
-        table.add(COLUMNS);
-        rows.forEach(r -> table.add(cells(r)));
-        int[] width = new int[COLUMNS.length];
+        table.add(columns);
+        rows.forEach(r -> table.add(cells(r, axes)));
+        int[] width = new int[columns.length];
         for (String[] c : table) for (int i = 0; i < c.length; i++) width[i] = Math.max(width[i], c[i].length());
         StringBuilder b = new StringBuilder();
         for (int k = 0; k < table.size(); k++) {

@@ -21,7 +21,7 @@ import picocli.CommandLine;
 
 /**
  * A sweep spec, expanded: one study per (U, seed), one epoch longer than the longest run on it (or than the cap to
- * which runs may be extended), and one run per objective x model x U x epochs x seed. Names follow from the settings
+ * which runs may be extended), and one run per objective x model x U x epochs x seed x the values of any option axes. Names follow from the settings
  * alone, so a rerun finds what an earlier one made: {@code studies/U1M-s1}, {@code runs/dlm-tiny-U1M-e16-s1}, or
  * {@code runs/dlm-tiny-U1M-s1} for a warmup-stable run to e_max, which keeps its name when it is extended.
  *
@@ -45,7 +45,9 @@ import picocli.CommandLine;
  *                                # steps unless set), and extend_while_improving: 256 to grow such runs;
  *                                # or, for a compute-constrained study, budgets: [3e12, 1e13] instead of
  *                                # unique_tokens and epochs: one run per (budget, model) on D = C / 6N tokens
- * train: {batch-tokens: 4096, lr: 3e-3, schedule: wsd}   # `quokka train` options by their long names
+ *   weight-decay: [0, 0.1]       # any `quokka train` option is an axis: the runs are the product of all axes
+ *   zip: {lr: [1e-3, 3e-3], batch-tokens: [2048, 8192]}   # options varied together, value by value
+ * train: {schedule: wsd}         # `quokka train` options by their long names, the same for every run
  * resources: {cpus: 1, gpus: 0}  # per task: spark.task.cpus and spark.task.resource.gpu.amount; batch_runs: K
  *                                # trains up to K runs of one shape (and batch) in each task, as one batched graph
  * </pre>
@@ -66,7 +68,12 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
      * @param epochs the e it trains for; with {@code toMax}, the e_max it runs to, evaluated at every epoch
      */
     public record Run(String name, String objective, String model, long uniqueTokens, double epochs, boolean toMax, long seed,
-               String study, TrainConfig config) {
+               String study, TrainConfig config, Map<String, String> axes) {
+        /** A run of the grid's own axes only. */
+        Run(String name, String objective, String model, long uniqueTokens, double epochs, boolean toMax, long seed, String study, TrainConfig config) {
+            this(name, objective, model, uniqueTokens, epochs, toMax, seed, study, config, Map.of());
+        }
+
         /** 6 N D with the embedding left out: enough to start the longest runs first. */
         double cost() {
             return config.shape(1).trainingFlops(Math.round(uniqueTokens * epochs));
@@ -125,33 +132,22 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
         long valTokens = spec.has("val_tokens") ? Math.round(Quantities.parse(spec.get("val_tokens").asText())) : 0;
         double valFraction = valTokens > 0 ? 0 : spec.path("val_fraction").asDouble(0.01);
         Grid g = Grid.of(required(spec, "grid"), capOption);
-        Map<String, String> train = trainOptions(spec, g.toMax());
+        Map<String, String> base = trainOptions(spec, g.toMax());
+        for (Map<String, String> variant : g.variants()) {
+            for (String option : variant.keySet()) {
+                checkTrainOption(option, "grid." + option);
+                if (base.containsKey(option)) throw new IllegalArgumentException("grid." + option + " is an axis of the grid; leave it out of 'train'");
+            }
+        }
 
         Map<String, Study> studies = new LinkedHashMap<>();
         List<Run> runs = new ArrayList<>();
-        if (g.budgets() != null) {
-            budgetRuns(g, train, seeds, docs, output, seqLen, valFraction, valTokens, tokenizer, studies, runs);
-        }
-        for (long seed : g.budgets() != null ? List.<Long>of() : seeds) {
-            for (long u : g.us()) {
-                String study = "U" + label(u) + "-s" + seed;
-                studies.put(study, new Study(study, new StudyConfig(docs, output + "/studies/" + study, u, g.studyEpochs(), seqLen, seed,
-                        valFraction, valTokens, false, false)));
-                for (String objective : g.objectives()) {
-                    for (String model : g.models()) {
-                        for (double e : g.epochs()) {
-                            String name = objective + "-" + model.replace(" ", "").replace(',', 'x') + "-U" + label(u)
-                                    + (g.toMax() ? "" : "-e" + label(e)) + "-s" + seed;
-                            TrainConfig cfg = trainConfig(train, output + "/studies/" + study, output + "/runs/" + name, objective, model,
-                                    e, seed, tokenizer);
-                            if (g.toMax() && !train.containsKey("warmup") && !train.containsKey("warmup-steps")) {
-                                // A fixed number of steps, so that the schedule before the decay does not depend on e_max.
-                                cfg = cfg.withWarmupSteps(Math.max(1, Math.round(0.25 * u / cfg.batchTokens())));
-                            }
-                            runs.add(new Run(name, objective, model, u, e, g.toMax(), seed, study, cfg));
-                        }
-                    }
-                }
+        for (Map<String, String> variant : g.variants()) {
+            try {
+                variantRuns(g, base, variant, seeds, docs, output, seqLen, valFraction, valTokens, tokenizer, studies, runs);
+            } catch (IllegalArgumentException e) {
+                if (variant.isEmpty()) throw e;
+                throw new IllegalArgumentException("grid values " + variant + ": " + e.getMessage(), e);
             }
         }
         long distinct = runs.stream().map(Run::name).distinct().count();
@@ -167,6 +163,40 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
         return new SweepPlan(spec, corpus, docs, List.copyOf(studies.values()), List.copyOf(runs), cpus, gpus, g.cap(), batch);
     }
 
+    /** The runs of one combination of the grid's option axes (and the studies they read). */
+    private static void variantRuns(Grid g, Map<String, String> base, Map<String, String> variant, List<Long> seeds, String docs, String output,
+                                    int seqLen, double valFraction, long valTokens, String tokenizer, Map<String, Study> studies, List<Run> runs) {
+        Map<String, String> train = new TreeMap<>(base);
+        train.putAll(variant);
+        String tag = tag(variant);
+        if (g.budgets() != null) {
+            budgetRuns(g, train, variant, tag, seeds, docs, output, seqLen, valFraction, valTokens, tokenizer, studies, runs);
+            return;
+        }
+        for (long seed : seeds) {
+            for (long u : g.us()) {
+                String study = "U" + label(u) + "-s" + seed;
+                studies.put(study, new Study(study, new StudyConfig(docs, output + "/studies/" + study, u, g.studyEpochs(), seqLen, seed,
+                        valFraction, valTokens, false, false)));
+                for (String objective : g.objectives()) {
+                    for (String model : g.models()) {
+                        for (double e : g.epochs()) {
+                            String name = objective + "-" + model.replace(" ", "").replace(',', 'x') + "-U" + label(u)
+                                    + (g.toMax() ? "" : "-e" + label(e)) + tag + "-s" + seed;
+                            TrainConfig cfg = trainConfig(train, output + "/studies/" + study, output + "/runs/" + name, objective, model,
+                                    e, seed, tokenizer);
+                            if (g.toMax() && !train.containsKey("warmup") && !train.containsKey("warmup-steps")) {
+                                // A fixed number of steps, so that the schedule before the decay does not depend on e_max.
+                                cfg = cfg.withWarmupSteps(Math.max(1, Math.round(0.25 * u / cfg.batchTokens())));
+                            }
+                            runs.add(new Run(name, objective, model, u, e, g.toMax(), seed, study, cfg, variant));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /**
      * A compute-constrained grid: for each budget C and model of N parameters (the papers' N without the embedding,
      * as compute-constrained fits count it), one run on D = C / (6 N) tokens rounded to whole steps, each seen once.
@@ -174,8 +204,9 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
      * order as far as each goes; a run under one step is refused, not dropped. Named as Quokka's released runs,
      * {@code {FLOPs}_{N}_{D}}: {@code dlm-3e12_1.2M_417k-s1}.
      */
-    private static void budgetRuns(Grid g, Map<String, String> train, List<Long> seeds, String docs, String output, int seqLen, double valFraction,
-                                   long valTokens, String tokenizer, Map<String, Study> studies, List<Run> runs) {
+    private static void budgetRuns(Grid g, Map<String, String> train, Map<String, String> variant, String tag, List<Long> seeds, String docs,
+                                   String output, int seqLen, double valFraction, long valTokens, String tokenizer, Map<String, Study> studies,
+                                   List<Run> runs) {
         record Planned(String objective, String model, long n, double budget, long tokens) {}
         List<Planned> planned = new ArrayList<>();
         for (String objective : g.objectives()) {
@@ -198,10 +229,10 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
             studies.put(study, new Study(study, new StudyConfig(docs, output + "/studies/" + study, u, 1, seqLen, seed, valFraction, valTokens,
                     false, false)));
             for (Planned p : planned) {
-                String name = p.objective() + "-" + flops(p.budget()) + "_" + Quantities.format(p.n()) + "_" + Quantities.format(p.tokens()) + "-s" + seed;
+                String name = p.objective() + "-" + flops(p.budget()) + "_" + Quantities.format(p.n()) + "_" + Quantities.format(p.tokens()) + tag + "-s" + seed;
                 double e = (double) p.tokens() / u;
                 TrainConfig cfg = trainConfig(train, output + "/studies/" + study, output + "/runs/" + name, p.objective(), p.model(), e, seed, tokenizer);
-                runs.add(new Run(name, p.objective(), p.model(), u, e, false, seed, study, cfg));
+                runs.add(new Run(name, p.objective(), p.model(), u, e, false, seed, study, cfg, variant));
             }
         }
     }
@@ -227,8 +258,71 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
      * epoch) or to each of a list of epochs, and the cap runs grow to while improving (0: none).
      */
     private record Grid(List<String> objectives, List<String> models, List<Long> us, List<Double> epochs, boolean toMax, double cap,
-                        List<Double> budgets) {
+                        List<Double> budgets, List<Map<String, String>> variants) {
+        /** The grid's own axes; any other key is a `quokka train` option to vary, or {@code zip}, several varied together. */
+        static final Set<String> AXES = Set.of("objectives", "models", "unique_tokens", "epochs", "e_max", "extend_while_improving", "budgets", "zip");
+
         static Grid of(JsonNode grid, double capOption) {
+            Grid g = axes(grid, capOption);
+            return new Grid(g.objectives, g.models, g.us, g.epochs, g.toMax, g.cap, g.budgets, variants(grid));
+        }
+
+        /**
+         * The product of the option axes: one map of option to value per combination, the first axis varying slowest;
+         * one empty map when no option is varied. A {@code zip} axis, {@code zip: {lr: [1e-3, 3e-3], warmup-steps:
+         * [100, 50]}}, takes its lists' i-th values together.
+         */
+        static List<Map<String, String>> variants(JsonNode grid) {
+            List<List<Map<String, String>>> axes = new ArrayList<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = grid.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> f = it.next();
+                if (f.getKey().equals("zip")) {
+                    axes.add(zip(f.getValue()));
+                } else if (!AXES.contains(f.getKey())) {
+                    List<Map<String, String>> axis = new ArrayList<>();
+                    for (JsonNode v : nonEmptyList(f.getValue(), "grid." + f.getKey())) axis.add(Map.of(f.getKey(), optionValue(v)));
+                    axes.add(axis);
+                }
+            }
+            List<Map<String, String>> product = List.of(new java.util.LinkedHashMap<>());
+            for (List<Map<String, String>> axis : axes) {
+                List<Map<String, String>> next = new ArrayList<>();
+                for (Map<String, String> p : product) {
+                    for (Map<String, String> v : axis) {
+                        Map<String, String> m = new LinkedHashMap<>(p);
+                        for (String k : v.keySet()) {
+                            if (m.containsKey(k)) throw new IllegalArgumentException("grid: '" + k + "' is varied twice (as an axis and in zip)");
+                        }
+                        m.putAll(v);
+                        next.add(m);
+                    }
+                }
+                product = next;
+            }
+            return product.stream().map(java.util.Collections::unmodifiableMap).toList();
+        }
+
+        private static List<Map<String, String>> zip(JsonNode zip) {
+            if (!zip.isObject() || zip.isEmpty()) throw new IllegalArgumentException("grid.zip must map options to lists of equal length");
+            int length = -1;
+            List<Map<String, String>> rows = new ArrayList<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = zip.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> f = it.next();
+                if (AXES.contains(f.getKey())) throw new IllegalArgumentException("grid.zip." + f.getKey() + ": zip varies train options, not the grid's own axes");
+                List<JsonNode> values = nonEmptyList(f.getValue(), "grid.zip." + f.getKey());
+                if (length >= 0 && values.size() != length) {
+                    throw new IllegalArgumentException("grid.zip: '" + f.getKey() + "' has " + values.size() + " values, the lists before it " + length);
+                }
+                length = values.size();
+                for (int i = 0; i < length; i++) {
+                    if (rows.size() <= i) rows.add(new LinkedHashMap<>());
+                    rows.get(i).put(f.getKey(), optionValue(values.get(i)));
+                }
+            }
+            return rows;
+        }
+
+        private static Grid axes(JsonNode grid, double capOption) {
             List<String> objectives = strings(required(grid, "objectives"), "grid.objectives");
             for (String o : objectives) {
                 if (!o.equals("dlm") && !o.equals("ar")) throw new IllegalArgumentException("grid.objectives: '" + o + "' is not dlm or ar");
@@ -245,7 +339,7 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
                     if (!(v > 0) || Double.isInfinite(v)) throw new IllegalArgumentException("grid.budgets: '" + c + "' is not a positive number of FLOPs");
                     budgets.add(v);
                 }
-                return new Grid(objectives, models, List.of(), List.of(), false, 0, budgets);
+                return new Grid(objectives, models, List.of(), List.of(), false, 0, budgets, null);
             }
             List<Long> us = new ArrayList<>();
             for (String u : strings(required(grid, "unique_tokens"), "grid.unique_tokens")) us.add(Math.round(Quantities.parse(u)));
@@ -259,7 +353,7 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
             double cap = capOption > 0 ? capOption : grid.path("extend_while_improving").asDouble(0);
             if (cap < 0 || (cap > 0 && !toMax)) throw new IllegalArgumentException("extend_while_improving grows runs to e_max: it needs 'e_max', and a positive cap");
             if (cap > 0 && cap < longest(epochs)) throw new IllegalArgumentException("extend_while_improving " + cap + " is below e_max " + longest(epochs));
-            return new Grid(objectives, models, us, epochs, toMax, cap, null);
+            return new Grid(objectives, models, us, epochs, toMax, cap, null, null);
         }
 
         private static double longest(List<Double> epochs) {
@@ -276,21 +370,36 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
     private static Map<String, String> trainOptions(JsonNode spec, boolean toMax) {
         Map<String, String> train = new TreeMap<>();
         spec.path("train").fields().forEachRemaining(f -> train.put(f.getKey(), optionValue(f.getValue())));
-        var trainOptions = new CommandLine(new TrainOptions()).getCommandSpec();
-        for (String option : train.keySet()) {
-            if (SET_PER_RUN.contains(option)) throw new IllegalArgumentException("train." + option + " is set by the sweep for each run");
-            if (NOT_IN_SWEEPS.contains(option)) {
-                throw new IllegalArgumentException("train." + option + ": a sweep trains each run as one Spark task; train data-parallel runs with quokka train --data-parallel");
-            }
-            if (trainOptions.findOption("--" + option) == null) {
-                throw new IllegalArgumentException("train." + option + " is not a quokka train option (see quokka train --help)");
-            }
-        }
+        for (String option : train.keySet()) checkTrainOption(option, "train." + option);
         if (toMax) {
             train.putIfAbsent("schedule", "wsd");
             train.putIfAbsent("checkpoint-epochs", "true");
         }
         return train;
+    }
+
+    /** Refuses what is not a `quokka train` option, or is one the sweep sets for each run itself. */
+    private static void checkTrainOption(String option, String where) {
+        if (SET_PER_RUN.contains(option)) throw new IllegalArgumentException(where + " is set by the sweep for each run");
+        if (NOT_IN_SWEEPS.contains(option)) {
+            throw new IllegalArgumentException(where + ": a sweep trains each run as one Spark task; train data-parallel runs with quokka train --data-parallel");
+        }
+        if (TRAIN_OPTIONS.findOption("--" + option) == null) {
+            String axes = where.startsWith("grid.") ? " nor an axis of the grid (" + String.join(", ", new java.util.TreeSet<>(Grid.AXES)) + ")" : "";
+            throw new IllegalArgumentException(where + " is not a quokka train option" + axes + " (see quokka train --help)");
+        }
+    }
+
+    private static final CommandLine.Model.CommandSpec TRAIN_OPTIONS = new CommandLine(new TrainOptions()).getCommandSpec();
+
+    /**
+     * The varied options in a run's name, each as {@code -OPTIONvalue} in the grid's order, with what a path may not
+     * hold replaced: {@code -lr3e-3-weight-decay0.1}, {@code -curriculum0.2_0.5_0.1}.
+     */
+    static String tag(Map<String, String> variant) {
+        StringBuilder s = new StringBuilder();
+        variant.forEach((k, v) -> s.append('-').append(k).append(v.replaceAll("[^A-Za-z0-9.+-]", "_")));
+        return s.toString();
     }
 
     /** This plan with up to {@code k} runs of one shape in each task (the spec's {@code resources.batch_runs} otherwise). */

@@ -83,6 +83,39 @@ class SweepCommandTest {
         before.forEach((p, b) -> assertArrayEquals(b, after.get(p), p + " was rewritten"));
     }
 
+    /**
+     * A grid over training options (Quokka's ablations): the learning rate as an axis and, zipped, the weight decay
+     * with the mask schedule. Every run trains with its own values, which its name and the summary carry; a rerun
+     * trains nothing.
+     */
+    @Test
+    void anOptionAxisRunsEndToEndAndItsRerunTrainsNothing() throws IOException {
+        String axes = Files.readString(spec).replace("models: [\"16,1,2\", \"32,1,2\"]", "models: [\"16,1,2\"]").replace("unique_tokens: [4k, 8k]", """
+                unique_tokens: [4k]
+                  lr: [1e-3, 1e-2]
+                  zip: {weight-decay: [0, 0.1], mask-schedule: [linear, cosine]}""").replace("lr: 3e-3, ", "");
+        Path axesSpec = dir.resolve("axes.yaml");
+        Files.writeString(axesSpec, axes);
+        String[] sweep = {"sweep", "--master", "local[2]", "--spec", axesSpec.toString(), "--output", dir.resolve("axes").toString()};
+        SparkSessions.stop();
+        assertEquals(0, CliTest.run(sweep).code());
+        List<Map<String, String>> rows = summary("axes");
+        assertEquals(2 * 2 * 2, rows.size(), "objectives x lr x (weight decay, mask schedule)");
+        for (Map<String, String> r : rows) {
+            assertEquals("complete", r.get("status"), r.toString());
+            JsonNode config = SweepJob.JSON.readTree(dir.resolve("axes/runs").resolve(r.get("run")).resolve("run.json").toFile()).path("config");
+            assertEquals(Double.parseDouble(r.get("lr")), config.path("lr").asDouble(), r.toString());
+            assertEquals(Double.parseDouble(r.get("weight-decay")), config.path("adamW").path("weightDecay").asDouble(), r + ": " + config);
+            assertEquals(r.get("mask-schedule"), config.path("dlm").path("maskSchedule").asText().toLowerCase(), r + ": " + config);
+            assertTrue(r.get("run").contains("-lr" + r.get("lr") + "-weight-decay" + r.get("weight-decay") + "-mask-schedule" + r.get("mask-schedule") + "-"), r.toString());
+        }
+        assertEquals(8, rows.stream().map(r -> r.get("val_loss")).distinct().count(), "eight different runs");
+
+        SparkSessions.stop();
+        assertEquals(0, CliTest.run(sweep).code());
+        assertTrue(summary("axes").stream().allMatch(r -> r.get("action").equals("skipped")), "a rerun trains nothing");
+    }
+
     /** quokka generate on runs the sweep made: their run.json names the tokenizer by URI. */
     @Test
     void generateSamplesFromTheSweepsRuns() {

@@ -138,6 +138,43 @@ class SweepPlanTest {
         assertEquals("/abs/t.json", plan.runs().get(0).config().tokenizer());
     }
 
+    /**
+     * Any `quokka train` option as an axis: the grid is the product of its axes (a zip axis varying several options
+     * together), each run's name and config carry the values, and the plain axes keep their runs' settings.
+     */
+    @Test
+    void trainOptionsAreAxesOfTheGrid() {
+        String spec = YAML.replace("epochs: [1, 4, 16]", """
+                epochs: [4]
+                  weight-decay: [0, 0.1]
+                  zip: {lr: [1e-3, 1e-2], batch-tokens: [1024, 4096]}
+                  curriculum: ["0.2,0.5,0.1"]""").replace("lr: 3e-3", "min-lr: 1e-4").replace("batch-tokens: 2048, ", "");
+        SweepPlan plan = parse(spec);
+        assertEquals(2 * 2 * 2 * 2 * 2, plan.runs().size(), "objectives x models x U x weight decay x (lr, batch)");
+        SweepPlan.Run r = plan.runs().stream().filter(x -> x.name().equals("dlm-tiny-U1M-e4-weight-decay0.1-lr0.01-batch-tokens4096-curriculum0.2_0.5_0.1-s1"))
+                .findFirst().orElseThrow(() -> new AssertionError(plan.runs().stream().map(SweepPlan.Run::name).toList().toString()));
+        assertEquals(0.1, r.config().optimiser().weightDecay());
+        assertEquals(1e-2, r.config().schedule().lr());
+        assertEquals(4096, r.config().batchTokens(), "zipped with lr 1e-2");
+        assertEquals(1e-4, r.config().schedule().minLr(), "the spec's train options still apply");
+        assertEquals(0.2, r.config().dlm().curriculum().start());
+        assertEquals("/out/runs/" + r.name(), r.config().output());
+        assertEquals(java.util.Map.of("weight-decay", "0.1", "lr", "0.01", "batch-tokens", "4096", "curriculum", "0.2,0.5,0.1"), r.axes());
+        assertEquals(List.of("weight-decay", "lr", "batch-tokens", "curriculum"), List.copyOf(r.axes().keySet()), "in the grid's order");
+        assertEquals(2, plan.studies().size(), "option axes share the studies");
+        assertEquals(java.util.Map.of(), parse(YAML).runs().get(0).axes(), "a grid without option axes");
+
+        String unknown = message(YAML.replace("epochs: [1, 4, 16]", "epochs: [1]\n  learning_rate: [1e-3]"));
+        assertTrue(unknown.contains("grid.learning_rate is not a quokka train option nor an axis of the grid"), unknown);
+        assertTrue(message(YAML.replace("epochs: [1, 4, 16]", "epochs: [1]\n  lr: [1e-3]")).contains("grid.lr is an axis of the grid; leave it out of 'train'"));
+        assertTrue(message(YAML.replace("epochs: [1, 4, 16]", "epochs: [1]\n  seed: [1, 2]")).contains("grid.seed is set by the sweep"));
+        assertTrue(message(YAML.replace("epochs: [1, 4, 16]", "epochs: [1]\n  weight-decay: []")).contains("grid.weight-decay must be a non-empty list"));
+        String bad = message(YAML.replace("epochs: [1, 4, 16]", "epochs: [1]\n  mask-schedule: [linear, quartic]"));
+        assertTrue(bad.contains("sweep.yaml: grid values {mask-schedule=quartic}: train: --mask-schedule must be one of linear, poly2, cosine, not quartic"), bad);
+        String zip = message(YAML.replace("epochs: [1, 4, 16]", "epochs: [1]\n  zip: {warmup: [0.01, 0.02], min-lr: [1e-5]}"));
+        assertTrue(zip.contains("grid.zip: 'min-lr' has 1 values, the lists before it 2"), zip);
+    }
+
     @Test
     void badSpecsAreErrorsThatNameTheFileAndTheSetting() {
         assertEquals("sweep.yaml: the sweep spec has no 'grid'", assertThrows(IllegalArgumentException.class,
