@@ -114,6 +114,30 @@ class SweepCommandTest {
         SparkSessions.stop();
         assertEquals(0, CliTest.run(sweep).code());
         assertTrue(summary("axes").stream().allMatch(r -> r.get("action").equals("skipped")), "a rerun trains nothing");
+
+        // quokka compare reads the axes back from each run's run.json: a cell per objective and values, each the run's own loss.
+        Path compared = dir.resolve("compared");
+        CliTest.Result c = CliTest.run("compare", "--runs", dir.resolve("axes/runs").toString(), "--by", "lr,weight-decay", "--output", compared.toString());
+        assertEquals(0, c.code(), c.err());
+        List<String> cells = Files.readAllLines(compared.resolve("cells.csv"));
+        assertEquals("objective,N,U,lr,weight-decay,runs,final loss,95% interval,best loss,95% interval", cells.get(0));
+        assertEquals(1 + 8, cells.size(), "a cell per objective, lr and weight decay");
+        for (Map<String, String> r : rows) {
+            String objective = r.get("run").substring(0, r.get("run").indexOf('-'));
+            boolean found = cells.stream().anyMatch(line -> line.startsWith(objective + ",") && line.contains("," + Double.parseDouble(r.get("lr")) + ","
+                    + Double.parseDouble(r.get("weight-decay")) + ",1," + r.get("val_loss") + ",-,"));
+            assertTrue(found, r + " in " + cells);
+        }
+        List<String> transfer = Files.readAllLines(compared.resolve("transfer.csv"));
+        assertEquals("axis,N,U,other axes,best for the DLM,best for AR,grid steps apart,transfers", transfer.get(0));
+        assertEquals(1 + 2 + 2, transfer.size(), "lr at each weight decay, weight decay at each lr: " + transfer);
+        for (String f : List.of("compare.md", "report.html", "final-loss.png", "curves.png", "_manifest.json", "_SUCCESS")) {
+            assertTrue(Files.exists(compared.resolve(f)), f);
+        }
+        CliTest.Result bad = CliTest.run("compare", "--runs", dir.resolve("axes/runs").toString(), "--by", "learning-rate", "--output", dir.resolve("never").toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--by learning-rate is not an axis; axes: lr, min-lr"), bad.err());
+        assertTrue(!Files.exists(dir.resolve("never")));
     }
 
     /** quokka generate on runs the sweep made: their run.json names the tokenizer by URI. */
