@@ -57,13 +57,14 @@ public record StudyPreset(String name, String purpose, int vocabSize, int seqLen
         // no decay, so every epoch boundary is a stable-phase point and a run grows without a decay at every round.
         add(new StudyPreset("cpu-turn", "2 shapes of 0.9M-1.9M x U 30k-40k x DLM and AR, grown from 64 epochs up to 256 until they turn (about 3 hours on 2 cores)",
                 512, 64, "50k", List.of("128,4,4", "192,4,4"), List.of("30k", "40k"), 64, 256, turning(), 1));
-        // Compute-constrained (Quokka's Section 3): five sizes of 0.03M-0.43M non-embedding parameters at four budgets
-        // a factor of 2.5 apart, each token seen once. The sizes straddle a Chinchilla-like N_opt (20 tokens a
-        // parameter: 26k-82k) and Quokka's DLM law extrapolated down (N_opt = 0.0216 C^0.514: 8.5k-28k) as far as a
-        // 30-step run allows; the largest D (6.9M tokens at 1.25e12 and 0.03M) fits in the English corpora at V = 512.
-        add(isoFlop("cpu-isoflop", "compute-constrained: 5 shapes of 0.03M-0.43M x 4 FLOP budgets of 8e10-1.25e12 x DLM and AR, each token once "
-                        + "(about 1.5 hours on 2 cores)", 512, 64, "50k", List.of("32,2,2", "48,2,2", "64,2,2", "96,2,2", "128,2,2"),
-                List.of("8e10", "2e11", "5e11", "1.25e12"), isoFlopTrain("1024", "256")));
+        // Compute-constrained (Quokka's Section 3): six sizes of 8k-240k non-embedding parameters at four budgets a
+        // factor of 2.5 apart, each token seen once. A first grid (0.03M-0.43M at 8e10-1.25e12, BENCHMARKS.md) put the
+        // DLM's minimum below its smallest size even at its largest budget, and its largest D used most of the
+        // English corpora at V = 512 (10.6M tokens): so smaller sizes at smaller budgets. The largest D here is 8M.
+        add(isoFlop("cpu-isoflop", "compute-constrained: 6 shapes of 8k-240k non-embedding parameters x 4 FLOP budgets of 2.5e10-4e11 x DLM "
+                        + "and AR, each token once (about an hour on 2 cores)", 512, 64, "50k",
+                List.of("16,2,2", "24,2,2", "32,2,2", "48,2,2", "64,2,2", "96,2,2"), List.of("2.5e10", "6e10", "1.5e11", "4e11"),
+                isoFlopTrain("1024", "256")));
         add(isoFlop("isoflop-quick", "a smoke test of the compute-constrained stages on a tiny grid (about 2 minutes on 2 cores)", 1024, 32, "10k",
                 List.of("32,2,2", "48,2,2", "64,2,2"), List.of("4e9", "1e10"), isoFlopTrain("512", "64")));
         // Quokka's grid shape: GPT-2's tokenizer, sequences of 2,048, 256 of them a step; sizes by the papers' N.
