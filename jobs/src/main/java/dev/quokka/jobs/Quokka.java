@@ -4,6 +4,7 @@ import dev.quokka.dataprep.tokenize.BadRecordException;
 import dev.quokka.jobs.bench.BenchCommand;
 import dev.quokka.jobs.cli.AnalyzeCommand;
 import dev.quokka.jobs.cli.CompareCommand;
+import dev.quokka.jobs.cli.ExportCommand;
 import dev.quokka.jobs.cli.DemoCommand;
 import dev.quokka.jobs.cli.EnvCommand;
 import dev.quokka.jobs.cli.FitCommand;
@@ -30,7 +31,7 @@ import picocli.CommandLine;
 /** The {@code quokka} command: one subcommand per job, the same options locally and under spark-submit. */
 @Command(name = "quokka", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Data-constrained scaling studies of diffusion language models, on Apache Spark.",
-        subcommands = {DemoCommand.class, StudyCommand.class, TokenizeCommand.class, ShardCommand.class, VerifyCommand.class, TrainCommand.class, SweepCommand.class, GenerateCommand.class, AnalyzeCommand.class, CompareCommand.class, FitCommand.class, PlanCommand.class, TokenizerCommand.class, BenchCommand.class, EnvCommand.class,
+        subcommands = {DemoCommand.class, StudyCommand.class, TokenizeCommand.class, ShardCommand.class, VerifyCommand.class, TrainCommand.class, SweepCommand.class, GenerateCommand.class, AnalyzeCommand.class, CompareCommand.class, ExportCommand.class, FitCommand.class, PlanCommand.class, TokenizerCommand.class, BenchCommand.class, EnvCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Quokka {
 

@@ -1,0 +1,39 @@
+package dev.quokka.jobs.cli;
+
+import dev.quokka.dataprep.export.MegatronExportJob;
+import dev.quokka.dataprep.provenance.ExportManifest;
+import dev.quokka.jobs.runtime.SparkSessions;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Studies out to the GPU trainers. */
+@Command(name = "export", mixinStandardHelpOptions = true, description = "Export a study for the GPU trainers (Megatron-LM, MegaDLMs).",
+        subcommands = {ExportCommand.Megatron.class})
+public final class ExportCommand {
+    @Command(name = "megatron", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Write a study as Megatron-LM indexed datasets: <output>/train.bin and train.idx (the unique subset, one "
+                    + "Megatron document per study document, in the study's order, end-of-document tokens kept) and valid.bin and "
+                    + "valid.idx (the validation set), with _manifest.json linking them to the study's manifest. Give Megatron "
+                    + "--data-path <output>/train (and the validation prefix to --valid-data-path). A Spark job: executors write "
+                    + "the documents' bytes, the driver joins them in order; the counts are checked against the study before "
+                    + "anything is committed."})
+    static final class Megatron implements Callable<Integer> {
+        @Option(names = "--study", required = true, description = "A complete study (quokka shard)") String study;
+        @Option(names = "--output", required = true, description = "The export directory") String output;
+        @Option(names = "--dtype", defaultValue = "auto", description = "Token dtype: auto (Megatron's choice: uint16 for vocabularies under "
+                + "65,500 ids, int32 otherwise), uint16 or int32 (default: ${DEFAULT-VALUE})") String dtype;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!java.util.List.of("auto", "uint16", "int32").contains(dtype)) throw new IllegalArgumentException("--dtype must be auto, uint16 or int32, not " + dtype);
+            MegatronExportJob.Result r = MegatronExportJob.run(SparkSessions.get("quokka export megatron"), new MegatronExportJob.Config(study, output, dtype));
+            for (ExportManifest.Split s : r.manifest().splits()) {
+                System.out.printf("%s: %,d documents, %,d tokens (%s), %s.bin sha256 %s%n", s.name(), s.documents(), s.tokens(), r.manifest().dtype(),
+                        s.name(), s.binSha256());
+            }
+            System.out.println("wrote " + r.output());
+            return 0;
+        }
+    }
+}
