@@ -44,6 +44,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
             description = "epochs: drop a run's points after its overfitting peak when a second descent follows; both must last PATIENCE "
                     + "epochs in a row, more than 1%% from the lowest loss before them (default PATIENCE: ${FALLBACK-VALUE})") Integer truncate;
     @Option(names = "--format", defaultValue = "runs", description = "runs (quokka's run directories) or tensorboard (event files) (default: ${DEFAULT-VALUE})") String format;
+    @Option(names = "--tb-layout", description = "tensorboard: a known layout of tags instead of --tb-loss-tag and the tokens options: megatron "
+            + "(Megatron-LM's and MegaDLMs' '" + MEGATRON_LOSS + "', logged against consumed samples; needs --tb-seq-length)") String layout;
+    @Option(names = "--tb-seq-length", defaultValue = "0", description = "tensorboard, --tb-layout megatron: the runs' --seq-length, the tokens a sample holds") int seqLength;
     @Option(names = "--tb-loss-tag", defaultValue = "val/loss", description = "tensorboard: the scalar that is the loss (default: ${DEFAULT-VALUE})") String lossTag;
     @Option(names = "--tb-tokens-tag", description = "tensorboard: the scalar counting tokens seen") String tokensTag;
     @Option(names = "--tb-tokens-per-step", defaultValue = "0", description = "tensorboard: tokens a step stands for, when no tag counts them") double tokensPerStep;
@@ -52,6 +55,26 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--tb-objective", defaultValue = "", description = "tensorboard: the objective of runs whose name does not say") String tbObjective;
     @Option(names = "--output", required = true, description = "The analysis directory") String output;
     @Mixin FitOptions fit;
+
+    /**
+     * Megatron-LM's training loop (megatron/training/training.py, {@code _evaluate_and_print_results}) logs each loss
+     * of the evaluation as "KEY validation" against the iteration and as "KEY validation vs samples" against the
+     * consumed training samples; MegaDLMs' DLM and Megatron's GPT both report theirs as "lm loss". Against samples,
+     * a step is one sample of --seq-length tokens, whatever the batch size did.
+     */
+    static final String MEGATRON_LOSS = "lm loss validation vs samples";
+
+    /** Applies --tb-layout, refusing options it replaces. */
+    private void megatronLayout() {
+        if (layout == null) return;
+        if (!layout.equals("megatron")) throw new IllegalArgumentException("--tb-layout must be megatron, not " + layout);
+        if (!lossTag.equals("val/loss") || tokensTag != null || tokensPerStep != 0) {
+            throw new IllegalArgumentException("--tb-layout megatron sets the loss tag and the tokens: leave out --tb-loss-tag, --tb-tokens-tag and --tb-tokens-per-step");
+        }
+        if (seqLength <= 0) throw new IllegalArgumentException("--tb-layout megatron needs --tb-seq-length (the runs' --seq-length), not " + seqLength);
+        lossTag = MEGATRON_LOSS;
+        tokensPerStep = seqLength;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -79,6 +102,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             case "tensorboard" -> {
                 if (runName == null) throw new IllegalArgumentException("--format tensorboard needs --tb-run-name, to read N and U from each run's name");
                 TensorBoardPoints.Mode m = TensorBoardPoints.Mode.valueOf(mode.toUpperCase());
+                megatronLayout();
                 TensorBoardPoints.Mapping mapping = new TensorBoardPoints.Mapping(lossTag, tokensTag, tokensPerStep, Pattern.compile(runName), tbObjective);
                 Map<String, List<String>> files = TensorBoardPoints.find(runs, new Configuration());
                 spark = SparkSessions.get("quokka analyze");

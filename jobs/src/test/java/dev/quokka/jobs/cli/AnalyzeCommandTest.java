@@ -193,6 +193,46 @@ class AnalyzeCommandTest {
         assertTrue(unnamed.code() != 0 && unnamed.err().contains("does not match"), unnamed.err());
     }
 
+    /**
+     * Logs in Megatron-LM's layout (MegaDLMs' too): "lm loss validation vs samples" against consumed samples, beside
+     * the same loss against iterations and the training loss, which must not be read. D = samples x seq length.
+     */
+    @Test
+    void megatronLogsAreReadByTheirLayout() throws Exception {
+        int seqLength = 2048, batch = 256, iterations = 40;
+        double u = 2e9;
+        List<Double> sizes = List.of(1e8, 3e8, 1e9);
+        for (double n : sizes) {
+            Path run = Files.createDirectories(dir.resolve("megatron/dlm_N" + Quantities.format(n) + "_U2B"));
+            try (var events = new dev.quokka.training.TensorBoardEvents(Files.newOutputStream(run.resolve("events.out.tfevents.2.host")), 0)) {
+                for (int it = 1; it <= iterations; it++) {
+                    long samples = (long) it * 1000 * batch, tokens = samples * seqLength;
+                    double loss = TRUTH.loss(n, u, tokens);
+                    events.scalars(it * 1000L, 0, Map.of("lm loss", loss - 0.2, "lm loss validation", loss + 5));
+                    events.scalars(samples, 0, Map.of("lm loss validation vs samples", loss));
+                }
+            }
+        }
+        Path out = dir.resolve("megatron-fit");
+        CliTest.Result r = CliTest.run("analyze", "--master", "local[2]", "--runs", dir.resolve("megatron").toString(), "--format", "tensorboard",
+                "--tb-layout", "megatron", "--tb-seq-length", "" + seqLength, "--tb-run-name", "(?<objective>[a-z]+)_N(?<n>[^_]+)_U(?<u>[^_]+)",
+                "--mode", "all", "--law", "chinchilla", "--bootstrap", "0", "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        List<org.apache.spark.sql.Row> rows = dev.quokka.jobs.runtime.SparkSessions.get("test").read().parquet(out.resolve("points").toString())
+                .orderBy("n", "d").collectAsList();
+        assertEquals(sizes.size() * iterations, rows.size());
+        for (int k = 0; k < rows.size(); k++) {
+            org.apache.spark.sql.Row row = rows.get(k);
+            double n = sizes.get(k / iterations), d = (double) (k % iterations + 1) * 1000 * batch * seqLength;
+            assertEquals(d, row.getDouble(row.fieldIndex("d")), 1e-6 * d, "D = samples x seq length");
+            assertEquals(TRUTH.loss(n, u, d), row.getDouble(row.fieldIndex("loss")), 1e-4, "the validation loss against samples, no other scalar");
+        }
+        CliTest.Result both = CliTest.run("analyze", "--runs", dir.resolve("megatron").toString(), "--format", "tensorboard", "--tb-layout", "megatron",
+                "--tb-seq-length", "2048", "--tb-tokens-per-step", "5", "--tb-run-name", "N(?<n>[^_]+)_U(?<u>[^_]+)", "--output", dir.resolve("y").toString());
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("--tb-layout megatron sets the loss tag and the tokens"), both.err());
+    }
+
     /** A run directory as the trainer writes it: run.json, and metrics/eval.csv with a step-0 row and mid-epoch rows. */
     static void write(Path run, double n, double u, int epochs, boolean anneal, Random rng) throws Exception {
         Files.createDirectories(run.resolve("metrics"));
