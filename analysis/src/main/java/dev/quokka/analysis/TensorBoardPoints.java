@@ -63,14 +63,25 @@ public final class TensorBoardPoints {
      * @param objective     the objective of runs whose name does not say
      */
     public record Mapping(String lossTag, String tokensTag, double tokensPerStep, Pattern runName, String objective) {
+        /** {@code --tb-run-name quokka}: the names of Quokka's released runs ({@link QuokkaRunNames}). */
+        public static final Pattern QUOKKA = Pattern.compile("quokka");
+
         public Mapping {
             if (lossTag == null || lossTag.isBlank()) throw new IllegalArgumentException("no loss tag");
             if (tokensTag == null && !(tokensPerStep > 0)) {
                 throw new IllegalArgumentException("give the tag that counts tokens, or the tokens per step");
             }
-            if (!runName.pattern().contains("(?<n>") || !runName.pattern().contains("(?<u>")) {
-                throw new IllegalArgumentException("the run-name pattern needs named groups n and u: " + runName);
+            if (!quokka(runName) && (!runName.pattern().contains("(?<n>") || !runName.pattern().contains("(?<u>"))) {
+                throw new IllegalArgumentException("the run-name pattern needs named groups n and u (or is quokka, for Quokka's released names): " + runName);
             }
+        }
+
+        private static boolean quokka(Pattern p) {
+            return p.pattern().equals(QUOKKA.pattern());
+        }
+
+        boolean quokkaNames() {
+            return quokka(runName);
         }
     }
 
@@ -94,7 +105,16 @@ public final class TensorBoardPoints {
     /** Columns run, objective, n (as the run's name gives it), u, d, loss and e = d / u, one row per point. */
     public static Dataset<Row> points(SparkSession spark, Map<String, List<String>> runs, Mapping mapping, Mode mode) {
         List<Row> named = new ArrayList<>();
-        for (String run : runs.keySet()) named.add(nameRow(run, mapping));
+        for (String run : runs.keySet()) {
+            Row r = nameRow(run, mapping);
+            if (r != null) named.add(r);
+        }
+        List<String> unnamed = unnamed(runs, mapping);
+        if (named.isEmpty()) {
+            throw new IllegalArgumentException("no run's name says N and U: '" + runName(unnamed.get(0)) + "' (and " + (unnamed.size() - 1)
+                    + " more) does not match " + (mapping.quokkaNames() ? "Quokka's released run names" : mapping.runName().pattern()));
+        }
+        if (!unnamed.isEmpty()) LOG.warn("{} runs left out, their names not saying N and U: {}", unnamed.size(), unnamed);
         Dataset<Row> byRun = spark.createDataFrame(named, RUN);
 
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -148,13 +168,29 @@ public final class TensorBoardPoints {
         return result;
     }
 
-    /** A run's objective, N and U, from its directory's name. */
+    /** The runs whose names the mapping cannot read: left out of the points, and counted by the caller. */
+    public static List<String> unnamed(Map<String, List<String>> runs, Mapping mapping) {
+        return runs.keySet().stream().filter(r -> nameRow(r, mapping) == null).toList();
+    }
+
+    /**
+     * A run's name: its directory's, or its parent's when the event files sit in a {@code tensorboard} directory of
+     * the run (as in Quokka's released logs).
+     */
+    static String runName(String run) {
+        Path p = new Path(run);
+        return p.getName().equals("tensorboard") && p.getParent() != null ? p.getParent().getName() : p.getName();
+    }
+
+    /** A run's objective, N and U, from its name; null when the name does not say. */
     static Row nameRow(String run, Mapping mapping) {
-        String name = new Path(run).getName();
-        Matcher m = mapping.runName().matcher(name);
-        if (!m.matches()) {
-            throw new IllegalArgumentException(run + ": the run's name '" + name + "' does not match " + mapping.runName().pattern());
+        String name = runName(run);
+        if (mapping.quokkaNames()) {
+            return QuokkaRunNames.parse(name).map(q -> RowFactory.create(run, q.objective() != null ? q.objective() : mapping.objective(), q.n(), q.u()))
+                    .orElse(null);
         }
+        Matcher m = mapping.runName().matcher(name);
+        if (!m.matches()) return null;
         String objective = mapping.runName().pattern().contains("(?<objective>") && m.group("objective") != null
                 ? m.group("objective") : mapping.objective();
         return RowFactory.create(run, objective, quantity(m.group("n"), run), quantity(m.group("u"), run));

@@ -51,7 +51,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--tb-tokens-tag", description = "tensorboard: the scalar counting tokens seen") String tokensTag;
     @Option(names = "--tb-tokens-per-step", defaultValue = "0", description = "tensorboard: tokens a step stands for, when no tag counts them") double tokensPerStep;
     @Option(names = "--tb-run-name", description = "tensorboard: a regex matched against each run directory's whole name, with named groups n and u "
-            + "(and optionally objective); values such as 3e8, 110M, 1.5B or 2k, e.g. '.*N(?<n>[0-9.]+[MB])_U(?<u>[0-9.]+[MB]).*'") String runName;
+            + "(and optionally objective); values such as 3e8, 110M, 1.5B or 2k, e.g. '.*N(?<n>[0-9.]+[MB])_U(?<u>[0-9.]+[MB]).*'; or quokka, "
+            + "for the names of Quokka's released runs (compute-constrained {FLOPs}_{model_size (M)}_{training_tokens}, U = D; data-constrained "
+            + "{model_size (M)}_{training_tokens}_{repetition}_{anneal_steps}_{warmup_steps}_{micro_batch_size}_{global_batch_size}_{learning_rate}, "
+            + "U = D / repetition). Runs whose names do not match are left out and counted") String runName;
     @Option(names = "--tb-objective", defaultValue = "", description = "tensorboard: the objective of runs whose name does not say") String tbObjective;
     @Option(names = "--output", required = true, description = "The analysis directory") String output;
     @Mixin FitOptions fit;
@@ -85,6 +88,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         Dataset<Row> points;
         List<FitManifest.Input> inputs;
         String source, nConvention;
+        int unnamed = 0;
         switch (format) {
             case "runs" -> {
                 RunPoints.Mode m = RunPoints.Mode.valueOf(mode.toUpperCase());
@@ -107,6 +111,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
                 Map<String, List<String>> files = TensorBoardPoints.find(runs, new Configuration());
                 spark = SparkSessions.get("quokka analyze");
                 points = TensorBoardPoints.points(spark, files, mapping, m);
+                unnamed = TensorBoardPoints.unnamed(files, mapping).size();
                 inputs = FitOptions.checksums(files.values().stream().flatMap(List::stream).toList());
                 source = files.size() + " TensorBoard runs under " + String.join(", ", runs) + " (" + m.name().toLowerCase() + " points of "
                         + lossTag + ", D from " + (tokensTag != null ? tokensTag : tokensPerStep + " tokens a step") + ", names as " + runName + ")";
@@ -115,6 +120,11 @@ public final class AnalyzeCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--format is runs or tensorboard, not " + format);
         }
         PointsTable.Result table = PointsTable.check(points, fit.where);
+        if (unnamed > 0) { // runs whose names do not say N and U: counted, never guessed
+            Map<String, Long> excluded = new java.util.LinkedHashMap<>(table.excluded());
+            excluded.put("runs whose names do not say N and U", (long) unnamed);
+            table = new PointsTable.Result(table.points(), excluded);
+        }
         Dataset<Row> written = points;
         fit.fitAndWrite(table, source, nConvention, inputs, output,
                 out -> written.orderBy("run", "d").coalesce(1).write().parquet(new Path(out.stagingPath(), "points").toString()));

@@ -233,6 +233,48 @@ class AnalyzeCommandTest {
         assertTrue(both.err().contains("--tb-layout megatron sets the loss tag and the tokens"), both.err());
     }
 
+    /**
+     * Quokka's released logs by their run names: event files in each run's tensorboard/ directory, compute- and
+     * data-constrained names mixed, and one run whose name fits neither layout, left out and counted.
+     */
+    @Test
+    void quokkasReleasedRunNamesGiveNAndU() throws Exception {
+        Map<String, double[]> runs = new java.util.LinkedHashMap<>(); // name -> N, U of the truth
+        runs.put("1e19_109_15.3b_dlm", new double[] {109e6, 15.3e9});
+        runs.put("1100_96b_16e_2000_1000_4_256_2e-4_dlm", new double[] {1.1e9, 6e9});
+        runs.put("570_10B_100_1k_500_8_512_3e-4_dlm", new double[] {570e6, 1e8});
+        runs.put("masked_96b_1e_1b_difflm", null);
+        for (var e : runs.entrySet()) {
+            Path tb = Files.createDirectories(dir.resolve("quokka-logs/" + e.getKey() + "/tensorboard"));
+            try (var events = new dev.quokka.training.TensorBoardEvents(Files.newOutputStream(tb.resolve("events.out.tfevents.3.host")), 0)) {
+                events.scalars(100, 0, Map.of("lm loss validation vs samples", 3.5));
+            }
+        }
+        Path out = dir.resolve("quokka-logs-points");
+        CliTest.Result r = CliTest.run("analyze", "--master", "local[2]", "--runs", dir.resolve("quokka-logs").toString(), "--format", "tensorboard",
+                "--tb-layout", "megatron", "--tb-seq-length", "2048", "--tb-run-name", "quokka", "--mode", "final", "--law", "chinchilla",
+                "--bootstrap", "0", "--output", out.toString());
+        // Three points are too few to fit, and the error says what was read and what was left out.
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("3 valid points") && r.err().contains("runs whose names do not say N and U=1"), r.err());
+        Map<String, List<String>> files = dev.quokka.analysis.TensorBoardPoints.find(List.of(dir.resolve("quokka-logs").toString()), new org.apache.hadoop.conf.Configuration());
+        var mapping = new dev.quokka.analysis.TensorBoardPoints.Mapping("lm loss validation vs samples", null, 2048,
+                dev.quokka.analysis.TensorBoardPoints.Mapping.QUOKKA, "");
+        List<String> unnamed = dev.quokka.analysis.TensorBoardPoints.unnamed(files, mapping);
+        assertEquals(1, unnamed.size(), unnamed.toString());
+        assertTrue(unnamed.get(0).endsWith("/masked_96b_1e_1b_difflm/tensorboard"), unnamed.toString());
+        List<org.apache.spark.sql.Row> rows = dev.quokka.analysis.TensorBoardPoints.points(dev.quokka.jobs.runtime.SparkSessions.get("test"), files, mapping,
+                dev.quokka.analysis.TensorBoardPoints.Mode.FINAL).collectAsList();
+        assertEquals(3, rows.size());
+        for (org.apache.spark.sql.Row row : rows) {
+            String name = new org.apache.hadoop.fs.Path(row.getString(row.fieldIndex("run"))).getParent().getName();
+            assertEquals(runs.get(name)[0], row.getDouble(row.fieldIndex("n")), 1e-3, name);
+            assertEquals(runs.get(name)[1], row.getDouble(row.fieldIndex("u")), 1, name);
+            assertEquals("dlm", row.getString(row.fieldIndex("objective")), name);
+            assertEquals(100.0 * 2048, row.getDouble(row.fieldIndex("d")), 1e-6, name);
+        }
+    }
+
     /** A run directory as the trainer writes it: run.json, and metrics/eval.csv with a step-0 row and mid-epoch rows. */
     static void write(Path run, double n, double u, int epochs, boolean anneal, Random rng) throws Exception {
         Files.createDirectories(run.resolve("metrics"));
