@@ -17,6 +17,19 @@ public interface Engine {
     /** The result of one optimiser step: the batch loss before the update and the gradient's global L2 norm. */
     record Step(double loss, double gradNorm, boolean clipped) {}
 
+    /** A parameter's values, row-major, as float32 (what the model trains in, or its rounding when it trains in float64). */
+    record Weights(long[] shape, float[] values) {}
+
+    /** The model's parameters by name, in the engine's fixed order (for export). */
+    default Map<String, Weights> parameters() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not export its parameters");
+    }
+
+    /** Replaces every parameter with {@code weights}, which must name each one with its shape. */
+    default void setParameters(Map<String, Weights> weights) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not import parameters");
+    }
+
     ModelShape shape();
 
     /** Rows per batch. */

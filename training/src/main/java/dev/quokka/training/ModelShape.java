@@ -9,6 +9,9 @@ import java.util.Map;
  * RMSNorm, and QK-norm gains of one head's width for queries and keys.
  */
 public record ModelShape(int vocab, int d, int layers, int heads, int mlpHidden, boolean tied) {
+    /** The RMSNorm epsilon and the rotary embeddings' base, the same for every shape (docs/objective.md). */
+    public static final double NORM_EPS = 1e-6, ROPE_BASE = 10_000;
+
     public ModelShape {
         if (vocab <= 0 || d <= 0 || layers <= 0 || heads <= 0 || mlpHidden <= 0) throw new IllegalArgumentException("shape sizes must be positive: " + this);
         if (d % heads != 0) throw new IllegalArgumentException("d = " + d + " is not divisible by " + heads + " heads");

@@ -12,6 +12,11 @@ import org.apache.hadoop.fs.Path;
 public record TrainedModel(Engine engine, TrainConfig config, JsonNode manifest, String checkpoint, Tokenizer tokenizer) {
 
     public static TrainedModel open(String runDir, Trainer.EngineFactory factory, Configuration conf) throws IOException {
+        return open(runDir, factory, conf, null);
+    }
+
+    /** As {@link #open}, at the checkpoint of {@code step} (the latest when null). */
+    public static TrainedModel open(String runDir, Trainer.EngineFactory factory, Configuration conf, Long step) throws IOException {
         RunFiles run = new RunFiles(runDir, conf);
         if (!run.hasManifest()) throw new IllegalArgumentException(runDir + ": not a run directory (no " + RunFiles.MANIFEST + ")");
         JsonNode m = run.manifest();
@@ -19,8 +24,9 @@ public record TrainedModel(Engine engine, TrainConfig config, JsonNode manifest,
         JsonNode s = m.get("model");
         ModelShape shape = new ModelShape(s.get("vocab").asInt(), s.get("d").asInt(), s.get("layers").asInt(), s.get("heads").asInt(),
                 s.get("mlp_hidden").asInt(), s.get("tied").asBoolean());
-        Path latest = Checkpoints.latest(run.fs, run.dir);
+        Path latest = step == null ? Checkpoints.latest(run.fs, run.dir) : new Path(new Path(run.dir, Checkpoints.DIR), Checkpoints.name(step));
         if (latest == null) throw new IllegalArgumentException(runDir + " has no checkpoint yet");
+        if (!run.fs.exists(latest)) throw new IllegalArgumentException(runDir + " has no checkpoint at step " + step + " (" + latest + ")");
         Engine engine = factory.create(shape, 1, m.get("study").get("seq_len").asInt(), !cfg.diffusion(), cfg.optimiser(), 0);
         Checkpoints.load(run.fs, latest, engine);
         return new TrainedModel(engine, cfg, m, latest.toString(), tokenizer(m, conf));

@@ -3,13 +3,15 @@ package dev.quokka.jobs.cli;
 import dev.quokka.dataprep.export.MegatronExportJob;
 import dev.quokka.dataprep.provenance.ExportManifest;
 import dev.quokka.jobs.runtime.SparkSessions;
+import dev.quokka.training.engines.Engines;
+import dev.quokka.training.export.SafetensorsExport;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Studies out to the GPU trainers. */
 @Command(name = "export", mixinStandardHelpOptions = true, description = "Export a study for the GPU trainers (Megatron-LM, MegaDLMs).",
-        subcommands = {ExportCommand.Megatron.class})
+        subcommands = {ExportCommand.Megatron.class, ExportCommand.SafetensorsModel.class})
 public final class ExportCommand {
     @Command(name = "megatron", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Write a study as Megatron-LM indexed datasets: <output>/train.bin and train.idx (the unique subset, one "
@@ -33,6 +35,24 @@ public final class ExportCommand {
                         s.name(), s.binSha256());
             }
             System.out.println("wrote " + r.output());
+            return 0;
+        }
+    }
+
+    @Command(name = "safetensors", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Write a run's checkpoint as <output>/model.safetensors (float32, matrices as [in, out], descriptive names such "
+                    + "as layers.0.attention.wq.weight), config.json (d, layers, heads, MLP width, RoPE base, norms, causal or "
+                    + "bidirectional attention, the mask token id) and the run's tokenizer.json, to load the model in PyTorch."})
+    static final class SafetensorsModel implements Callable<Integer> {
+        @Option(names = "--run", required = true, description = "A run directory") String run;
+        @Option(names = "--checkpoint", paramLabel = "STEP", description = "The checkpoint's step (default: the latest)") Long step;
+        @Option(names = "--output", required = true, description = "The export directory") String output;
+
+        @Override
+        public Integer call() throws Exception {
+            if (step != null && step < 0) throw new IllegalArgumentException("--checkpoint must be a step, not " + step);
+            SafetensorsExport.Result r = SafetensorsExport.run(run, step, output, Engines.singleProcess(), new org.apache.hadoop.conf.Configuration());
+            System.out.printf("%s: %d tensors, %,d parameters from %s%nwrote %s%n", run, r.tensors(), r.parameters(), r.checkpoint(), r.output());
             return 0;
         }
     }

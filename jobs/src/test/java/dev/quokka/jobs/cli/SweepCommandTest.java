@@ -9,6 +9,7 @@ import dev.quokka.jobs.CliTest;
 import dev.quokka.jobs.JobFixtures;
 import dev.quokka.jobs.runtime.SparkSessions;
 import dev.quokka.jobs.study.SweepJob;
+import dev.quokka.training.export.SafetensorsExport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -138,6 +139,57 @@ class SweepCommandTest {
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("--by learning-rate is not an axis; axes: lr, min-lr"), bad.err());
         assertTrue(!Files.exists(dir.resolve("never")));
+    }
+
+    /**
+     * A run out as safetensors, read back by a reader written here from the format's description (not the writer):
+     * its tensors loaded into a fresh engine give the checkpoint's logits bit for bit; config.json describes the model.
+     */
+    @Test
+    void aRunExportedAsSafetensorsReloadsToTheSameLogits() throws Exception {
+        String run = dir.resolve("whole/runs/dlm-32x1x2-U8k-e2-s3").toString();
+        Path out = dir.resolve("safetensors");
+        CliTest.Result r = CliTest.run("export", "safetensors", "--run", run, "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        byte[] file = Files.readAllBytes(out.resolve("model.safetensors"));
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(file).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long n = b.getLong();
+        JsonNode header = SweepJob.JSON.readTree(new String(file, 8, (int) n, java.nio.charset.StandardCharsets.UTF_8));
+        Map<String, dev.quokka.training.Engine.Weights> weights = new java.util.LinkedHashMap<>();
+        long expectedOffset = 0;
+        for (java.util.Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getKey().equals("__metadata__")) continue;
+            assertEquals("F32", e.getValue().path("dtype").asText());
+            long begin = e.getValue().path("data_offsets").get(0).asLong(), end = e.getValue().path("data_offsets").get(1).asLong();
+            assertEquals(expectedOffset, begin, "contiguous, in order");
+            expectedOffset = end;
+            long[] shape = new long[e.getValue().path("shape").size()];
+            for (int i = 0; i < shape.length; i++) shape[i] = e.getValue().path("shape").get(i).asLong();
+            float[] v = new float[(int) ((end - begin) / 4)];
+            for (int i = 0; i < v.length; i++) v[i] = b.getFloat((int) (8 + n + begin + 4L * i));
+            weights.put(SafetensorsExport.engineName(e.getKey()), new dev.quokka.training.Engine.Weights(shape, v));
+        }
+        assertEquals(file.length, 8 + n + expectedOffset, "nothing after the last tensor");
+        assertTrue(header.has("layers.0.attention.wq.weight") && header.has("embedding.weight"), header.toString());
+
+        var trained = dev.quokka.training.TrainedModel.open(run, dev.quokka.training.engines.Engines.singleProcess(), new org.apache.hadoop.conf.Configuration());
+        var fresh = dev.quokka.training.engines.Engines.singleProcess().create(trained.engine().shape(), 1, trained.engine().length(), false,
+                dev.quokka.training.AdamW.papers(), 99);
+        int[] ids = new int[trained.engine().length()];
+        for (int i = 0; i < ids.length; i++) ids[i] = (7 * i + 3) % trained.engine().shape().vocab();
+        assertTrue(!java.util.Arrays.equals(trained.engine().logits(ids), fresh.logits(ids)), "a fresh engine differs before the load");
+        fresh.setParameters(weights);
+        assertArrayEquals(trained.engine().logits(ids), fresh.logits(ids), 0f, "the exported tensors give the checkpoint's logits");
+
+        JsonNode config = SweepJob.JSON.readTree(out.resolve("config.json").toFile());
+        assertEquals("bidirectional", config.path("attention").asText());
+        assertEquals(32, config.path("d_model").asInt());
+        assertEquals(trained.tokenizer().specialTokens().maskId().orElseThrow(), config.path("mask_token_id").asInt());
+        assertTrue(Files.exists(out.resolve("tokenizer.json")) && Files.exists(out.resolve("_SUCCESS")));
+        CliTest.Result missing = CliTest.run("export", "safetensors", "--run", run, "--checkpoint", "3", "--output", dir.resolve("none").toString());
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("has no checkpoint at step 3"), missing.err());
     }
 
     /** quokka generate on runs the sweep made: their run.json names the tokenizer by URI. */

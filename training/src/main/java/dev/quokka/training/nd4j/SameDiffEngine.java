@@ -218,6 +218,27 @@ public final class SameDiffEngine implements Engine {
     }
 
     @Override
+    public Map<String, Weights> parameters() {
+        Map<String, Weights> out = new java.util.LinkedHashMap<>();
+        for (Param p : params) out.put(p.name, new Weights(p.value.shape(), p.value.dup('c').data().asFloat()));
+        return out;
+    }
+
+    @Override
+    public void setParameters(Map<String, Weights> weights) {
+        if (!weights.keySet().equals(new java.util.LinkedHashSet<>(params.stream().map(Param::name).toList()))) {
+            throw new IllegalArgumentException("the weights name " + weights.keySet() + ", the model's parameters are " + params.stream().map(Param::name).toList());
+        }
+        for (Param p : params) {
+            Weights w = weights.get(p.name);
+            if (!Arrays.equals(w.shape(), p.value.shape())) {
+                throw new IllegalArgumentException(p.name + ": shape " + Arrays.toString(w.shape()) + ", the model's " + Arrays.toString(p.value.shape()));
+            }
+            p.value.assign(Nd4j.createFromArray(w.values()).reshape(p.value.shape()).castTo(p.value.dataType()));
+        }
+    }
+
+    @Override
     public void save(DataOutputStream out) throws IOException {
         out.writeLong(MAGIC);
         out.writeLong(updates);

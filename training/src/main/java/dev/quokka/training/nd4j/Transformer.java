@@ -24,8 +24,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * batch, which also hides the padding of a batch shorter than T. No biases; init N(0, 0.02); norm gains start at 1.
  */
 public final class Transformer {
-    static final double NORM_EPS = 1e-6;
-    static final double ROPE_BASE = 10_000;
+    static final double NORM_EPS = ModelShape.NORM_EPS;
+    static final double ROPE_BASE = ModelShape.ROPE_BASE;
     static final double INIT_STD = 0.02;
 
     /**
