@@ -45,11 +45,12 @@ public final class MegatronExportJob {
 
     /**
      * @param dtype         auto (Megatron's choice for the vocabulary), uint16 or int32
+     * @param stream        also write stream.bin/.idx: every training sequence of the study, in its training order
      * @param tokensPerPart about this many tokens per executor part
      */
-    public record Config(String study, String output, String dtype, long tokensPerPart) {
-        public Config(String study, String output, String dtype) {
-            this(study, output, dtype, TOKENS_PER_PART);
+    public record Config(String study, String output, String dtype, boolean stream, long tokensPerPart) {
+        public Config(String study, String output, String dtype, boolean stream) {
+            this(study, output, dtype, stream, TOKENS_PER_PART);
         }
     }
 
@@ -79,9 +80,15 @@ public final class MegatronExportJob {
             check(train, study.unique().documents(), study.unique().tokens());
             ExportManifest.Split valid = split(spark, out, "valid", studyPath + "/validation", "doc_id", dtype, cfg.tokensPerPart(), conf);
             check(valid, study.validation().documents(), study.validation().tokens());
+            List<ExportManifest.Split> splits = new java.util.ArrayList<>(List.of(train, valid));
+            if (cfg.stream()) {
+                ExportManifest.Split stream = stream(spark, out, studyPath.toString(), study, dtype, cfg.tokensPerPart(), conf);
+                check(stream, study.stream().sequences(), study.stream().sequences() * study.stream().window());
+                splits.add(stream);
+            }
             ExportManifest m = new ExportManifest(FORMAT, sfs.makeQualified(studyPath).toString(), InputFiles.sha256(new Path(studyPath, AtomicOutput.MANIFEST).toString(), conf),
                     study.unique().tokens(), study.index().epochs(), study.index().seed(), study.stream().seqLen(), study.tokenizer(),
-                    dtype.name().toLowerCase(), List.of(train, valid), BuildInfo.codeVersion(), spark.version());
+                    dtype.name().toLowerCase(), splits, BuildInfo.codeVersion(), spark.version());
             out.commit(ManifestJson.tree(m));
             return new Result(out.target(), m);
         } catch (RuntimeException | IOException e) {
@@ -125,6 +132,47 @@ public final class MegatronExportJob {
                 }
             }
         });
+        return merge(out, name, partDir, parts, dtype);
+    }
+
+    /**
+     * stream.bin/.idx: training-order sequences 0, 1, ... of the study, each its L + 1 tokens (windows overlap by one
+     * token, as the trainer reads them), one Megatron document per sequence. Each task reads a range of sequences
+     * through the study's own reader, the one training uses.
+     */
+    private static ExportManifest.Split stream(SparkSession spark, AtomicOutput out, String study, StudyManifest m, MegatronIndexed.DType dtype,
+                                               long tokensPerPart, Configuration conf) throws IOException {
+        long sequences = m.stream().sequences();
+        int window = m.stream().window();
+        long perPart = Math.max(1, tokensPerPart / window);
+        int parts = (int) Math.max(1, (sequences + perPart - 1) / perPart);
+        if (parts > 100_000) throw new IllegalArgumentException("the stream has " + sequences + " sequences: too many parts of " + perPart);
+        Path partDir = new Path(out.stagingPath(), "_parts/stream");
+        String partPath = partDir.toString();
+        SerializableConfiguration hadoop = new SerializableConfiguration(conf);
+        List<Integer> indices = java.util.stream.IntStream.range(0, parts).boxed().toList();
+        org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(indices, parts).foreach(p -> {
+            dev.quokka.dataprep.study.StudyReader reader = dev.quokka.dataprep.study.StudyReader.open(study, hadoop.get());
+            Path bin = new Path(String.format("%s/%05d.bin", partPath, p)), lengths = new Path(String.format("%s/%05d.len", partPath, p));
+            FileSystem fs = bin.getFileSystem(hadoop.get());
+            int[] tokens = new int[window];
+            try (OutputStream b = fs.create(bin, true); OutputStream l = fs.create(lengths, true)) {
+                ByteBuffer len = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+                for (long j = p * perPart; j < Math.min(sequences, (p + 1) * perPart); j++) {
+                    reader.read(j, tokens);
+                    ByteBuffer data = ByteBuffer.allocate(window * dtype.bytes);
+                    dtype.put(tokens, data, "stream sequence " + j);
+                    b.write(data.array());
+                    len.clear();
+                    l.write(len.putInt(window).array());
+                }
+            }
+        });
+        return merge(out, "stream", partDir, parts, dtype);
+    }
+
+    /** NAME.bin and NAME.idx, joined in order from the parts 00000 ... of {@code partDir}, which is then removed. */
+    private static ExportManifest.Split merge(AtomicOutput out, String name, Path partDir, int parts, MegatronIndexed.DType dtype) throws IOException {
         FileSystem fs = out.fileSystem();
         for (int p = 0; p < parts; p++) {
             if (!fs.exists(new Path(partDir, String.format("%05d.len", p)))) throw new IllegalStateException(name + ": part " + p + " of " + parts + " was not written");

@@ -11,6 +11,7 @@ import dev.quokka.dataprep.SparkTest;
 import dev.quokka.dataprep.shard.ShardJob;
 import dev.quokka.dataprep.shard.ShardJobTest;
 import dev.quokka.dataprep.shard.StudyConfig;
+import dev.quokka.dataprep.study.StudyReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -48,7 +49,7 @@ class MegatronExportJobTest {
         List<int[]> unique = documents(study.output() + "/unique", "rank"), validation = documents(study.output() + "/validation", "doc_id");
         for (String dtype : List.of("auto", "int32")) {
             Path out = dir.resolve("export-" + dtype);
-            MegatronExportJob.Result r = MegatronExportJob.run(SparkTest.spark(), new MegatronExportJob.Config(study.output(), out.toString(), dtype, 2_000));
+            MegatronExportJob.Result r = MegatronExportJob.run(SparkTest.spark(), new MegatronExportJob.Config(study.output(), out.toString(), dtype, dtype.equals("auto"), 2_000));
             int code = dtype.equals("auto") ? 8 : 4; // the fixture's vocabulary is small: uint16
             Reader train = new Reader(out.resolve("train")), valid = new Reader(out.resolve("valid"));
             assertEquals(code, train.code);
@@ -67,10 +68,24 @@ class MegatronExportJobTest {
             assertEquals(sha256(out.resolve("valid.idx")), m.path("splits").get(1).path("idx_sha256").asText());
             assertEquals(sha256(Path.of(this.study.output(), "_manifest.json")), m.path("study_manifest_sha256").asText());
             assertTrue(Files.exists(out.resolve("_SUCCESS")));
+            if (dtype.equals("auto")) { // --stream: the training sequences, in the order this project's trainer reads them
+                Reader stream = new Reader(out.resolve("stream"));
+                StudyReader reader = StudyReader.open(this.study.output(), new org.apache.hadoop.conf.Configuration());
+                assertEquals(reader.sequences(), stream.sequences());
+                assertEquals(study.path("stream").path("sequences").asLong(), stream.sequences());
+                int[] expected = new int[reader.window()];
+                for (long j = 0; j < reader.sequences(); j++) {
+                    reader.read(j, expected);
+                    assertArrayEquals(expected, stream.sequence((int) j), "stream sequence " + j);
+                }
+                assertEquals("stream", m.path("splits").get(2).path("name").asText());
+            } else {
+                assertTrue(!Files.exists(out.resolve("stream.bin")));
+            }
             assertEquals(r.manifest().splits().get(0).binBytes(), Files.size(out.resolve("train.bin")));
         }
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
-                () -> MegatronExportJob.run(SparkTest.spark(), new MegatronExportJob.Config(dir.resolve("nothing").toString(), dir.resolve("x").toString(), "auto")));
+                () -> MegatronExportJob.run(SparkTest.spark(), new MegatronExportJob.Config(dir.resolve("nothing").toString(), dir.resolve("x").toString(), "auto", false)));
         assertTrue(bad.getMessage().contains("is not a complete study"), bad.getMessage());
         assertTrue(!Files.exists(dir.resolve("x")));
     }

@@ -25,11 +25,14 @@ public final class ExportCommand {
         @Option(names = "--output", required = true, description = "The export directory") String output;
         @Option(names = "--dtype", defaultValue = "auto", description = "Token dtype: auto (Megatron's choice: uint16 for vocabularies under "
                 + "65,500 ids, int32 otherwise), uint16 or int32 (default: ${DEFAULT-VALUE})") String dtype;
+        @Option(names = "--stream", description = "Also write stream.bin/.idx: every training sequence of the study (L + 1 tokens, as this "
+                + "project's trainer reads them) in its training order, one Megatron document each, for trainers that must reproduce "
+                + "the order instead of reshuffling") boolean stream;
 
         @Override
         public Integer call() throws Exception {
             if (!java.util.List.of("auto", "uint16", "int32").contains(dtype)) throw new IllegalArgumentException("--dtype must be auto, uint16 or int32, not " + dtype);
-            MegatronExportJob.Result r = MegatronExportJob.run(SparkSessions.get("quokka export megatron"), new MegatronExportJob.Config(study, output, dtype));
+            MegatronExportJob.Result r = MegatronExportJob.run(SparkSessions.get("quokka export megatron"), new MegatronExportJob.Config(study, output, dtype, stream));
             for (ExportManifest.Split s : r.manifest().splits()) {
                 System.out.printf("%s: %,d documents, %,d tokens (%s), %s.bin sha256 %s%n", s.name(), s.documents(), s.tokens(), r.manifest().dtype(),
                         s.name(), s.binSha256());
