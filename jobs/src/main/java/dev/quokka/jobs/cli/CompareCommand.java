@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Compare runs by the training options they differ in (Quokka's modeling and optimisation studies): for each "
                 + "objective, N, U and value of the --by axes, the final and best validation loss, mean over the cell's runs "
-                + "(seeds) with a 95% Student-t interval when there are several; for a numeric axis such as lr or batch-tokens, "
+                + "(seeds) with a 95%% Student-t interval when there are several; for a numeric axis such as lr or batch-tokens, "
                 + "each objective's best value and whether AR's is within one grid step of the DLM's (does it transfer?).",
                 "Runs are found under the given directories or globs and read by their documented format (run.json and "
                 + "metrics/eval.csv). Writes <output>/compare.md, cells.csv, transfer.csv, report.html with its plots (final "
