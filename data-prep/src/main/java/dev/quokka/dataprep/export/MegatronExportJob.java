@@ -2,6 +2,7 @@ package dev.quokka.dataprep.export;
 
 import static org.apache.spark.sql.functions.col;
 
+import dev.quokka.dataprep.format.Multiset;
 import dev.quokka.dataprep.provenance.AtomicOutput;
 import dev.quokka.dataprep.provenance.BuildInfo;
 import dev.quokka.dataprep.provenance.ExportManifest;
@@ -77,13 +78,13 @@ public final class MegatronExportJob {
         out.begin();
         try {
             ExportManifest.Split train = split(spark, out, "train", studyPath + "/unique", "rank", dtype, cfg.tokensPerPart(), conf);
-            check(train, study.unique().documents(), study.unique().tokens());
+            check(train, study.unique().documents(), study.unique().tokens(), study.unique().checksum());
             ExportManifest.Split valid = split(spark, out, "valid", studyPath + "/validation", "doc_id", dtype, cfg.tokensPerPart(), conf);
-            check(valid, study.validation().documents(), study.validation().tokens());
+            check(valid, study.validation().documents(), study.validation().tokens(), study.validation().checksum());
             List<ExportManifest.Split> splits = new java.util.ArrayList<>(List.of(train, valid));
             if (cfg.stream()) {
                 ExportManifest.Split stream = stream(spark, out, studyPath.toString(), study, dtype, cfg.tokensPerPart(), conf);
-                check(stream, study.stream().sequences(), study.stream().sequences() * study.stream().window());
+                check(stream, study.stream().sequences(), study.stream().sequences() * study.stream().window(), null);
                 splits.add(stream);
             }
             ExportManifest m = new ExportManifest(FORMAT, sfs.makeQualified(studyPath).toString(), InputFiles.sha256(new Path(studyPath, AtomicOutput.MANIFEST).toString(), conf),
@@ -97,10 +98,11 @@ public final class MegatronExportJob {
         }
     }
 
-    private static void check(ExportManifest.Split s, long documents, long tokens) {
-        if (s.documents() != documents || s.tokens() != tokens) {
-            throw new IllegalStateException(s.name() + ": wrote " + s.documents() + " documents and " + s.tokens() + " tokens, but the study's manifest says "
-                    + documents + " and " + tokens);
+    /** The split against the study's manifest: its documents, its tokens and, where the study has one, their multiset checksum. */
+    private static void check(ExportManifest.Split s, long documents, long tokens, String checksum) {
+        if (s.documents() != documents || s.tokens() != tokens || (checksum != null && !checksum.equals(s.multisetChecksum()))) {
+            throw new IllegalStateException(s.name() + ": wrote " + s.documents() + " documents and " + s.tokens() + " tokens (multiset " + s.multisetChecksum()
+                    + "), but the study's manifest says " + documents + " and " + tokens + (checksum == null ? "" : " (multiset " + checksum + ")"));
         }
     }
 
@@ -118,6 +120,7 @@ public final class MegatronExportJob {
             String part = String.format("%s/%05d", partPath, TaskContext.getPartitionId());
             Path bin = new Path(part + ".bin"), lengths = new Path(part + ".len");
             FileSystem fs = bin.getFileSystem(hadoop.get());
+            long multiset = 0;
             try (OutputStream b = fs.create(bin, true); OutputStream l = fs.create(lengths, true)) {
                 ByteBuffer len = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
                 while (rows.hasNext()) {
@@ -129,8 +132,10 @@ public final class MegatronExportJob {
                     b.write(data.array());
                     len.clear();
                     l.write(len.putInt(ids.length).array());
+                    multiset += Multiset.of(ids);
                 }
             }
+            writeSum(fs, new Path(part + ".sum"), multiset);
         });
         return merge(out, name, partDir, parts, dtype);
     }
@@ -156,6 +161,7 @@ public final class MegatronExportJob {
             Path bin = new Path(String.format("%s/%05d.bin", partPath, p)), lengths = new Path(String.format("%s/%05d.len", partPath, p));
             FileSystem fs = bin.getFileSystem(hadoop.get());
             int[] tokens = new int[window];
+            long multiset = 0;
             try (OutputStream b = fs.create(bin, true); OutputStream l = fs.create(lengths, true)) {
                 ByteBuffer len = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
                 for (long j = p * perPart; j < Math.min(sequences, (p + 1) * perPart); j++) {
@@ -165,8 +171,10 @@ public final class MegatronExportJob {
                     b.write(data.array());
                     len.clear();
                     l.write(len.putInt(window).array());
+                    multiset += Multiset.of(tokens);
                 }
             }
+            writeSum(fs, new Path(String.format("%s/%05d.sum", partPath, p)), multiset);
         });
         return merge(out, "stream", partDir, parts, dtype);
     }
@@ -189,6 +197,12 @@ public final class MegatronExportJob {
                 try (InputStream in = fs.open(part)) {
                     IOUtils.copyBytes(in, b, 1 << 16, false);
                 }
+            }
+        }
+        long multiset = 0; // sums of 64-bit mixes wrap, as the study's own checksums do
+        for (int p = 0; p < parts; p++) {
+            try (java.io.DataInputStream in = new java.io.DataInputStream(fs.open(new Path(partDir, String.format("%05d.sum", p))))) {
+                multiset += in.readLong();
             }
         }
         long written;
@@ -221,8 +235,14 @@ public final class MegatronExportJob {
         if (written != binBytes) throw new IllegalStateException(name + ": the lengths add up to " + written + " bytes, the data file has " + binBytes);
         fs.delete(partDir, true);
         fs.delete(partDir.getParent(), false);
-        return new ExportManifest.Split(name, sequences, binBytes / dtype.bytes, binBytes, HexFormat.of().formatHex(binSha.digest()),
-                HexFormat.of().formatHex(idxSha.digest()));
+        return new ExportManifest.Split(name, sequences, binBytes / dtype.bytes, Multiset.hex(multiset), binBytes,
+                HexFormat.of().formatHex(binSha.digest()), HexFormat.of().formatHex(idxSha.digest()));
+    }
+
+    private static void writeSum(FileSystem fs, Path path, long multiset) throws IOException {
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(fs.create(path, true))) {
+            out.writeLong(multiset);
+        }
     }
 
     private static void flush(ByteBuffer buf, OutputStream out) throws IOException {

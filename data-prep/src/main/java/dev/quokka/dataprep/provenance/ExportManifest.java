@@ -11,6 +11,9 @@ import java.util.List;
 public record ExportManifest(String format, String study, String studyManifestSha256, long uniqueTokens, int epochs, long seed, int seqLen,
                              DocsManifest.Tokenizer tokenizer, String dtype, List<Split> splits, String codeVersion, String sparkVersion) {
 
-    /** One indexed dataset, NAME.bin and NAME.idx. */
-    public record Split(String name, long documents, long tokens, long binBytes, String binSha256, String idxSha256) {}
+    /**
+     * One indexed dataset, NAME.bin and NAME.idx; {@code multisetChecksum} is the study's order-independent checksum
+     * of its tokens (dataprep.format.Multiset), equal to the study manifest's for train and valid.
+     */
+    public record Split(String name, long documents, long tokens, String multisetChecksum, long binBytes, String binSha256, String idxSha256) {}
 }

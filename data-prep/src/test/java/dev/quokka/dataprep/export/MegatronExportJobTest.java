@@ -65,6 +65,8 @@ class MegatronExportJobTest {
             assertEquals(15_000, train.tokens());
             assertEquals(study.path("validation").path("tokens").asLong(), valid.tokens());
             assertEquals(sha256(out.resolve("train.bin")), m.path("splits").get(0).path("bin_sha256").asText());
+            assertEquals(study.path("unique").path("checksum").asText(), m.path("splits").get(0).path("multiset_checksum").asText());
+            assertEquals(study.path("validation").path("checksum").asText(), m.path("splits").get(1).path("multiset_checksum").asText());
             assertEquals(sha256(out.resolve("valid.idx")), m.path("splits").get(1).path("idx_sha256").asText());
             assertEquals(sha256(Path.of(this.study.output(), "_manifest.json")), m.path("study_manifest_sha256").asText());
             assertTrue(Files.exists(out.resolve("_SUCCESS")));
