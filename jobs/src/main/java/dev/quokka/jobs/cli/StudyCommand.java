@@ -24,8 +24,9 @@ import picocli.CommandLine.Option;
                 + "and FLOP budget on D = C / 6N tokens seen once, IsoFLOP profiles (approach 1) for each objective, the allocation "
                 + "planned from the DLM fit against AR's.",
                 "Run it again to continue: complete stages are skipped, and interrupted runs resume from their checkpoints.",
-                "Presets: demo, demo-quick, cpu-small (about two hours on 2 cores), cluster-small and cluster-quokka "
-                + "(Quokka's grid shape; run under spark-submit, with --tokenizer)."})
+                "Presets: demo, demo-quick, cpu-small (about two hours on 2 cores), cpu-turn (a CPU study whose DLM runs turn), "
+                + "cpu-isoflop and isoflop-quick (compute-constrained), cluster-small and cluster-quokka (Quokka's grid shape; run "
+                + "under spark-submit, with --tokenizer)."})
 public final class StudyCommand implements Callable<Integer> {
     @Option(names = "--preset", required = true, description = "The grid: ${COMPLETION-CANDIDATES}", completionCandidates = Names.class) String preset;
     @Option(names = "--corpus", required = true, split = ",", description = "Text to study: paths, globs or directories on any Hadoop FileSystem") List<String> corpus;
