@@ -141,6 +141,7 @@ public final class StudyPipeline {
         DocsManifest.Counts counts = docs.manifest().counts();
         done(String.format("%s: %,d documents, %,d tokens", docs.upToDate() ? "up to date" : "tokenized", counts.documents(), counts.tokens()));
 
+        SweepJob.refuseWhatTheCorpusCannotHold(plan, fs, conf);
         stage(3, preset.computeConstrained()
                 ? "build one study of " + Quantities.format(plan.studies().get(0).config().uniqueTokens()) + " tokens, the largest D (each run reads "
                         + "its own prefix, each token once), with a validation set, and verify it"

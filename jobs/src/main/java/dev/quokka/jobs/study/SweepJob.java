@@ -3,6 +3,7 @@ package dev.quokka.jobs.study;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.quokka.analysis.Quantities;
 import dev.quokka.dataprep.provenance.AtomicOutput;
 import dev.quokka.dataprep.provenance.BuildInfo;
 import dev.quokka.dataprep.provenance.ManifestJson;
@@ -77,6 +78,7 @@ public final class SweepJob {
             TokenizeJob.Result t = TokenizeJob.run(spark, plan.corpus().config());
             console.printf("docs %s: %s%n", plan.docs(), t.upToDate() ? "up to date" : "tokenized");
         }
+        refuseWhatTheCorpusCannotHold(plan, fs, conf);
         for (SweepPlan.Study s : plan.studies()) {
             ShardJob.Result r = ShardJob.run(spark, s.config());
             console.printf("study %s: %s%n", s.name(), r.upToDate() ? "up to date" : "prepared");
@@ -213,6 +215,34 @@ public final class SweepJob {
         return new Row(r.name(), status, o.action(), m.model().papersN(), r.uniqueTokens(), epochs, steps, m.plan().steps(),
                 fin == null || fin.valLoss() == null ? Double.NaN : fin.valLoss(), fin == null || fin.bestValLoss() == null ? Double.NaN : fin.bestValLoss(),
                 fin == null ? Double.NaN : fin.tokensPerSecond(), error, r.axes());
+    }
+
+    /**
+     * Refuses, before any study is built, a plan whose runs need more unique tokens than the tokenized corpus holds
+     * after its validation set, naming each such run (for a grid of FLOP budgets: its model, budget and D). The
+     * validation set's exact size depends on document boundaries, so the shard job checks the exact count again.
+     */
+    static void refuseWhatTheCorpusCannotHold(SweepPlan plan, FileSystem fs, Configuration conf) throws IOException {
+        Path docs = new Path(plan.docs(), AtomicOutput.MANIFEST);
+        if (!docs.getFileSystem(conf).exists(docs)) return; // not tokenized: the shard job says so
+        JsonNode m;
+        try (java.io.InputStream in = docs.getFileSystem(conf).open(docs)) {
+            m = JSON.readTree(in);
+        }
+        long tokens = m.path("counts").path("tokens").asLong();
+        List<String> tooBig = new ArrayList<>();
+        long available = 0;
+        for (SweepPlan.Run r : plan.runs()) {
+            dev.quokka.dataprep.shard.StudyConfig s = plan.studies().stream().filter(x -> x.name().equals(r.study())).findFirst().orElseThrow().config();
+            available = tokens - (s.valTokens() > 0 ? s.valTokens() : Math.round(s.valFraction() * tokens));
+            long needs = r.toMax() || r.epochs() >= 1 ? r.uniqueTokens() : Math.round(r.uniqueTokens() * r.epochs());
+            if (needs > available) tooBig.add(r.name() + " (" + Quantities.format(needs) + ")");
+        }
+        if (!tooBig.isEmpty()) {
+            throw new IllegalArgumentException(tooBig.size() + " runs need more unique tokens than the corpus holds (" + Quantities.format(tokens) + " in "
+                    + plan.docs() + ", about " + Quantities.format(available) + " after the validation set): " + String.join(", ", tooBig)
+                    + "; use a larger corpus, or smaller budgets or larger models");
+        }
     }
 
     /** The failure of a job Spark gave up on, in a line: its last attempt's exception. */

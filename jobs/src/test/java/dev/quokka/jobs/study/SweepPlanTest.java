@@ -175,6 +175,32 @@ class SweepPlanTest {
         assertTrue(zip.contains("grid.zip: 'min-lr' has 1 values, the lists before it 2"), zip);
     }
 
+    /** Runs that need more tokens than the tokenized corpus holds are refused before any study is built, by name. */
+    @Test
+    void runsTheCorpusCannotHoldAreRefusedByName(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path docs = java.nio.file.Files.createDirectories(dir.resolve("docs"));
+        java.nio.file.Files.writeString(docs.resolve("_manifest.json"), "{\"counts\": {\"tokens\": 400000}}");
+        String spec = """
+                docs: %s
+                seed: 1
+                seq_len: 64
+                val_tokens: 50k
+                grid:
+                  objectives: [dlm]
+                  models: ["32,2,2", "64,2,2"]
+                  budgets: [1e10, 1e11]
+                train: {batch-tokens: 1024}
+                """.formatted(docs);
+        SweepPlan plan = SweepPlan.parse(spec, "sweep.yaml", dir.resolve("out").toString(), p -> p);
+        var fs = org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf.Configuration());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SweepJob.refuseWhatTheCorpusCannotHold(plan, fs, fs.getConf()));
+        // 1e11 FLOPs on N = 33.2k is D = 502k, more than the 350k left after validation; the other runs need 16k-155k.
+        assertTrue(e.getMessage().startsWith("1 runs need more unique tokens than the corpus holds (400k in "), e.getMessage());
+        assertTrue(e.getMessage().contains("dlm-1e11_33.2k_"), e.getMessage());
+        java.nio.file.Files.writeString(docs.resolve("_manifest.json"), "{\"counts\": {\"tokens\": 100000000}}");
+        SweepJob.refuseWhatTheCorpusCannotHold(plan, fs, fs.getConf()); // a corpus large enough: nothing to refuse
+    }
+
     @Test
     void badSpecsAreErrorsThatNameTheFileAndTheSetting() {
         assertEquals("sweep.yaml: the sweep spec has no 'grid'", assertThrows(IllegalArgumentException.class,
