@@ -62,7 +62,14 @@ public final class IsoFlop {
             throw new IllegalArgumentException(minima.size() + " of " + budgets.size() + " budgets have a bracketed minimum; a power law needs two"
                     + (excluded.isEmpty() ? "" : " (excluded: " + excluded.stream().map(e -> String.format("%.3g: %s", e.budget(), e.reason())).toList() + ")"));
         }
-        ComputeAllocation allocation = powerLaws(minima);
+        ComputeAllocation allocation;
+        try {
+            allocation = powerLaws(minima);
+        } catch (IllegalArgumentException e) { // N_opt or D_opt not growing with C: the minima are the finding
+            throw new IllegalArgumentException("the bracketed minima (" + minima.stream().map(m -> String.format("N_opt %s at %.3g", Quantities.format(m.nOpt()),
+                    m.budget())).collect(java.util.stream.Collectors.joining(", ")) + ") do not give N_opt and D_opt both growing with C: no allocation"
+                    + (excluded.isEmpty() ? "" : " (excluded: " + excluded.stream().map(x -> String.format("%.3g: %s", x.budget(), x.reason())).toList() + ")"), e);
+        }
         if (resamples == 0) return new Fit(allocation, Map.of(), minima, excluded, 0);
 
         // Resample runs within each budget that was fitted; a resample whose budget loses its bracket is a failed draw.
@@ -81,8 +88,12 @@ public final class IsoFlop {
             }
             nOpts.add(n);
             if (m.size() >= 2) {
-                ComputeAllocation a = powerLaws(m);
-                draws.add(new double[] {a.a(), a.b(), a.kN(), a.kD()});
+                try {
+                    ComputeAllocation a = powerLaws(m);
+                    draws.add(new double[] {a.a(), a.b(), a.kN(), a.kD()});
+                } catch (IllegalArgumentException e) {
+                    // a resample whose minima do not grow with C is a failed draw, as one that loses a bracket
+                }
             }
         }
         Map<String, Bootstrap.Interval> intervals = draws.isEmpty() ? Map.of()
@@ -158,7 +169,7 @@ public final class IsoFlop {
         double lo = java.util.Arrays.stream(x).min().orElseThrow() - mean, hi = java.util.Arrays.stream(x).max().orElseThrow() - mean;
         if (t < lo || t > hi) {
             return new Vertex(Double.NaN, Double.NaN, String.format("the minimum lies %s its sizes (at N = %s): not bracketed",
-                    t < lo ? "below" : "above", Quantities.format(Math.exp(t + mean))), c, mean);
+                    t < lo ? "below" : "above", n(Math.exp(t + mean))), c, mean);
         }
         return new Vertex(Math.exp(t + mean), c[0] + c[1] * t + c[2] * t * t, null, c, mean);
     }
@@ -184,6 +195,11 @@ public final class IsoFlop {
             x[r] = s / m[r][r];
         }
         return x;
+    }
+
+    /** A size as the tables print it, or in scientific notation where it is far outside any model's (a vertex run away). */
+    private static String n(double v) {
+        return v >= 1 && v < 1e16 ? Quantities.format(v) : String.format("%.3g", v);
     }
 
     /** ln N_opt and ln D_opt against ln C, each a least-squares line. */

@@ -125,6 +125,21 @@ class IsoFlopTest {
     }
 
     /** Seven sizes per budget, spaced by 2x around the law's N_opt, with C jittered and the loss multiplied by noise. */
+    /** Minima that shrink as C grows make no allocation: the error names them instead of a constructor's complaint. */
+    @Test
+    void minimaThatDoNotGrowWithComputeAreNamed() {
+        List<FitPoint> points = new java.util.ArrayList<>();
+        double[][] budgets = {{1e18, 4e7}, {1e19, 2e7}};
+        for (double[] b : budgets) {
+            for (int k = -3; k <= 3; k++) {
+                double n = b[1] * Math.pow(2, k), d = b[0] / (6 * n), x = Math.log(n / b[1]);
+                points.add(new FitPoint("r" + points.size(), "ar", n, d, d, 3 + 0.1 * x * x));
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> IsoFlop.fit(points, 0.25, 20, 1, 0.95));
+        assertTrue(e.getMessage().contains("(N_opt 40M at 1.00e+18, N_opt 20M at 1.00e+19) do not give N_opt and D_opt both growing with C"), e.getMessage());
+    }
+
     private static List<FitPoint> profiles(ChinchillaLaw law, double[] budgets, double jitter, double noise, Random rng) {
         List<FitPoint> points = new ArrayList<>();
         ComputeAllocation optimum = ComputeAllocation.of(law);
