@@ -28,6 +28,15 @@ public final class IsoFlopReport {
         return files;
     }
 
+    /**
+     * The profiles alone, as a PNG: loss against N per budget with each parabola and any bracketed minimum. Drawn from
+     * the points, so it shows what the runs did also where no allocation could be fitted.
+     */
+    public static byte[] profilesPng(List<FitPoint> points, double tolerance) {
+        return Report.png(profiles(null, points, tolerance));
+    }
+
+    /** {@code fit} is not read: the profiles come from the points; it stays for the report's figures' signature. */
     static XYChart profiles(IsoFlop.Fit fit, List<FitPoint> points, double tolerance) {
         XYChart chart = new XYChartBuilder().width(Report.WIDTH).height(Report.HEIGHT).title("IsoFLOP profiles").xAxisTitle("N").yAxisTitle("loss").build();
         chart.getStyler().setXAxisLogarithmic(true);

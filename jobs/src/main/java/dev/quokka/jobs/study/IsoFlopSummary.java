@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quokka.analysis.ComputeAllocation;
 import dev.quokka.analysis.FitPoint;
+import dev.quokka.analysis.IsoFlop;
+import dev.quokka.analysis.IsoFlopReport;
 import dev.quokka.analysis.Quantities;
 import dev.quokka.analysis.Report;
 import dev.quokka.analysis.StudyReport;
@@ -45,15 +47,14 @@ record IsoFlopSummary(String markdown, Map<String, byte[]> reportFiles) {
         String md = markdown(preset, points, fits, notFitted);
         List<Report.Figure> figures = new ArrayList<>();
         Map<String, String> links = new LinkedHashMap<>();
-        for (String objective : fits.keySet()) {
-            Path png = new Path(out, "analysis/" + objective + "/isoflop-profiles.png");
-            if (fs.exists(png)) {
-                try (InputStream in = fs.open(png)) {
-                    figures.add(new Report.Figure(objective + "-isoflop-profiles.png", in.readAllBytes(), objective.toUpperCase()
-                            + ": final validation loss against N at each FLOP budget, each budget's parabola in ln N and its minimum."));
-                }
+        for (String objective : StudyPipeline.OBJECTIVES) {
+            String caption = objective.toUpperCase() + ": final validation loss against N at each FLOP budget, each budget's parabola in ln N and its "
+                    + "minimum where one is bracketed" + (fits.containsKey(objective) ? "." : " (no allocation could be fitted: see below).");
+            List<FitPoint> mine = points.stream().filter(p -> objective.equals(p.objective())).toList();
+            if (!mine.isEmpty()) figures.add(new Report.Figure(objective + "-isoflop-profiles.png", IsoFlopReport.profilesPng(mine, IsoFlop.DEFAULT_TOLERANCE), caption));
+            if (fits.containsKey(objective)) {
+                links.put("analysis/" + objective + "/report.html", "the " + objective.toUpperCase() + " fit's report (profiles and the fitted allocation)");
             }
-            links.put("analysis/" + objective + "/report.html", "the " + objective.toUpperCase() + " fit's report (profiles and the fitted allocation)");
         }
         if (fs.exists(new Path(out, "plan/plan.md"))) links.put("plan/plan.md", "the plan: Tables 1 and 2 from the DLM fit, and its data against AR's");
         links.put("sweep/summary.md", "every run of the sweep");

@@ -78,11 +78,16 @@ class IsoFlopSummaryTest {
     }
 
     @Test
-    void anObjectiveWithoutAFitSaysWhy() {
-        List<FitPoint> points = profiles("ar", ChinchillaLaw.EPOCH_AI);
-        String md = IsoFlopSummary.markdown(PRESET, points, Map.of(), Map.of("dlm", "0 of 4 budgets have a bracketed minimum"));
+    void anObjectiveWithoutAFitSaysWhyAndStillShowsItsProfiles() throws Exception {
+        List<FitPoint> points = new ArrayList<>(profiles("ar", ChinchillaLaw.EPOCH_AI));
+        points.addAll(profiles("dlm", (ChinchillaLaw) Law.published("quokka-dlm-compute")));
+        Map<String, String> why = Map.of("dlm", "0 of 4 budgets have a bracketed minimum", "ar", "no allocation");
+        String md = IsoFlopSummary.markdown(PRESET, points, Map.of(), why);
         assertTrue(md.contains("| dlm | no fit: 0 of 4 budgets have a bracketed minimum |"), md);
         assertTrue(!md.contains("D_opt ratio"), "no ratio without both fits:\n" + md);
+        IsoFlopSummary s = IsoFlopSummary.of(PRESET, points, why, new org.apache.hadoop.fs.Path(dir.toUri()), FileSystem.getLocal(new Configuration()));
+        assertTrue(s.reportFiles().get("dlm-isoflop-profiles.png").length > 1000, "the runs' profiles, drawn from the points");
+        assertTrue(s.reportFiles().containsKey("ar-isoflop-profiles.png"));
     }
 
     /** Seven sizes a factor of 2 apart around the law's own N_opt at each budget, the loss exact. */
