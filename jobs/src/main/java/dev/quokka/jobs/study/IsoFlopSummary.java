@@ -152,11 +152,7 @@ record IsoFlopSummary(String markdown, Map<String, byte[]> reportFiles) {
                 + "2-5x):\n\n| C | from the fits | from the budget's two minima |\n|---:|---:|---:|\n");
         for (String budget : preset.budgets()) {
             double c = Quantities.parse(budget);
-            Double seen = null;
-            for (var e : dlmMin.entrySet()) {
-                Double other = near(arMin, e.getKey());
-                if (Math.abs(e.getKey() / c - 1) < 0.25 && other != null) seen = e.getValue() / other;
-            }
+            Double dlmD = near(dlmMin, c), arD = near(arMin, c), seen = dlmD != null && arD != null ? dlmD / arD : null;
             s.append(String.format("| %s | %.2f | %s |%n", budget, d.dOpt(c) / a.dOpt(c), seen == null ? "-" : String.format("%.2f", seen)));
         }
         return s.append('\n').toString();
@@ -174,8 +170,9 @@ record IsoFlopSummary(String markdown, Map<String, byte[]> reportFiles) {
         return m;
     }
 
+    /** The value of the fitted budget within the grouping tolerance of {@code c} (a budget's runs' C differs from the grid's by step rounding). */
     private static Double near(Map<Double, Double> m, double c) {
-        for (var e : m.entrySet()) if (Math.abs(e.getKey() / c - 1) < 0.25) return e.getValue();
+        for (var e : m.entrySet()) if (Math.abs(e.getKey() / c - 1) < IsoFlop.DEFAULT_TOLERANCE) return e.getValue();
         return null;
     }
 
