@@ -1,7 +1,6 @@
 package dev.quokka.jobs.study;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quokka.analysis.ComputeAllocation;
 import dev.quokka.analysis.FitPoint;
 import dev.quokka.analysis.IsoFlop;
@@ -10,7 +9,6 @@ import dev.quokka.analysis.Quantities;
 import dev.quokka.analysis.Report;
 import dev.quokka.analysis.StudyReport;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,15 +33,7 @@ record IsoFlopSummary(String markdown, Map<String, byte[]> reportFiles) {
      * @param notFitted objectives without a fit, and why
      */
     static IsoFlopSummary of(StudyPreset preset, List<FitPoint> points, Map<String, String> notFitted, Path out, FileSystem fs) throws IOException {
-        Map<String, JsonNode> fits = new LinkedHashMap<>();
-        for (String objective : StudyPipeline.OBJECTIVES) {
-            Path f = new Path(out, "analysis/" + objective + "/fit.json");
-            if (fs.exists(f)) {
-                try (InputStream in = fs.open(f)) {
-                    fits.put(objective, new ObjectMapper().readTree(in));
-                }
-            }
-        }
+        Map<String, JsonNode> fits = StudySummary.fits(out, fs);
         String md = markdown(preset, points, fits, notFitted);
         List<Report.Figure> figures = new ArrayList<>();
         Map<String, String> links = new LinkedHashMap<>();

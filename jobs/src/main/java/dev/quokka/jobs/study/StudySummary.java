@@ -45,15 +45,7 @@ record StudySummary(String markdown, Map<String, byte[]> reportFiles) {
     static StudySummary of(StudyPreset preset, List<FitPoint> points, Path out, FileSystem fs) throws IOException {
         List<Best> best = new ArrayList<>();
         for (Best b : best(points)) best.add(withEnding(b, fs));
-        Map<String, JsonNode> fits = new LinkedHashMap<>();
-        for (String objective : StudyPipeline.OBJECTIVES) {
-            Path f = new Path(out, "analysis/" + objective + "/fit.json");
-            if (fs.exists(f)) {
-                try (InputStream in = fs.open(f)) {
-                    fits.put(objective, new ObjectMapper().readTree(in));
-                }
-            }
-        }
+        Map<String, JsonNode> fits = fits(out, fs);
         JsonNode held = null;
         Path h = new Path(out, "analysis/" + StudyPipeline.HELD + "/fit.json");
         if (fs.exists(h)) {
@@ -75,6 +67,20 @@ record StudySummary(String markdown, Map<String, byte[]> reportFiles) {
         links.put("sweep/summary.md", "every run of the sweep");
         links.put("sweep.yaml", "the grid, as a quokka sweep spec");
         return new StudySummary(md, StudyReport.files("quokka study " + preset.name(), md, points, links));
+    }
+
+    /** Each objective's fit.json under the study's analysis/, by objective; an objective without a fit is absent. */
+    static Map<String, JsonNode> fits(Path out, FileSystem fs) throws IOException {
+        Map<String, JsonNode> fits = new LinkedHashMap<>();
+        for (String objective : StudyPipeline.OBJECTIVES) {
+            Path f = new Path(out, "analysis/" + objective + "/fit.json");
+            if (fs.exists(f)) {
+                try (InputStream in = fs.open(f)) {
+                    fits.put(objective, new ObjectMapper().readTree(in));
+                }
+            }
+        }
+        return fits;
     }
 
     static List<Best> best(List<FitPoint> points) {
