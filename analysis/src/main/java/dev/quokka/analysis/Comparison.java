@@ -47,6 +47,7 @@ public final class Comparison {
         AXES.put("decay-shape", "config.decay");
         AXES.put("weight-decay", "config.adamW.weightDecay");
         AXES.put("clip", "config.adamW.clipNorm");
+        AXES.put("kernel", "config.dlm.kernel");
         AXES.put("mask-schedule", "config.dlm.maskSchedule");
         AXES.put("weighting", "config.dlm.weighting");
         AXES.put("t-floor", "config.dlm.tFloor");

@@ -70,6 +70,63 @@ public final class Generator {
         return ids;
     }
 
+    /**
+     * Uniform-kernel diffusion: every position after {@code prompt} starts as a uniformly drawn token, and each of
+     * {@code steps} rounds from t to s = t - 1/steps redraws it from the posterior with x_theta in place of x,
+     * <pre>
+     *   p(z_s = j | z_t) ∝ (alpha_t|s [j = z_t] + (1 - alpha_t|s) / V) (alpha_s x_theta(j) + (1 - alpha_s) / V)
+     * </pre>
+     * alpha_t|s = alpha_t / alpha_s; at s = 0 (alpha 1) the last round draws from x_theta as the noise allows.
+     * x_theta is softmax(logits / temperature); at temperature 0 each round takes the posterior's most likely token.
+     */
+    public int[] uniformDiffusion(int[] prompt, MaskSchedule schedule, int steps) {
+        int length = engine.length();
+        if (prompt.length >= length) throw new IllegalArgumentException("the prompt must be shorter than the window of " + length);
+        if (steps < 1) throw new IllegalArgumentException("steps must be positive");
+        int[] ids = new int[length];
+        for (int i = 0; i < length; i++) ids[i] = i < prompt.length ? prompt[i] : rng.nextInt(vocab);
+        double[] posterior = new double[vocab];
+        for (int round = 0; round < steps; round++) {
+            double t = 1 - (double) round / steps, s = 1 - (double) (round + 1) / steps;
+            double alphaT = schedule.alpha(t), alphaS = round == steps - 1 ? 1 : schedule.alpha(s), stay = alphaT / alphaS;
+            float[] logits = engine.logits(ids);
+            for (int i = prompt.length; i < length; i++) {
+                double[] x = probabilities(logits, i * vocab);
+                double sum = 0;
+                for (int j = 0; j < vocab; j++) {
+                    sum += posterior[j] = ((j == ids[i] ? stay : 0) + (1 - stay) / vocab) * (alphaS * x[j] + (1 - alphaS) / vocab);
+                }
+                ids[i] = draw(posterior, sum);
+            }
+        }
+        return ids;
+    }
+
+    /** softmax(logits / temperature) over one position; one-hot at the argmax at temperature 0. */
+    private double[] probabilities(float[] logits, int offset) {
+        double[] p = new double[vocab];
+        int best = 0;
+        for (int v = 1; v < vocab; v++) if (logits[offset + v] > logits[offset + best]) best = v;
+        if (temperature <= 0) {
+            p[best] = 1;
+            return p;
+        }
+        double sum = 0;
+        for (int v = 0; v < vocab; v++) sum += p[v] = Math.exp((logits[offset + v] - logits[offset + best]) / temperature);
+        for (int v = 0; v < vocab; v++) p[v] /= sum;
+        return p;
+    }
+
+    /** An index drawn in proportion to {@code weights} (summing to {@code sum}); the largest at temperature 0. */
+    private int draw(double[] weights, double sum) {
+        int best = 0;
+        for (int v = 1; v < weights.length; v++) if (weights[v] > weights[best]) best = v;
+        if (temperature <= 0) return best;
+        double u = rng.nextDouble() * sum;
+        for (int v = 0; v < weights.length; v++) if ((u -= weights[v]) <= 0 && weights[v] > 0) return v;
+        return best;
+    }
+
     private int sample(float[] logits, int offset) {
         return sample(logits, offset, -1);
     }

@@ -1,7 +1,7 @@
 package dev.quokka.training;
 
 /**
- * Masked diffusion noise schedules, as the masking probability m(t) = 1 - alpha_t and the ELBO weight
+ * Diffusion noise schedules (the masked kernel's and the uniform kernel's alike), as the masking probability m(t) = 1 - alpha_t and the ELBO weight
  * w(t) = -alpha'_t / (1 - alpha_t) (docs/objective.md).
  */
 public enum MaskSchedule {
@@ -16,6 +16,11 @@ public enum MaskSchedule {
         public double weight(double t) {
             return 1 / t;
         }
+
+        @Override
+        public double alphaPrime(double t) {
+            return -1;
+        }
     },
     /** alpha_t = 1 - t^2: m = t^2, w = 2/t. */
     POLY2 {
@@ -27,6 +32,11 @@ public enum MaskSchedule {
         @Override
         public double weight(double t) {
             return 2 / t;
+        }
+
+        @Override
+        public double alphaPrime(double t) {
+            return -2 * t;
         }
     },
     /** alpha_t = 1 - cos(pi/2 (1 - t)): m = cos(pi/2 (1 - t)), w = (pi/2) tan(pi/2 (1 - t)). */
@@ -40,6 +50,11 @@ public enum MaskSchedule {
         public double weight(double t) {
             return Math.PI / 2 * Math.tan(Math.PI / 2 * (1 - t));
         }
+
+        @Override
+        public double alphaPrime(double t) {
+            return -Math.PI / 2 * Math.sin(Math.PI / 2 * (1 - t));
+        }
     };
 
     /** The probability that a token survives unmasked at time t. */
@@ -47,6 +62,9 @@ public enum MaskSchedule {
 
     /** The ELBO weight of a masked token at time t. */
     public abstract double weight(double t);
+
+    /** d alpha / dt; w(t) = -alpha'_t / (1 - alpha_t) ({@code SchedulesTest} checks the two agree). */
+    public abstract double alphaPrime(double t);
 
     /** The probability that a token is masked at time t. */
     public double maskProbability(double t) {

@@ -6,13 +6,28 @@ import java.util.SplittableRandom;
  * How a batch of sequences (windows of L+1 tokens from the study) becomes inputs, targets and per-token weights.
  * The autoregressive and masked-diffusion objectives see the same tokens in the same shape [B, L].
  */
-public sealed interface Objective permits Objective.Autoregressive, Objective.MaskedDiffusion {
+public sealed interface Objective permits Objective.Autoregressive, Objective.MaskedDiffusion, Objective.UniformDiffusion {
 
     /** Builds a training batch; {@code progress} is the fraction of training done (for curricula). */
     Batch train(int[][] windows, SplittableRandom rng, double progress);
 
     /** Whether attention is causal. */
     boolean causal();
+
+    /** What the model's graph computes from its logits for this objective's batches. */
+    enum Loss {
+        /** sum(weights * CE) / N: every objective but one. */
+        CROSS_ENTROPY,
+        /** The uniform kernel's ELBO, from {@link Batch.UniformTerms}. */
+        UNIFORM_ELBO
+    }
+
+    default Loss loss() {
+        return Loss.CROSS_ENTROPY;
+    }
+
+    /** Where the diffusion objective's corrupted tokens go: to the absorbing mask, or to a uniformly drawn token. */
+    enum Kernel { MASK, UNIFORM }
 
     /**
      * The validation batch of held-out {@code windows}, the same at every evaluation: each window {@code samples}
@@ -115,14 +130,8 @@ public sealed interface Objective permits Objective.Autoregressive, Objective.Ma
 
         @Override
         public Batch train(int[][] windows, SplittableRandom rng, double progress) {
-            int l = windows[0].length - 1;
-            if (variableLength > 0 && rng.nextDouble() < variableLength) l = 2 + rng.nextInt(l - 1);
-            double[] t = new double[windows.length];
-            for (int r = 0; r < t.length; r++) {
-                double u = curriculum == null ? rng.nextDouble() : curriculum.sample(rng, progress);
-                t[r] = (1 - eps) * u + eps;
-            }
-            return mask(windows, l, t, rng);
+            int l = trainLength(windows, variableLength, rng);
+            return mask(windows, l, trainTimes(windows.length, rng, progress, eps, curriculum), rng);
         }
 
         /**
@@ -131,23 +140,15 @@ public sealed interface Objective permits Objective.Autoregressive, Objective.Ma
          */
         @Override
         public Batch validation(int[][] windows, int k, long seed) {
-            int l = windows[0].length - 1;
-            int[][] rows = new int[windows.length * k][];
-            double[] t = new double[rows.length];
             SplittableRandom rng = new SplittableRandom(seed);
-            for (int s = 0; s < windows.length; s++) {
-                double u = rng.nextDouble();
-                for (int j = 0; j < k; j++) {
-                    rows[s * k + j] = windows[s];
-                    t[s * k + j] = (1 - eps) * ((j + u) / k) + eps;
-                }
-            }
-            return mask(rows, l, t, rng);
+            double[] t = validationTimes(windows.length, k, eps, rng);
+            return mask(repeat(windows, k), windows[0].length - 1, t, rng);
         }
 
         @Override
         public java.util.Map<String, Object> describe(int samples) {
             java.util.Map<String, Object> o = new java.util.LinkedHashMap<>();
+            o.put("kernel", "mask");
             o.put("mask_schedule", schedule.name().toLowerCase());
             o.put("t_floor", eps);
             o.put("weighting", switch (weighting) {
@@ -207,6 +208,162 @@ public sealed interface Objective permits Objective.Autoregressive, Objective.Ma
         public boolean causal() {
             return false;
         }
+    }
+
+    /**
+     * Uniform-state discrete diffusion (docs/objective.md, "Uniform kernel"; UDLM, Schiff et al. 2024): at time t
+     * each token survives with probability alpha_t and is otherwise replaced by a token drawn uniformly from the V of
+     * the vocabulary (possibly itself). The model sees the noisy sequence z_t, attends bidirectionally, has no time
+     * input, and predicts x_0 everywhere: x_theta = softmax(logits). The loss is the continuous-time ELBO, per position
+     * with x̄ = V alpha_t x + (1 - alpha_t) (and x̄θ likewise from x_theta), i = z_t:
+     * <pre>
+     *   alpha'_t / (V alpha_t) [ V / x̄_i - V / x̄θ_i - sum_j (x̄_j / x̄_i) log(x̄θ_i x̄_j / (x̄θ_j x̄_i)) ]
+     * </pre>
+     * ({@link #elboTerms} writes it as {@link Batch.UniformTerms}). There is no forced corruption and no realised
+     * fraction: {@link Weighting#ELBO_REALISED} is the masked kernel's. {@link Weighting#MASKGIT} is the mean
+     * cross-entropy over the positions that were redrawn, as for masks. Times, schedules, curriculum, variable length
+     * and validation are the masked kernel's.
+     */
+    record UniformDiffusion(int vocab, MaskSchedule schedule, Weighting weighting, double eps, Curriculum curriculum,
+                            double variableLength) implements Objective {
+        public UniformDiffusion {
+            if (vocab < 2) throw new IllegalArgumentException("the uniform kernel needs a vocabulary of at least 2");
+            if (!(eps > 0 && eps < 1)) throw new IllegalArgumentException("the uniform kernel needs a t floor in (0, 1): its ELBO weight is infinite at t = 0");
+            if (!(variableLength >= 0 && variableLength <= 1)) throw new IllegalArgumentException("the variable-length probability must be in [0, 1]");
+            if (weighting == Weighting.ELBO_REALISED) {
+                throw new IllegalArgumentException("--weighting elbo_realised is the masked kernel's; the uniform kernel takes elbo or maskgit");
+            }
+        }
+
+        @Override
+        public Loss loss() {
+            return weighting == Weighting.ELBO ? Loss.UNIFORM_ELBO : Loss.CROSS_ENTROPY;
+        }
+
+        @Override
+        public Batch train(int[][] windows, SplittableRandom rng, double progress) {
+            int l = trainLength(windows, variableLength, rng);
+            return corrupt(windows, l, trainTimes(windows.length, rng, progress, eps, curriculum), rng);
+        }
+
+        @Override
+        public Batch validation(int[][] windows, int k, long seed) {
+            SplittableRandom rng = new SplittableRandom(seed);
+            double[] t = validationTimes(windows.length, k, eps, rng);
+            return corrupt(repeat(windows, k), windows[0].length - 1, t, rng);
+        }
+
+        @Override
+        public java.util.Map<String, Object> describe(int samples) {
+            java.util.Map<String, Object> o = new java.util.LinkedHashMap<>();
+            o.put("kernel", "uniform");
+            o.put("mask_schedule", schedule.name().toLowerCase());
+            o.put("t_floor", eps);
+            o.put("weighting", weighting == Weighting.ELBO ? "continuous-time ELBO of uniform-state diffusion"
+                    : "MaskGIT: mean cross-entropy over redrawn tokens");
+            if (curriculum != null) o.put("curriculum", curriculum);
+            o.put("variable_length", variableLength);
+            o.put("validation", (weighting == Weighting.ELBO ? "ELBO" : "MaskGIT loss") + " with " + samples + " stratified t per sequence, fixed seed");
+            return o;
+        }
+
+        private Batch corrupt(int[][] windows, int l, double[] t, SplittableRandom rng) {
+            int b = windows.length, n = b * l;
+            int[] in = new int[n], out = new int[n];
+            float[] w = new float[n];
+            Batch.UniformTerms terms = weighting == Weighting.ELBO ? new Batch.UniformTerms(n) : null;
+            int redrawn = 0;
+            for (int r = 0; r < b; r++) {
+                double alpha = schedule.alpha(t[r]), alphaPrime = schedule.alphaPrime(t[r]);
+                for (int i = 0; i < l; i++) {
+                    int p = r * l + i, x = windows[r][i];
+                    boolean redraw = rng.nextDouble() >= alpha;
+                    int z = redraw ? rng.nextInt(vocab) : x;
+                    in[p] = z;
+                    out[p] = x;
+                    if (terms != null) {
+                        elboTerms(vocab, alpha, alphaPrime, z == x, terms, p);
+                    } else if (redraw) {
+                        w[p] = 1;
+                        redrawn++;
+                    }
+                }
+            }
+            if (terms == null && redrawn > 0) { // MaskGIT: the mean over the batch's redrawn tokens
+                float scale = (float) n / redrawn;
+                for (int i = 0; i < n; i++) w[i] *= scale;
+            }
+            return new Batch(b, l, in, out, w, terms);
+        }
+
+        /**
+         * One position's ELBO as {@link Batch.UniformTerms}: with c = -alpha' / (V alpha) > 0, a = x̄_x = V alpha + 1 -
+         * alpha and b = x̄_j = 1 - alpha (j != x), and L = log x̄θ, S = sum_v L_v, the bracket above is, when z = x,
+         * <pre>  V e^(-L_x) + (b/a) V L_x - (b/a) S + (b/a) (V - 1) log(b/a) - V / a</pre>
+         * and when z != x,
+         * <pre>  V e^(-L_z) + (a/b + V - 1) L_z + (1 - a/b) L_x - S + (a/b) log(a/b) - V / b</pre>
+         * Both vanish when x̄θ = x̄. {@code ObjectiveTest} checks them against the bracket summed term by term.
+         */
+        public static void elboTerms(int vocab, double alpha, double alphaPrime, boolean unchanged, Batch.UniformTerms into, int p) {
+            double v = vocab, c = -alphaPrime / (v * alpha), a = v * alpha + 1 - alpha, b = 1 - alpha;
+            into.alpha()[p] = (float) alpha;
+            into.exp()[p] = (float) (c * v);
+            if (unchanged) {
+                double ba = b / a;
+                into.noisy()[p] = (float) (c * ba * v);
+                into.target()[p] = 0;
+                into.sum()[p] = (float) (-c * ba);
+                into.constant()[p] = (float) (c * (ba * (v - 1) * Math.log(ba) - v / a));
+            } else {
+                double ab = a / b;
+                into.noisy()[p] = (float) (c * (ab + v - 1));
+                into.target()[p] = (float) (c * (1 - ab));
+                into.sum()[p] = (float) -c;
+                into.constant()[p] = (float) (c * (ab * Math.log(ab) - v / b));
+            }
+        }
+
+        @Override
+        public boolean causal() {
+            return false;
+        }
+    }
+
+    /** The length of a training batch: L, or with probability {@code variableLength} a random length in [2, L]. */
+    private static int trainLength(int[][] windows, double variableLength, SplittableRandom rng) {
+        int l = windows[0].length - 1;
+        if (variableLength > 0 && rng.nextDouble() < variableLength) l = 2 + rng.nextInt(l - 1);
+        return l;
+    }
+
+    /** A training batch's times, one per row: t = (1 - eps) u + eps, u uniform or from the curriculum. */
+    private static double[] trainTimes(int rows, SplittableRandom rng, double progress, double eps, Curriculum curriculum) {
+        double[] t = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            double u = curriculum == null ? rng.nextDouble() : curriculum.sample(rng, progress);
+            t[r] = (1 - eps) * u + eps;
+        }
+        return t;
+    }
+
+    /**
+     * The validation times: every window K times, at the stratified t_k = (k + u) / K (floored like training's), u
+     * drawn once per window, so the ELBO estimate has low variance and never changes.
+     */
+    private static double[] validationTimes(int windows, int k, double eps, SplittableRandom rng) {
+        double[] t = new double[windows * k];
+        for (int s = 0; s < windows; s++) {
+            double u = rng.nextDouble();
+            for (int j = 0; j < k; j++) t[s * k + j] = (1 - eps) * ((j + u) / k) + eps;
+        }
+        return t;
+    }
+
+    /** Every window k times in a row. */
+    private static int[][] repeat(int[][] windows, int k) {
+        int[][] rows = new int[windows.length * k][];
+        for (int s = 0; s < windows.length; s++) for (int j = 0; j < k; j++) rows[s * k + j] = windows[s];
+        return rows;
     }
 
     private static double gaussian(SplittableRandom rng) {

@@ -96,17 +96,19 @@ public record TrainConfig(String model, String objective, Dlm dlm, String study,
      * @param tFloor         eps: t = (1 - eps) u + eps
      * @param curriculum     a clean-to-noisy t curriculum, or null
      * @param variableLength the probability that a batch is cut to a random length
+     * @param kernel         where corrupted tokens go: the mask (the default), or a uniformly drawn token
      */
     public record Dlm(MaskSchedule maskSchedule, Objective.Weighting weighting, double tFloor, Objective.Curriculum curriculum,
-                      double variableLength) implements Serializable {
+                      double variableLength, Objective.Kernel kernel) implements Serializable {
         public Dlm {
+            if (kernel == null) kernel = Objective.Kernel.MASK; // run.json files from before the uniform kernel
             if (!(tFloor >= 0 && tFloor < 1)) throw new IllegalArgumentException("--t-floor must be in [0, 1), not " + tFloor);
             if (!(variableLength >= 0 && variableLength <= 1)) throw new IllegalArgumentException("--variable-length must be a probability in [0, 1], not " + variableLength);
         }
 
         /** The released code's: linear schedule, the realised-fraction ELBO weight, eps 1e-3, no curriculum, fixed length. */
         public static Dlm defaults() {
-            return new Dlm(MaskSchedule.LINEAR, Objective.Weighting.ELBO_REALISED, 1e-3, null, 0);
+            return new Dlm(MaskSchedule.LINEAR, Objective.Weighting.ELBO_REALISED, 1e-3, null, 0, Objective.Kernel.MASK);
         }
     }
 
@@ -290,16 +292,24 @@ public record TrainConfig(String model, String objective, Dlm dlm, String study,
         return objective.equals("dlm");
     }
 
+    /** What its objective's graph computes ({@link Objective#loss()}), known before the tokenizer is read. */
+    public Objective.Loss loss() {
+        return diffusion() && dlm.kernel == Objective.Kernel.UNIFORM && dlm.weighting == Objective.Weighting.ELBO
+                ? Objective.Loss.UNIFORM_ELBO : Objective.Loss.CROSS_ENTROPY;
+    }
+
     /** The shape this config names, for a vocabulary. */
     public ModelShape shape(int vocab) {
         return ModelShape.parse(model, vocab);
     }
 
-    /** The objective, given the tokenizer's mask id (ignored for AR). */
-    public Objective objective(int maskId) {
-        return diffusion()
-                ? new Objective.MaskedDiffusion(maskId, dlm.maskSchedule, dlm.weighting, dlm.tFloor, dlm.curriculum, dlm.variableLength)
-                : new Objective.Autoregressive();
+    /** The objective, given the tokenizer's mask id (the masked kernel's) and its vocabulary (the uniform kernel's). */
+    public Objective objective(int maskId, int vocab) {
+        if (!diffusion()) return new Objective.Autoregressive();
+        return switch (dlm.kernel) {
+            case MASK -> new Objective.MaskedDiffusion(maskId, dlm.maskSchedule, dlm.weighting, dlm.tFloor, dlm.curriculum, dlm.variableLength);
+            case UNIFORM -> new Objective.UniformDiffusion(vocab, dlm.maskSchedule, dlm.weighting, dlm.tFloor, dlm.curriculum, dlm.variableLength);
+        };
     }
 
     /** The first step of a warmup-stable-decay run's decay, for a run of {@code total} steps; {@code total} if it has none. */

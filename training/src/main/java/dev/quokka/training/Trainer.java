@@ -39,7 +39,20 @@ public final class Trainer {
     /** Makes the engine for a shape; {@code dev.quokka.training.nd4j.SameDiffEngine::create} in practice. */
     @FunctionalInterface
     public interface EngineFactory {
+        /** An engine whose loss is the weighted cross-entropy, with causal or bidirectional attention. */
         Engine create(ModelShape shape, int rows, int length, boolean causal, AdamW adamW, long seed);
+
+        /**
+         * An engine for {@code objective}'s attention and loss. Engines that compute only the cross-entropy (this
+         * default) refuse another loss.
+         */
+        default Engine create(ModelShape shape, int rows, int length, Objective objective, AdamW adamW, long seed) {
+            if (objective.loss() != Objective.Loss.CROSS_ENTROPY) {
+                throw new IllegalArgumentException("this engine trains cross-entropy losses only, not " + objective.loss().name().toLowerCase()
+                        + " (--kernel uniform --weighting elbo trains on the single-process engine)");
+            }
+            return create(shape, rows, length, objective.causal(), adamW, seed);
+        }
     }
 
     /** The loss or gradient stopped being finite: the run stops and saves nothing. */
@@ -96,12 +109,12 @@ public final class Trainer {
         }
         int vocab = tokenizer.vocabSize();
         int maskId = -1;
-        if (cfg.diffusion()) {
+        if (cfg.diffusion() && cfg.dlm().kernel() == Objective.Kernel.MASK) {
             maskId = tokenizer.specialTokens().maskId().orElseThrow(() -> new IllegalArgumentException(
                     tokPath + " has no mask token (" + SpecialTokens.MASK + "); the diffusion objective needs one"));
         }
         this.tokenizerInfo = new RunManifest.Tokenizer(tokPath, tokSha, vocab, maskId >= 0 ? maskId : null);
-        this.objective = cfg.objective(maskId);
+        this.objective = cfg.objective(maskId, vocab);
         this.shape = cfg.shape(vocab);
         if (cfg.batchTokens() % length != 0) {
             throw new IllegalArgumentException("--batch-tokens " + cfg.batchTokens() + " is not a multiple of the study's sequence length " + length);
@@ -111,7 +124,7 @@ public final class Trainer {
         this.totalSteps = totalSteps();
         this.validation = new Validation(StudyReader.validation(cfg.study(), conf), window, cfg.evaluation().sequences(), objective, cfg.evaluation().samples(), rows);
         this.configSha = Manifests.sha256(RunFiles.JSON.valueToTree(cfg));
-        this.engine = factory.create(shape, rows, length, objective.causal(), cfg.optimiser(), cfg.seed());
+        this.engine = factory.create(shape, rows, length, objective, cfg.optimiser(), cfg.seed());
     }
 
     private long totalSteps() {

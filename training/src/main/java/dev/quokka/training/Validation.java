@@ -19,12 +19,8 @@ public final class Validation {
         List<int[]> windows = windows(documents, window, maxWindows);
         if (windows.isEmpty()) throw new IllegalArgumentException("the validation set holds less than one window of " + window + " tokens");
         Batch all = objective.validation(windows.toArray(int[][]::new), samples, SEED);
-        int l = window - 1;
         for (int r = 0; r < all.rows(); r += rows) {
-            int n = Math.min(rows, all.rows() - r);
-            int from = r * l, to = (r + n) * l;
-            batches.add(new Batch(n, l, java.util.Arrays.copyOfRange(all.inputs(), from, to),
-                    java.util.Arrays.copyOfRange(all.targets(), from, to), java.util.Arrays.copyOfRange(all.weights(), from, to)));
+            batches.add(all.rows(r, Math.min(r + rows, all.rows())));
         }
         this.windows = windows.size();
         this.rowsPerWindow = all.rows() / windows.size();

@@ -133,4 +133,97 @@ class ObjectiveTest {
         for (int x : b.inputs()) if (x == MASK) m++;
         return (double) m / b.inputs().length;
     }
+
+    /**
+     * The uniform kernel's coefficients give, for any model, the ELBO's integrand in the score-entropy form (Lou et
+     * al.): (beta_t / V) sum over y != z of s_y - r_y log s_y + r_y (log r_y - 1), s and r the model's and the true
+     * ratios x̄_y / x̄_z, beta_t = -alpha'_t / alpha_t. At every schedule, for z = x and z != x; and 0 for a model
+     * that knows x.
+     */
+    @ParameterizedTest
+    @EnumSource(MaskSchedule.class)
+    void uniformTermsAreTheScoreEntropy(MaskSchedule s) {
+        int v = 5;
+        SplittableRandom rng = new SplittableRandom(9);
+        for (double t : new double[] {0.01, 0.2, 0.5, 0.8, 0.97}) {
+            double alpha = s.alpha(t), alphaPrime = s.alphaPrime(t);
+            for (int trial = 0; trial < 20; trial++) {
+                double[] p = new double[v];
+                double total = 0;
+                for (int i = 0; i < v; i++) total += p[i] = -Math.log(1 - rng.nextDouble());
+                for (int i = 0; i < v; i++) p[i] /= total;
+                int x = rng.nextInt(v), z = trial % 2 == 0 ? x : (x + 1 + rng.nextInt(v - 1)) % v;
+                double[] model = new double[v], truth = new double[v];
+                for (int i = 0; i < v; i++) {
+                    model[i] = v * alpha * p[i] + 1 - alpha;
+                    truth[i] = v * alpha * (i == x ? 1 : 0) + 1 - alpha;
+                }
+                double expected = 0;
+                for (int y = 0; y < v; y++) {
+                    if (y == z) continue;
+                    double sy = model[y] / model[z], ry = truth[y] / truth[z];
+                    expected += sy - ry * Math.log(sy) + ry * (Math.log(ry) - 1);
+                }
+                expected *= -alphaPrime / alpha / v;
+                // The terms are float32 and cancel: the error is float rounding of the largest of them.
+                double[] loss = uniformLoss(v, alpha, alphaPrime, x, z, model), known = uniformLoss(v, alpha, alphaPrime, x, z, truth);
+                assertEquals(expected, loss[0], 1e-6 * Math.max(1, expected) + 1e-6 * loss[1], s + " t " + t + " x " + x + " z " + z);
+                assertEquals(0, known[0], 1e-6 * known[1], s + " t " + t + ": a model that knows x");
+            }
+        }
+    }
+
+    /** The loss the graph computes from the terms, given x̄θ, and the sum of its terms' sizes. */
+    static double[] uniformLoss(int v, double alpha, double alphaPrime, int x, int z, double[] xbarModel) {
+        Batch.UniformTerms terms = new Batch.UniformTerms(1);
+        Objective.UniformDiffusion.elboTerms(v, alpha, alphaPrime, z == x, terms, 0);
+        double sum = 0;
+        for (double m : xbarModel) sum += Math.log(m);
+        double[] parts = {terms.exp()[0] * Math.exp(-Math.log(xbarModel[z])), terms.noisy()[0] * Math.log(xbarModel[z]),
+                terms.target()[0] * Math.log(xbarModel[x]), terms.sum()[0] * sum, terms.constant()[0]};
+        double loss = 0, size = 0;
+        for (double p : parts) {
+            loss += p;
+            size += Math.abs(p);
+        }
+        return new double[] {loss, size};
+    }
+
+    /** Tokens are redrawn with probability 1 - alpha_t, uniformly over the vocabulary; MaskGIT averages over the redrawn ones. */
+    @Test
+    void uniformKernelRedrawsAtTheScheduleRate() {
+        int v = 50, l = 64;
+        int[][] windows = new int[400][l + 1];
+        for (int[] w : windows) Arrays.fill(w, 7);
+        Objective.UniformDiffusion elbo = new Objective.UniformDiffusion(v, MaskSchedule.POLY2, Objective.Weighting.ELBO, 1e-3, null, 0);
+        Batch b = elbo.train(windows, new SplittableRandom(4), 0);
+        double expectedChanged = 0, changed = 0;
+        int[] counts = new int[v];
+        for (int r = 0; r < b.rows(); r++) {
+            double alpha = b.uniform().alpha()[r * l];
+            expectedChanged += l * (1 - alpha) * (v - 1) / v;
+            for (int i = 0; i < l; i++) {
+                int z = b.inputs()[r * l + i];
+                counts[z]++;
+                if (z != 7) changed++;
+                assertEquals(7, b.targets()[r * l + i]);
+                assertEquals(0, b.weights()[r * l + i]);
+            }
+        }
+        assertEquals(expectedChanged, changed, 4 * Math.sqrt(expectedChanged), "tokens changed");
+        for (int z = 0; z < v; z++) if (z != 7) assertTrue(counts[z] > 0.5 * changed / (v - 1) && counts[z] < 1.5 * changed / (v - 1), "token " + z + ": " + counts[z]);
+
+        Batch g = new Objective.UniformDiffusion(v, MaskSchedule.LINEAR, Objective.Weighting.MASKGIT, 1e-3, null, 0).train(windows, new SplittableRandom(4), 0);
+        assertEquals(null, g.uniform());
+        double sum = 0;
+        int weighted = 0;
+        for (float w : g.weights()) {
+            sum += w;
+            if (w > 0) weighted++;
+        }
+        assertEquals(g.weights().length, sum, 1e-2 * g.weights().length, "the weights average the redrawn tokens");
+        assertTrue(weighted > 0 && weighted < g.weights().length);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new Objective.UniformDiffusion(v, MaskSchedule.LINEAR, Objective.Weighting.ELBO_REALISED, 1e-3, null, 0));
+    }
 }

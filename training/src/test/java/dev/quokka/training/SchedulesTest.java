@@ -16,6 +16,7 @@ class SchedulesTest {
             double h = 1e-6;
             double alphaPrime = (s.alpha(t + h) - s.alpha(t - h)) / (2 * h);
             assertEquals(-alphaPrime / (1 - s.alpha(t)), s.weight(t), 1e-6 * s.weight(t), s + " at t=" + t);
+            assertEquals(alphaPrime, s.alphaPrime(t), 1e-6, s + "'s alpha' at t=" + t);
         }
         assertEquals(0, s.maskProbability(0), 1e-12);
         assertEquals(1, s.maskProbability(1), 1e-12);

@@ -2,6 +2,8 @@ package dev.quokka.jobs.cli;
 
 import dev.quokka.tokenizer.Tokenizer;
 import dev.quokka.training.Generator;
+import dev.quokka.training.Objective;
+import dev.quokka.training.TrainConfig;
 import dev.quokka.training.TrainedModel;
 import dev.quokka.training.engines.Engines;
 import java.util.concurrent.Callable;
@@ -16,7 +18,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, description = "A run directory") String run;
     @Option(names = "--prompt", defaultValue = "The", description = "Text to continue (default: ${DEFAULT-VALUE})") String prompt;
     @Option(names = "--tokens", defaultValue = "0", description = "AR: stop after this many tokens, prompt included (default: the window)") int tokens;
-    @Option(names = "--steps", defaultValue = "32", description = "DLM: unmasking rounds (default: ${DEFAULT-VALUE})") int steps;
+    @Option(names = "--steps", defaultValue = "32", description = "DLM: unmasking rounds (the uniform kernel: denoising rounds) (default: ${DEFAULT-VALUE})") int steps;
     @Option(names = "--temperature", defaultValue = "0.8", description = "0 for greedy (default: ${DEFAULT-VALUE})") double temperature;
     @Option(names = "--samples", defaultValue = "3", description = "How many samples (default: ${DEFAULT-VALUE})") int samples;
     @Option(names = "--seed", defaultValue = "0", description = "(default: ${DEFAULT-VALUE})") long seed;
@@ -31,12 +33,14 @@ public final class GenerateCommand implements Callable<Integer> {
         Tokenizer tokenizer = model.tokenizer();
         int[] ids = tokenizer.encode(prompt);
         Generator g = new Generator(model.engine(), temperature, seed);
-        System.out.printf("%s, %s; %s%n", model.checkpoint(), model.config().objective(), model.config().diffusion()
-                ? steps + " unmasking rounds" : "left to right");
+        TrainConfig cfg = model.config();
+        boolean uniform = cfg.diffusion() && cfg.dlm().kernel() == Objective.Kernel.UNIFORM;
+        System.out.printf("%s, %s; %s%n", model.checkpoint(), cfg.objective(), !cfg.diffusion() ? "left to right"
+                : uniform ? steps + " denoising rounds of the uniform kernel" : steps + " unmasking rounds");
         for (int i = 0; i < samples; i++) {
-            int[] out = model.config().diffusion()
-                    ? g.diffusion(ids, tokenizer.specialTokens().maskId().orElseThrow(), steps)
-                    : g.autoregressive(ids, tokens > 0 ? tokens : model.engine().length());
+            int[] out = !cfg.diffusion() ? g.autoregressive(ids, tokens > 0 ? tokens : model.engine().length())
+                    : uniform ? g.uniformDiffusion(ids, cfg.dlm().maskSchedule(), steps)
+                    : g.diffusion(ids, tokenizer.specialTokens().maskId().orElseThrow(), steps);
             System.out.println("--- sample " + (i + 1));
             System.out.println(tokenizer.decode(out));
         }

@@ -4,6 +4,7 @@ import dev.quokka.dataprep.study.SequenceSource;
 import dev.quokka.jobs.options.TrainOptions;
 import dev.quokka.jobs.runtime.SparkSessions;
 import dev.quokka.training.LrSchedule;
+import dev.quokka.training.Objective;
 import dev.quokka.training.TrainConfig;
 import dev.quokka.training.Trainer;
 import dev.quokka.training.engines.Engines;
@@ -87,6 +88,9 @@ public final class TrainCommand implements Callable<Integer> {
                     : train.config();
             if (dataParallel > 0 && cfg.dlm().variableLength() > 0) {
                 throw new IllegalArgumentException("--data-parallel trains batches of one shape; it cannot take --variable-length");
+            }
+            if (dataParallel > 0 && cfg.loss() != Objective.Loss.CROSS_ENTROPY) {
+                throw new IllegalArgumentException("--data-parallel trains cross-entropy losses; --kernel uniform with --weighting elbo trains in one process");
             }
             s = Trainer.run(cfg, engines, conf, stopAfter, System.out);
         }

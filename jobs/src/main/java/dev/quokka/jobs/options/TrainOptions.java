@@ -35,9 +35,13 @@ public final class TrainOptions {
     @Option(names = "--eval-every", defaultValue = "0", description = "Also evaluate every this many steps (default: only at epoch boundaries and the end)") long evalEvery;
     @Option(names = "--val-sequences", defaultValue = "256", description = "Validation windows of L+1 tokens (default: ${DEFAULT-VALUE})") int valSequences;
     @Option(names = "--val-samples", defaultValue = "4", description = "dlm: stratified noise levels per validation window (default: ${DEFAULT-VALUE})") int valSamples;
-    @Option(names = "--mask-schedule", defaultValue = "linear", description = "dlm: linear, cosine or poly2 (default: ${DEFAULT-VALUE})") String maskSchedule;
-    @Option(names = "--weighting", description = "dlm: elbo (w(t)), elbo_realised (1 / masked fraction, the released code's) or maskgit "
-            + "(default: elbo_realised for the linear schedule, elbo otherwise)") String weighting;
+    @Option(names = "--kernel", defaultValue = "mask", description = "dlm: where corrupted tokens go: mask (absorbing) or uniform "
+            + "(a token drawn uniformly from the vocabulary) (default: ${DEFAULT-VALUE})") String kernel;
+    @Option(names = "--mask-schedule", defaultValue = "linear", description = "dlm: the noise schedule alpha_t, for either kernel: "
+            + "linear, cosine or poly2 (default: ${DEFAULT-VALUE})") String maskSchedule;
+    @Option(names = "--weighting", description = "dlm: elbo (w(t); the uniform kernel's own ELBO), elbo_realised (1 / masked fraction, the "
+            + "released code's; mask kernel only) or maskgit (default: elbo_realised for the mask kernel's linear schedule, elbo otherwise)")
+    String weighting;
     @Option(names = "--t-floor", defaultValue = "1e-3", description = "dlm: t = (1 - eps) u + eps (default: ${DEFAULT-VALUE})") double tFloor;
     @Option(names = "--curriculum", split = ",", arity = "1", paramLabel = "start,ramp,width",
             description = "dlm: a clean-to-noisy t curriculum: until the share ramp of training, t ~ N(mean, width) with the mean moving from start to 1; then t is uniform (default: none)")
@@ -54,11 +58,19 @@ public final class TrainOptions {
     double stopMargin;
 
     private TrainConfig.Dlm dlm() {
+        Objective.Kernel k = choice(Objective.Kernel.class, "--kernel", kernel);
         MaskSchedule s = choice(MaskSchedule.class, "--mask-schedule", maskSchedule);
         Objective.Weighting w = weighting != null ? choice(Objective.Weighting.class, "--weighting", weighting)
-                : s == MaskSchedule.LINEAR ? Objective.Weighting.ELBO_REALISED : Objective.Weighting.ELBO;
+                : s == MaskSchedule.LINEAR && k == Objective.Kernel.MASK ? Objective.Weighting.ELBO_REALISED : Objective.Weighting.ELBO;
+        if (k == Objective.Kernel.UNIFORM && w == Objective.Weighting.ELBO_REALISED) {
+            throw new IllegalArgumentException("--weighting elbo_realised is the mask kernel's; --kernel uniform takes elbo or maskgit");
+        }
+        if (k == Objective.Kernel.UNIFORM && !(tFloor > 0)) {
+            throw new IllegalArgumentException("--kernel uniform needs --t-floor > 0: its ELBO weight is infinite at t = 0");
+        }
         if (curriculum != null && curriculum.length != 3) throw new IllegalArgumentException("--curriculum takes start,ramp,width");
-        return new TrainConfig.Dlm(s, w, tFloor, curriculum == null ? null : new Objective.Curriculum(curriculum[0], curriculum[1], curriculum[2]), variableLength);
+        return new TrainConfig.Dlm(s, w, tFloor, curriculum == null ? null : new Objective.Curriculum(curriculum[0], curriculum[1], curriculum[2]),
+                variableLength, k);
     }
 
     /** One of an enum's values by its lower-case name, or an error that names the option and its choices. */

@@ -144,7 +144,7 @@ public final class SweepJob {
         Map<String, JavaFutureAction<List<List<SweepTask.Outcome>>>> jobs = new LinkedHashMap<>();
         Map<String, SweepTask.Group> groups = new LinkedHashMap<>();
         for (List<SweepTask.Work> runs : plan.tasks(work, SweepTask.Work::config)) {
-            SweepTask.Group g = new SweepTask.Group(runs, plan.batchRuns() > 1);
+            SweepTask.Group g = new SweepTask.Group(runs, plan.batchRuns() > 1 && SweepPlan.batchable(runs.get(0).config()));
             jsc.setJobDescription("quokka sweep: " + g.name() + (runs.get(0).extend() ? " (extend)" : ""));
             jobs.put(g.name(), jsc.parallelize(List.of(g), 1).map(new SweepTask()).collectAsync());
             groups.put(g.name(), g);

@@ -410,17 +410,18 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
 
     /**
      * The tasks of {@code work}, in its order: with {@code batchRuns} of 1 one run each; else up to {@code batchRuns}
-     * runs that share a model and batch size each (runs of one sweep share their sequence length), batched even alone.
+     * runs that share a model and batch size each (runs of one sweep share their sequence length), batched even alone,
+     * but for runs the batched engine cannot train ({@link #batchable}), which go alone.
      */
     public <W> List<List<W>> tasks(List<W> work, java.util.function.Function<W, TrainConfig> config) {
         List<List<W>> tasks = new ArrayList<>();
         Map<String, List<W>> open = new LinkedHashMap<>();
         for (W w : work) {
-            if (batchRuns == 1) {
+            TrainConfig c = config.apply(w);
+            if (batchRuns == 1 || !batchable(c)) {
                 tasks.add(List.of(w));
                 continue;
             }
-            TrainConfig c = config.apply(w);
             List<W> group = open.computeIfAbsent(c.model() + "/" + c.batchTokens(), key -> {
                 List<W> fresh = new ArrayList<>();
                 tasks.add(fresh);
@@ -430,6 +431,11 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
             if (group.size() == batchRuns) open.remove(c.model() + "/" + c.batchTokens());
         }
         return tasks;
+    }
+
+    /** Whether the batched engine trains this run: it computes the weighted cross-entropy only (not the uniform kernel's ELBO). */
+    public static boolean batchable(TrainConfig c) {
+        return c.loss() == dev.quokka.training.Objective.Loss.CROSS_ENTROPY;
     }
 
     /** The part of the sweep whose run names match; the studies those runs need. */

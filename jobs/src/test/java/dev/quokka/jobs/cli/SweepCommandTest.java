@@ -94,27 +94,40 @@ class SweepCommandTest {
         String axes = Files.readString(spec).replace("models: [\"16,1,2\", \"32,1,2\"]", "models: [\"16,1,2\"]").replace("unique_tokens: [4k, 8k]", """
                 unique_tokens: [4k]
                   lr: [1e-3, 1e-2]
-                  zip: {weight-decay: [0, 0.1], mask-schedule: [linear, cosine]}""").replace("lr: 3e-3, ", "");
+                  zip: {weight-decay: [0, 0.1], kernel: [mask, uniform]}""").replace("lr: 3e-3, ", "");
         Path axesSpec = dir.resolve("axes.yaml");
         Files.writeString(axesSpec, axes);
-        String[] sweep = {"sweep", "--master", "local[2]", "--spec", axesSpec.toString(), "--output", dir.resolve("axes").toString()};
+        // Batched: the masked kernel's runs train in pairs, the uniform kernel's ELBO (which the batched engine lacks) alone.
+        String[] sweep = {"sweep", "--master", "local[2]", "--spec", axesSpec.toString(), "--output", dir.resolve("axes").toString(), "--batch-runs", "2"};
         SparkSessions.stop();
         assertEquals(0, CliTest.run(sweep).code());
         List<Map<String, String>> rows = summary("axes");
-        assertEquals(2 * 2 * 2, rows.size(), "objectives x lr x (weight decay, mask schedule)");
+        assertEquals(2 * 2 * 2, rows.size(), "objectives x lr x (weight decay, kernel)");
         for (Map<String, String> r : rows) {
             assertEquals("complete", r.get("status"), r.toString());
             JsonNode config = SweepJob.JSON.readTree(dir.resolve("axes/runs").resolve(r.get("run")).resolve("run.json").toFile()).path("config");
             assertEquals(Double.parseDouble(r.get("lr")), config.path("lr").asDouble(), r.toString());
             assertEquals(Double.parseDouble(r.get("weight-decay")), config.path("adamW").path("weightDecay").asDouble(), r + ": " + config);
-            assertEquals(r.get("mask-schedule"), config.path("dlm").path("maskSchedule").asText().toLowerCase(), r + ": " + config);
-            assertTrue(r.get("run").contains("-lr" + r.get("lr") + "-weight-decay" + r.get("weight-decay") + "-mask-schedule" + r.get("mask-schedule") + "-"), r.toString());
+            assertEquals(r.get("kernel"), config.path("dlm").path("kernel").asText().toLowerCase(), r + ": " + config);
+            assertTrue(r.get("run").contains("-lr" + r.get("lr") + "-weight-decay" + r.get("weight-decay") + "-kernel" + r.get("kernel") + "-"), r.toString());
+            JsonNode manifest = SweepJob.JSON.readTree(dir.resolve("axes/runs").resolve(r.get("run")).resolve("run.json").toFile());
+            String engine = manifest.path("sessions").path(0).path("engine").path("kind").asText();
+            boolean uniformElbo = r.get("run").startsWith("dlm-") && r.get("kernel").equals("uniform");
+            assertEquals(uniformElbo ? "single process" : "batched", engine, r.get("run"));
+            if (r.get("run").startsWith("dlm-")) assertEquals(r.get("kernel"), manifest.path("objective").path("kernel").asText(), manifest.path("objective").toString());
         }
         assertEquals(8, rows.stream().map(r -> r.get("val_loss")).distinct().count(), "eight different runs");
 
         SparkSessions.stop();
         assertEquals(0, CliTest.run(sweep).code());
         assertTrue(summary("axes").stream().allMatch(r -> r.get("action").equals("skipped")), "a rerun trains nothing");
+
+        // quokka generate samples from the uniform kernel's runs by its own sampler.
+        String uniformRun = rows.stream().map(r -> r.get("run")).filter(n -> n.startsWith("dlm-") && n.contains("-kerneluniform-")).findFirst().orElseThrow();
+        CliTest.Printed g = CliTest.runPrinting("generate", "--run", dir.resolve("axes/runs").resolve(uniformRun).toString(), "--prompt", "The",
+                "--samples", "1", "--steps", "4", "--seed", "2");
+        assertEquals(0, g.code(), g.err());
+        assertTrue(g.out().contains("4 denoising rounds of the uniform kernel") && g.out().contains("--- sample 1"), g.out());
 
         // quokka compare reads the axes back from each run's run.json: a cell per objective and values, each the run's own loss.
         Path compared = dir.resolve("compared");

@@ -3,6 +3,7 @@ package dev.quokka.training.engines;
 import dev.quokka.training.AdamW;
 import dev.quokka.training.Engine;
 import dev.quokka.training.ModelShape;
+import dev.quokka.training.Objective;
 import dev.quokka.training.RunBatch;
 import dev.quokka.training.Trainer;
 import dev.quokka.training.nd4j.Backend;
@@ -24,7 +25,17 @@ public final class Engines {
 
     /** One JVM, one model: SameDiff on this process's ND4J backend (CPU, or CUDA through the Maven profile). */
     public static Trainer.EngineFactory singleProcess() {
-        return SameDiffEngine::create;
+        return new Trainer.EngineFactory() {
+            @Override
+            public Engine create(ModelShape shape, int rows, int length, boolean causal, AdamW adamW, long seed) {
+                return SameDiffEngine.create(shape, rows, length, causal, adamW, seed);
+            }
+
+            @Override
+            public Engine create(ModelShape shape, int rows, int length, Objective objective, AdamW adamW, long seed) {
+                return SameDiffEngine.create(shape, rows, length, objective, adamW, seed);
+            }
+        };
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.quokka.training.AdamW;
 import dev.quokka.training.Batch;
 import dev.quokka.training.Engine;
 import dev.quokka.training.ModelShape;
+import dev.quokka.training.Objective;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -36,6 +37,7 @@ public final class SameDiffEngine implements Engine {
     private final ModelShape shape;
     private final int rows, length;
     private final boolean causal;
+    private final Objective.Loss loss;
     private final INDArray fullBias;
     private final AdamW adamW;
     private final SameDiff sd, gradFn;
@@ -47,12 +49,18 @@ public final class SameDiffEngine implements Engine {
      * @param seed the initialisation seed
      */
     public SameDiffEngine(ModelShape shape, int rows, int length, boolean causal, AdamW adamW, long seed, DataType dtype) {
+        this(shape, rows, length, causal, Objective.Loss.CROSS_ENTROPY, adamW, seed, dtype);
+    }
+
+    /** @param loss what the graph computes from the logits: the objective's {@link Objective#loss()} */
+    public SameDiffEngine(ModelShape shape, int rows, int length, boolean causal, Objective.Loss loss, AdamW adamW, long seed, DataType dtype) {
         this.shape = shape;
         this.rows = rows;
         this.length = length;
         this.adamW = adamW;
         this.causal = causal;
-        this.sd = Transformer.build(shape, rows, length, seed, dtype, null).sd();
+        this.loss = loss;
+        this.sd = Transformer.build(shape, rows, length, seed, dtype, loss, Map.of()).sd();
         this.fullBias = Transformer.attentionBias(dtype, rows, shape.heads(), length, causal, length);
         Muted.run(sd::createGradFunction);
         this.gradFn = sd.getFunction("grad");
@@ -71,6 +79,11 @@ public final class SameDiffEngine implements Engine {
     /** The float32 engine. */
     public static SameDiffEngine create(ModelShape shape, int rows, int length, boolean causal, AdamW adamW, long seed) {
         return new SameDiffEngine(shape, rows, length, causal, adamW, seed, DataType.FLOAT);
+    }
+
+    /** The float32 engine for an objective's attention and loss. */
+    public static SameDiffEngine create(ModelShape shape, int rows, int length, Objective objective, AdamW adamW, long seed) {
+        return new SameDiffEngine(shape, rows, length, objective.causal(), objective.loss(), adamW, seed, DataType.FLOAT);
     }
 
     @Override
@@ -184,7 +197,8 @@ public final class SameDiffEngine implements Engine {
     @Override
     public float[] logits(int[] inputs) {
         if (inputs.length != rows * length) throw new IllegalArgumentException("need " + rows * length + " ids");
-        Batch b = new Batch(rows, length, inputs, new int[inputs.length], new float[inputs.length]);
+        Batch b = new Batch(rows, length, inputs, new int[inputs.length], new float[inputs.length],
+                loss == Objective.Loss.UNIFORM_ELBO ? new Batch.UniformTerms(inputs.length) : null);
         float[] logits = sd.output(feed(b, false), "logits").get("logits").castTo(DataType.FLOAT).data().asFloat();
         NativeMemory.collectIfGrown();
         return logits;
@@ -192,29 +206,56 @@ public final class SameDiffEngine implements Engine {
 
     /**
      * The graph's inputs. A batch with fewer rows is padded with rows of weight 0, a shorter one (variable length)
-     * with positions of weight 0 that attention cannot see. {@code asMean}: scale the weights so that the graph's
-     * loss is the batch's own mean, sum(w CE) / (its rows * its length), as if it had been run at its own size.
+     * with positions of weight 0 that attention cannot see (for the uniform kernel: every coefficient 0).
+     * {@code asMean}: scale the weights so that the graph's loss is the batch's own mean, sum(w CE) / (its rows * its
+     * length), as if it had been run at its own size.
      */
     private Map<String, INDArray> feed(Batch b, boolean asMean) {
         if (b.length() > length || b.rows() > rows) {
             throw new IllegalArgumentException("batch [" + b.rows() + ", " + b.length() + "] does not fit the model's [" + rows + ", " + length + "]");
         }
-        int n = rows * length, l = b.length();
-        int[] ids = new int[n], targets = new int[n];
-        float[] w = new float[n];
-        for (int r = 0; r < b.rows(); r++) {
-            System.arraycopy(b.inputs(), r * l, ids, r * length, l);
-            System.arraycopy(b.targets(), r * l, targets, r * length, l);
-            System.arraycopy(b.weights(), r * l, w, r * length, l);
+        if ((b.uniform() != null) != (loss == Objective.Loss.UNIFORM_ELBO)) {
+            throw new IllegalArgumentException("a batch " + (b.uniform() != null ? "of the uniform kernel's ELBO" : "of weighted cross-entropy")
+                    + " for an engine whose loss is " + loss.name().toLowerCase());
         }
+        int n = rows * length, l = b.length();
         DataType dtype = params.get(0).value.dataType();
-        INDArray weights = Nd4j.createFromArray(w).castTo(dtype);
-        if (asMean && n != b.rows() * l) weights.muli((double) n / ((long) b.rows() * l)); // in the model's precision
-        INDArray bias = l == length ? fullBias : Transformer.attentionBias(dtype, rows, shape.heads(), length, causal, l);
-        return Map.of("ids", Nd4j.createFromArray(ids),
-                "picks", Nd4j.createFromArray(WeightedCrossEntropy.picks(targets, shape.vocab())),
-                "weights", weights,
-                "attentionBias", bias);
+        double scale = asMean && n != b.rows() * l ? (double) n / ((long) b.rows() * l) : 1;
+        int[] ids = pad(b.inputs(), b, 0), targets = pad(b.targets(), b, 0);
+        Map<String, INDArray> feed = new HashMap<>();
+        feed.put("ids", Nd4j.createFromArray(ids));
+        feed.put("picks", Nd4j.createFromArray(WeightedCrossEntropy.picks(targets, shape.vocab())));
+        feed.put("attentionBias", l == length ? fullBias : Transformer.attentionBias(dtype, rows, shape.heads(), length, causal, l));
+        if (b.uniform() == null) {
+            feed.put("weights", scaled(pad(b.weights(), b, 0), scale, dtype));
+        } else {
+            feed.put(UniformElbo.NOISY_PICKS, Nd4j.createFromArray(WeightedCrossEntropy.picks(ids, shape.vocab())));
+            feed.put(UniformElbo.ALPHA, Nd4j.createFromArray(pad(b.uniform().alpha(), b, 0.5f)).castTo(dtype)); // padding: any alpha in (0, 1)
+            float[][] c = b.uniform().coefficients();
+            for (int i = 0; i < c.length; i++) feed.put(UniformElbo.COEFFICIENTS.get(i), scaled(pad(c[i], b, 0), scale, dtype));
+        }
+        return feed;
+    }
+
+    /** A batch's per-position values laid out in the model's [rows, length], {@code fill} elsewhere. */
+    private int[] pad(int[] values, Batch b, int fill) {
+        int[] out = new int[rows * length];
+        if (fill != 0) Arrays.fill(out, fill);
+        for (int r = 0; r < b.rows(); r++) System.arraycopy(values, r * b.length(), out, r * length, b.length());
+        return out;
+    }
+
+    private float[] pad(float[] values, Batch b, float fill) {
+        float[] out = new float[rows * length];
+        if (fill != 0) Arrays.fill(out, fill);
+        for (int r = 0; r < b.rows(); r++) System.arraycopy(values, r * b.length(), out, r * length, b.length());
+        return out;
+    }
+
+    /** Per-position loss coefficients in the model's precision, scaled there (as the weights always were). */
+    private static INDArray scaled(float[] values, double scale, DataType dtype) {
+        INDArray a = Nd4j.createFromArray(values).castTo(dtype);
+        return scale == 1 ? a : a.muli(scale);
     }
 
     @Override

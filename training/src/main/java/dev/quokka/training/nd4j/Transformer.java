@@ -1,6 +1,7 @@
 package dev.quokka.training.nd4j;
 
 import dev.quokka.training.ModelShape;
+import dev.quokka.training.Objective;
 import dev.quokka.training.SeededNormal;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,6 +20,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *               x += Wdown (silu(Wgate h) * Wup h),                            h = rmsnorm(x)
  *   logits = rmsnorm(x) Wout                                 (untied, or E^T when tied)
  *   loss = sum w (logsumexp(logits) - logits[y]) / N         {@link WeightedCrossEntropy}
+ *          or the uniform kernel's ELBO                      {@link UniformElbo}
  * </pre>
  * The AR and diffusion models share this graph: attention is causal or not by the additive mask fed with each
  * batch, which also hides the padding of a batch shorter than T. No biases; init N(0, 0.02); norm gains start at 1.
@@ -41,17 +43,32 @@ public final class Transformer {
      *                     "weights" placeholder
      */
     public static Graph build(ModelShape s, int batch, int length, long seed, DataType dtype, INDArray fixedWeights) {
+        return build(s, batch, length, seed, dtype, Objective.Loss.CROSS_ENTROPY, fixedWeights == null ? Map.of() : Map.of("weights", fixedWeights));
+    }
+
+    /**
+     * The graph for an objective's loss: {@link WeightedCrossEntropy} (inputs "picks", "weights") or
+     * {@link UniformElbo} (inputs "picks" of the targets, "noisyPicks", "alpha" and its coefficients).
+     *
+     * @param fixed floating-point inputs baked in as constants, by name (gradient checks, which would otherwise
+     *              check the placeholders too); the others are placeholders
+     */
+    public static Graph build(ModelShape s, int batch, int length, long seed, DataType dtype, Objective.Loss lossKind, Map<String, INDArray> fixed) {
         SameDiff sd = SameDiff.create();
         int n = batch * length;
         SDVariable ids = sd.placeHolder("ids", DataType.INT32, n);
         SDVariable picks = sd.placeHolder("picks", DataType.INT32, n);
-        SDVariable weights = fixedWeights != null ? sd.constant("weights", fixedWeights.castTo(dtype))
-                : sd.placeHolder("weights", dtype, n);
         SDVariable bias = sd.placeHolder("attentionBias", dtype, (long) batch * s.heads(), length, length);
         Map<String, SDVariable> params = new LinkedHashMap<>();
         initialParameters(s, seed, dtype).forEach((name, value) -> params.put(name, sd.var(name, value)));
         SDVariable logits = logits(sd, s, batch, length, dtype, params, ids, bias).rename("logits");
-        SDVariable loss = WeightedCrossEntropy.loss(sd, "loss", logits, picks, weights);
+        java.util.function.Function<String, SDVariable> input = name -> fixed.containsKey(name)
+                ? sd.constant(name, fixed.get(name).castTo(dtype)) : sd.placeHolder(name, dtype, n);
+        SDVariable loss = switch (lossKind) {
+            case CROSS_ENTROPY -> WeightedCrossEntropy.loss(sd, "loss", logits, picks, input.apply("weights"));
+            case UNIFORM_ELBO -> UniformElbo.loss(sd, "loss", logits, s.vocab(), sd.placeHolder(UniformElbo.NOISY_PICKS, DataType.INT32, n), picks,
+                    input.apply(UniformElbo.ALPHA), UniformElbo.COEFFICIENTS.stream().map(input).toList());
+        };
         sd.setLossVariables(loss);
         return new Graph(sd, logits, loss);
     }

@@ -84,6 +84,33 @@ class TransformerTest {
         assertTrue(GradCheckUtil.checkGradients(g.sd(), feed), objective.toString());
     }
 
+    /**
+     * The uniform kernel's ELBO graph, with the batch the objective really makes. One schedule: the schedules differ
+     * only in the coefficients fed to the same graph (their values are checked in UniformKernelTest). Its MaskGIT
+     * weighting is the cross-entropy graph checked above.
+     */
+    @Test
+    void uniformKernelGradientsMatchFiniteDifferences() {
+        MaskSchedule schedule = MaskSchedule.LINEAR;
+        Objective.UniformDiffusion objective = new Objective.UniformDiffusion(SHAPE.vocab(), schedule, Objective.Weighting.ELBO, 1e-3, null, 0);
+        int[][] windows = {{3, 3, 1, 3, 0}, {0, 3, 3, 2, 5}};
+        Batch batch = objective.train(windows, new SplittableRandom(3), 0.5);
+        boolean redrawn = false;
+        for (int i = 0; i < batch.inputs().length; i++) redrawn |= batch.inputs()[i] != batch.targets()[i];
+        assertTrue(redrawn, "some token changed: " + java.util.Arrays.toString(batch.inputs()));
+        Map<String, INDArray> fixed = new java.util.HashMap<>();
+        fixed.put(UniformElbo.ALPHA, Nd4j.createFromArray(batch.uniform().alpha()));
+        float[][] c = batch.uniform().coefficients();
+        for (int i = 0; i < c.length; i++) fixed.put(UniformElbo.COEFFICIENTS.get(i), Nd4j.createFromArray(c[i]));
+        Transformer.Graph g = Transformer.build(SHAPE, B, T, 7, DataType.DOUBLE, Objective.Loss.UNIFORM_ELBO, fixed);
+        g.sd().variables().stream().filter(v -> v.getVariableType() == VariableType.VARIABLE)
+                .forEach(v -> v.getArr().assign(Nd4j.randn(DataType.DOUBLE, v.getShape()).muli(0.5).addi(v.name().contains("Norm") ? 1 : 0)));
+        Map<String, INDArray> feed = new java.util.HashMap<>(feed(batch.inputs(), batch.targets(), false));
+        feed.put(UniformElbo.NOISY_PICKS, Nd4j.createFromArray(WeightedCrossEntropy.picks(batch.inputs(), SHAPE.vocab())));
+        g.sd().getVariable("attentionBias").setArray(feed.get("attentionBias"));
+        assertTrue(GradCheckUtil.checkGradients(g.sd(), feed), schedule.toString());
+    }
+
     /** Row (b T + t) H + h of the [N H, hd] rotary tables holds position t's angles; bias row i hides j > i and padding. */
     @Test
     void fullSizeTablesFollowTheRowLayout() {
