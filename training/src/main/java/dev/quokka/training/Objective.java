@@ -138,11 +138,16 @@ public sealed interface Objective permits Objective.Autoregressive, Objective.Ma
          * The deterministic validation batch: every sequence K times, at the stratified times t_k = (k + u) / K with u
          * drawn once per sequence from {@code seed}, so the ELBO estimate has low variance and never changes.
          */
+        /**
+         * Validation is an ELBO whatever the training weighting (docs/objective.md): MaskGIT's loss is no bound on the
+         * NLL, so a MaskGIT run is validated with w(t), and its loss compares with the ELBO-trained runs'.
+         */
         @Override
         public Batch validation(int[][] windows, int k, long seed) {
             SplittableRandom rng = new SplittableRandom(seed);
             double[] t = validationTimes(windows.length, k, eps, rng);
-            return mask(repeat(windows, k), windows[0].length - 1, t, rng);
+            MaskedDiffusion elbo = weighting == Weighting.MASKGIT ? new MaskedDiffusion(maskId, schedule, Weighting.ELBO, eps, curriculum, variableLength) : this;
+            return elbo.mask(repeat(windows, k), windows[0].length - 1, t, rng);
         }
 
         @Override
@@ -158,7 +163,8 @@ public sealed interface Objective permits Objective.Autoregressive, Objective.Ma
             });
             if (curriculum != null) o.put("curriculum", curriculum);
             o.put("variable_length", variableLength);
-            o.put("validation", "ELBO with " + samples + " stratified t per sequence, fixed seed");
+            o.put("validation", (weighting == Weighting.MASKGIT ? "ELBO (weight w(t))" : "ELBO") + " with " + samples
+                    + " stratified t per sequence, fixed seed");
             return o;
         }
 
@@ -219,10 +225,9 @@ public sealed interface Objective permits Objective.Autoregressive, Objective.Ma
      * <pre>
      *   alpha'_t / (V alpha_t) [ V / x̄_i - V / x̄θ_i - sum_j (x̄_j / x̄_i) log(x̄θ_i x̄_j / (x̄θ_j x̄_i)) ]
      * </pre>
-     * ({@link #elboTerms} writes it as {@link Batch.UniformTerms}). There is no forced corruption and no realised
-     * fraction: {@link Weighting#ELBO_REALISED} is the masked kernel's. {@link Weighting#MASKGIT} is the mean
-     * cross-entropy over the positions that were redrawn, as for masks. Times, schedules, curriculum, variable length
-     * and validation are the masked kernel's.
+     * ({@link #elboTerms} writes it as {@link Batch.UniformTerms}). It trains on that ELBO alone ({@link
+     * Weighting#ELBO}): the realised fraction and MaskGIT's loss are the masked kernel's. There is no forced
+     * corruption. Times, schedules, curriculum, variable length and validation are the masked kernel's.
      */
     record UniformDiffusion(int vocab, MaskSchedule schedule, Weighting weighting, double eps, Curriculum curriculum,
                             double variableLength) implements Objective {
@@ -230,14 +235,14 @@ public sealed interface Objective permits Objective.Autoregressive, Objective.Ma
             if (vocab < 2) throw new IllegalArgumentException("the uniform kernel needs a vocabulary of at least 2");
             if (!(eps > 0 && eps < 1)) throw new IllegalArgumentException("the uniform kernel needs a t floor in (0, 1): its ELBO weight is infinite at t = 0");
             if (!(variableLength >= 0 && variableLength <= 1)) throw new IllegalArgumentException("the variable-length probability must be in [0, 1]");
-            if (weighting == Weighting.ELBO_REALISED) {
-                throw new IllegalArgumentException("--weighting elbo_realised is the masked kernel's; the uniform kernel takes elbo or maskgit");
+            if (weighting != Weighting.ELBO) {
+                throw new IllegalArgumentException("--weighting " + weighting.name().toLowerCase() + " is the mask kernel's; the uniform kernel trains on its ELBO");
             }
         }
 
         @Override
         public Loss loss() {
-            return weighting == Weighting.ELBO ? Loss.UNIFORM_ELBO : Loss.CROSS_ENTROPY;
+            return Loss.UNIFORM_ELBO;
         }
 
         @Override
@@ -259,41 +264,28 @@ public sealed interface Objective permits Objective.Autoregressive, Objective.Ma
             o.put("kernel", "uniform");
             o.put("mask_schedule", schedule.name().toLowerCase());
             o.put("t_floor", eps);
-            o.put("weighting", weighting == Weighting.ELBO ? "continuous-time ELBO of uniform-state diffusion"
-                    : "MaskGIT: mean cross-entropy over redrawn tokens");
+            o.put("weighting", "continuous-time ELBO of uniform-state diffusion");
             if (curriculum != null) o.put("curriculum", curriculum);
             o.put("variable_length", variableLength);
-            o.put("validation", (weighting == Weighting.ELBO ? "ELBO" : "MaskGIT loss") + " with " + samples + " stratified t per sequence, fixed seed");
+            o.put("validation", "ELBO with " + samples + " stratified t per sequence, fixed seed");
             return o;
         }
 
         private Batch corrupt(int[][] windows, int l, double[] t, SplittableRandom rng) {
             int b = windows.length, n = b * l;
             int[] in = new int[n], out = new int[n];
-            float[] w = new float[n];
-            Batch.UniformTerms terms = weighting == Weighting.ELBO ? new Batch.UniformTerms(n) : null;
-            int redrawn = 0;
+            Batch.UniformTerms terms = new Batch.UniformTerms(n);
             for (int r = 0; r < b; r++) {
                 double alpha = schedule.alpha(t[r]), alphaPrime = schedule.alphaPrime(t[r]);
                 for (int i = 0; i < l; i++) {
                     int p = r * l + i, x = windows[r][i];
-                    boolean redraw = rng.nextDouble() >= alpha;
-                    int z = redraw ? rng.nextInt(vocab) : x;
+                    int z = rng.nextDouble() >= alpha ? rng.nextInt(vocab) : x;
                     in[p] = z;
                     out[p] = x;
-                    if (terms != null) {
-                        elboTerms(vocab, alpha, alphaPrime, z == x, terms, p);
-                    } else if (redraw) {
-                        w[p] = 1;
-                        redrawn++;
-                    }
+                    elboTerms(vocab, alpha, alphaPrime, z == x, terms, p);
                 }
             }
-            if (terms == null && redrawn > 0) { // MaskGIT: the mean over the batch's redrawn tokens
-                float scale = (float) n / redrawn;
-                for (int i = 0; i < n; i++) w[i] *= scale;
-            }
-            return new Batch(b, l, in, out, w, terms);
+            return new Batch(b, l, in, out, new float[n], terms);
         }
 
         /**

@@ -294,8 +294,7 @@ public record TrainConfig(String model, String objective, Dlm dlm, String study,
 
     /** What its objective's graph computes ({@link Objective#loss()}), known before the tokenizer is read. */
     public Objective.Loss loss() {
-        return diffusion() && dlm.kernel == Objective.Kernel.UNIFORM && dlm.weighting == Objective.Weighting.ELBO
-                ? Objective.Loss.UNIFORM_ELBO : Objective.Loss.CROSS_ENTROPY;
+        return diffusion() && dlm.kernel == Objective.Kernel.UNIFORM ? Objective.Loss.UNIFORM_ELBO : Objective.Loss.CROSS_ENTROPY;
     }
 
     /** The shape this config names, for a vocabulary. */

@@ -39,8 +39,9 @@ public final class TrainOptions {
             + "(a token drawn uniformly from the vocabulary) (default: ${DEFAULT-VALUE})") String kernel;
     @Option(names = "--mask-schedule", defaultValue = "linear", description = "dlm: the noise schedule alpha_t, for either kernel: "
             + "linear, cosine or poly2 (default: ${DEFAULT-VALUE})") String maskSchedule;
-    @Option(names = "--weighting", description = "dlm: elbo (w(t); the uniform kernel's own ELBO), elbo_realised (1 / masked fraction, the "
-            + "released code's; mask kernel only) or maskgit (default: elbo_realised for the mask kernel's linear schedule, elbo otherwise)")
+    @Option(names = "--weighting", description = "dlm: elbo (w(t); the uniform kernel's own ELBO, its only choice), elbo_realised (1 / masked "
+            + "fraction, the released code's) or maskgit (validated with the ELBO all the same) (default: elbo_realised for the mask kernel's "
+            + "linear schedule, elbo otherwise)")
     String weighting;
     @Option(names = "--t-floor", defaultValue = "1e-3", description = "dlm: t = (1 - eps) u + eps (default: ${DEFAULT-VALUE})") double tFloor;
     @Option(names = "--curriculum", split = ",", arity = "1", paramLabel = "start,ramp,width",
@@ -62,8 +63,8 @@ public final class TrainOptions {
         MaskSchedule s = choice(MaskSchedule.class, "--mask-schedule", maskSchedule);
         Objective.Weighting w = weighting != null ? choice(Objective.Weighting.class, "--weighting", weighting)
                 : s == MaskSchedule.LINEAR && k == Objective.Kernel.MASK ? Objective.Weighting.ELBO_REALISED : Objective.Weighting.ELBO;
-        if (k == Objective.Kernel.UNIFORM && w == Objective.Weighting.ELBO_REALISED) {
-            throw new IllegalArgumentException("--weighting elbo_realised is the mask kernel's; --kernel uniform takes elbo or maskgit");
+        if (k == Objective.Kernel.UNIFORM && w != Objective.Weighting.ELBO) {
+            throw new IllegalArgumentException("--weighting " + weighting + " is the mask kernel's; --kernel uniform trains on its ELBO (--weighting elbo)");
         }
         if (k == Objective.Kernel.UNIFORM && !(tFloor > 0)) {
             throw new IllegalArgumentException("--kernel uniform needs --t-floor > 0: its ELBO weight is infinite at t = 0");
