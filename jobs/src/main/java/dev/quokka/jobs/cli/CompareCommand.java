@@ -1,19 +1,11 @@
 package dev.quokka.jobs.cli;
 
 import dev.quokka.analysis.Comparison;
-import dev.quokka.analysis.ComparisonReport;
 import dev.quokka.analysis.RunPoints;
-import dev.quokka.analysis.Table;
-import dev.quokka.dataprep.provenance.AtomicOutput;
-import dev.quokka.dataprep.provenance.BuildInfo;
-import dev.quokka.dataprep.provenance.CompareManifest;
-import dev.quokka.dataprep.provenance.FitManifest;
-import dev.quokka.dataprep.provenance.ManifestJson;
-import dev.quokka.jobs.options.FitOptions;
 import dev.quokka.jobs.runtime.SparkSessions;
+import dev.quokka.jobs.study.ComparisonOutput;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
@@ -44,33 +36,10 @@ public final class CompareCommand implements Callable<Integer> {
         for (String a : by) {
             if (!Comparison.AXES.containsKey(a)) throw new IllegalArgumentException("--by " + a + " is not an axis; axes: " + String.join(", ", Comparison.AXES.keySet()));
         }
-        AtomicOutput out = new AtomicOutput(output, new Configuration());
         List<String> dirs = RunPoints.find(runs, new Configuration());
-        Comparison.Result r = Comparison.compare(SparkSessions.get("quokka compare"), dirs, by);
-        if (r.cells().isEmpty()) throw new IllegalArgumentException(String.join(", ", runs) + ": no run has an evaluation after its start");
-        StringBuilder md = new StringBuilder("# Runs compared by " + String.join(" and ", by) + "\n\n");
-        md.append(dirs.size()).append(" runs under ").append(String.join(", ", runs)).append(", in ").append(r.cells().size()).append(" cells.\n\n");
-        Table cells = Comparison.cellTable(r), transfer = Comparison.transferTable(r);
-        md.append(cells.markdown()).append('\n');
-        if (transfer != null) md.append(transfer.markdown()).append('\n');
-        System.out.print(md);
-        List<String> read = new ArrayList<>();
-        for (String d : dirs) read.addAll(List.of(d + "/run.json", d + "/metrics/eval.csv"));
-        List<FitManifest.Input> inputs = FitOptions.checksums(read);
-        out.begin();
-        try {
-            out.writeText("compare.md", md.toString());
-            out.writeText("cells.csv", cells.csv());
-            if (transfer != null) out.writeText("transfer.csv", transfer.csv());
-            for (Map.Entry<String, byte[]> f : ComparisonReport.files("quokka compare by " + String.join(", ", by), r, md.toString()).entrySet()) {
-                out.writeBytes(f.getKey(), f.getValue());
-            }
-            out.commit(ManifestJson.tree(new CompareManifest("quokka.compare/1", by, dirs.size(), r.cells().size(), inputs, BuildInfo.codeVersion())));
-        } catch (RuntimeException | java.io.IOException e) {
-            out.abort();
-            throw e;
-        }
-        System.out.println("wrote " + out.target());
+        ComparisonOutput.Written w = ComparisonOutput.write(SparkSessions.get("quokka compare"), dirs, by, output, String.join(", ", runs));
+        System.out.print(w.markdown());
+        System.out.println("wrote " + output);
         return 0;
     }
 }

@@ -23,6 +23,9 @@ import picocli.CommandLine.Option;
                 "The compute-constrained presets (cpu-isoflop, isoflop-quick) run Quokka's other study the same way: one run per model "
                 + "and FLOP budget on D = C / 6N tokens seen once, IsoFLOP profiles (approach 1) for each objective, the allocation "
                 + "planned from the DLM fit against AR's.",
+                "The ablation presets (cpu-ablations, ablations-quick) run Quokka's third study: experiments over the training "
+                + "choices (learning rate and batch size for DLM and AR, kernel, schedule, ELBO or MaskGIT, weight decay), each "
+                + "compared by the options it varies (as quokka compare does) and read against Quokka's findings.",
                 "Run it again to continue: complete stages are skipped, and interrupted runs resume from their checkpoints.",
                 "Presets: demo, demo-quick, cpu-small (about two hours on 2 cores), cpu-turn (a CPU study whose DLM runs turn), "
                 + "cpu-isoflop and isoflop-quick (compute-constrained), cluster-small and cluster-quokka (Quokka's grid shape; run "
@@ -66,7 +69,12 @@ public final class StudyCommand implements Callable<Integer> {
         int slots = Math.max(1, spark.sparkContext().defaultParallelism() / plan.cpus());
         int vocab = tokenizer != null ? TokenizerFiles.load(tokenizer, spark.sparkContext().hadoopConfiguration()).vocabSize() : preset.vocabSize();
         console.printf("%s: %s%n", app, preset.purpose());
-        if (preset.computeConstrained()) {
+        if (preset.ablation()) {
+            for (StudyPreset.Experiment e : preset.experiments()) {
+                console.printf("  %s: %s x models %s x %s, U %s for %s epochs, %d seed(s); L = %d, V = %d%n", e.name(), e.objectives(), e.models(),
+                        e.axes(), e.uniqueTokens(), e.epochs(), e.seeds(), preset.seqLen(), vocab);
+            }
+        } else if (preset.computeConstrained()) {
             console.printf("  grid: DLM and AR x models %s x FLOP budgets %s, each run on D = C / 6N tokens seen once; L = %d, V = %d%n", preset.models(),
                     preset.budgets(), preset.seqLen(), vocab);
         } else {

@@ -2,6 +2,7 @@ package dev.quokka.jobs.study;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.quokka.analysis.Comparison;
 import dev.quokka.analysis.Law;
 import dev.quokka.analysis.PointsTable;
 import dev.quokka.analysis.Quantities;
@@ -83,6 +84,9 @@ public final class StudyPipeline {
     private final FileSystem fs;
     private final SweepPlan plan;
     private final String spec;
+    /** A study of training choices: each experiment's sweep spec and plan, by name; empty for a study of a law. */
+    private final Map<String, String> experimentSpecs = new java.util.LinkedHashMap<>();
+    private final Map<String, SweepPlan> experimentPlans = new java.util.LinkedHashMap<>();
 
     public StudyPipeline(StudyPreset preset, Corpus corpus, Settings settings, PrintStream console) throws IOException {
         this.preset = preset;
@@ -96,8 +100,21 @@ public final class StudyPipeline {
         if (preset.vocabSize() == 0 && givenTokenizer == null) {
             throw new IllegalArgumentException("preset " + preset.name() + " uses a given vocabulary: pass --tokenizer (Quokka used GPT-2's, with a mask token)");
         }
-        this.spec = new YAMLMapper().writeValueAsString(preset.spec(path("docs"), tokenizerPath(), settings.seed()));
-        this.plan = SweepPlan.parse(spec, "preset " + preset.name(), path("sweep"), p -> p);
+        if (preset.ablation()) {
+            for (StudyPreset.Experiment e : preset.experiments()) {
+                String text = new YAMLMapper().writeValueAsString(preset.spec(path("docs"), tokenizerPath(), settings.seed(), e));
+                experimentSpecs.put(e.name(), text);
+                experimentPlans.put(e.name(), SweepPlan.parse(text, "preset " + preset.name() + ", experiment " + e.name(), path("sweep/" + e.name()), p -> p));
+            }
+            this.spec = String.join("---\n", experimentSpecs.values());
+            SweepPlan first = experimentPlans.values().iterator().next();
+            // Every experiment's runs and studies as one plan: what the study costs, and which run a fault names.
+            this.plan = new SweepPlan(first.spec(), null, first.docs(), experimentPlans.values().stream().flatMap(x -> x.studies().stream()).toList(),
+                    experimentPlans.values().stream().flatMap(x -> x.runs().stream()).toList(), first.cpus(), first.gpus(), 0, first.batchRuns());
+        } else {
+            this.spec = new YAMLMapper().writeValueAsString(preset.spec(path("docs"), tokenizerPath(), settings.seed()));
+            this.plan = SweepPlan.parse(spec, "preset " + preset.name(), path("sweep"), p -> p);
+        }
         this.fault = settings.fault() == null ? null : settings.fault().requireIn(plan);
     }
 
@@ -125,7 +142,11 @@ public final class StudyPipeline {
     private Outcome stages(SparkSession spark) throws IOException {
         long start = System.nanoTime();
         fs.mkdirs(out);
-        write("sweep.yaml", spec);
+        if (preset.ablation()) {
+            for (Map.Entry<String, String> e : experimentSpecs.entrySet()) write("sweep-" + e.getKey() + ".yaml", e.getValue());
+        } else {
+            write("sweep.yaml", spec);
+        }
         boolean ok = true;
 
         stage(1, "train a " + preset.vocabSize() + "-token BPE vocabulary with the Spark job");
@@ -142,6 +163,7 @@ public final class StudyPipeline {
         done(String.format("%s: %,d documents, %,d tokens", docs.upToDate() ? "up to date" : "tokenized", counts.documents(), counts.tokens()));
 
         SweepJob.refuseWhatTheCorpusCannotHold(plan, fs, conf);
+        if (preset.ablation()) return ablations(spark, start);
         stage(3, preset.computeConstrained()
                 ? "build one study of " + Quantities.format(plan.studies().get(0).config().uniqueTokens()) + " tokens, the largest D (each run reads "
                         + "its own prefix, each token once), with a validation set, and verify it"
@@ -265,6 +287,60 @@ public final class StudyPipeline {
         return new Outcome(ok ? 0 : 1, path("report.html"), summary.markdown());
     }
 
+    /**
+     * Stages 3 to 7 of a study of training choices: each experiment's studies, its sweep (sweep/EXPERIMENT), its
+     * runs compared by its axes (compare/EXPERIMENT, as `quokka compare` writes it), and the summary that reads each
+     * comparison against Quokka's finding. A comparison is redone only when its runs changed.
+     */
+    private Outcome ablations(SparkSession spark, long start) throws IOException {
+        boolean ok = true;
+        stage(3, "build the studies of " + experimentPlans.size() + " experiments, with their validation sets, and verify them");
+        for (SweepPlan p : experimentPlans.values()) for (SweepPlan.Study s : p.studies()) ok &= study(spark, s);
+        if (!ok) return new Outcome(1, null, "a study failed verification");
+
+        Map<String, SweepJob.Result> sweeps = new java.util.LinkedHashMap<>();
+        stage(4, "sweep " + plan.runs().size() + " runs in " + experimentPlans.size() + " experiments: " + String.join(", ", experimentPlans.keySet()));
+        for (Map.Entry<String, SweepPlan> e : experimentPlans.entrySet()) {
+            done(e.getKey() + ": " + e.getValue().runs().size() + " runs");
+            SweepJob.Result sweep = SweepJob.run(spark, e.getValue(), path("sweep/" + e.getKey()), fault, console);
+            if (sweep.failed() > 0) {
+                console.printf("%d of %d runs of %s did not complete (see %s/summary.md)%n", sweep.failed(), sweep.rows().size(), e.getKey(), path("sweep/" + e.getKey()));
+                if (!keepGoing) return new Outcome(1, null, "runs failed; --keep-going analyses the runs that completed");
+                ok = false;
+            }
+            sweeps.put(e.getKey(), sweep);
+        }
+
+        stage(5, "compare each experiment's runs by the options it varies");
+        Map<String, Comparison.Result> results = new java.util.LinkedHashMap<>();
+        Map<String, Map<String, byte[]>> figures = new java.util.LinkedHashMap<>();
+        for (StudyPreset.Experiment e : preset.experiments()) {
+            List<String> runs = RunPoints.find(List.of(path("sweep/" + e.name() + "/runs")), conf);
+            List<String> axes = new java.util.ArrayList<>(new java.util.TreeSet<>(e.axes().keySet()));
+            String dir = path("compare/" + e.name()), fingerprint = fingerprint(experimentSpecs.get(e.name()), sweeps.get(e.name()));
+            Comparison.Result r;
+            if (upToDate("compare-" + e.name(), fingerprint, dir)) {
+                r = Comparison.compare(spark, runs, axes);
+                done(e.name() + ": up to date");
+            } else {
+                r = ComparisonOutput.write(spark, runs, axes, dir, path("sweep/" + e.name() + "/runs")).result();
+                markDone("compare-" + e.name(), fingerprint);
+                done(e.name() + ": " + r.cells().size() + " cells of " + runs.size() + " runs, by " + String.join(" and ", axes));
+            }
+            results.put(e.name(), r);
+            figures.put(e.name(), dev.quokka.analysis.ComparisonReport.files(e.name(), r, ""));
+        }
+
+        stage(6, "none: a study of training choices compares them, it fits and plans nothing");
+        stage(7, "read each comparison against Quokka's findings and write the report");
+        AblationSummary summary = AblationSummary.of(preset, results, figures);
+        write("summary.md", summary.markdown());
+        for (Map.Entry<String, byte[]> f : summary.reportFiles().entrySet()) writeBytes(new Path(out, f.getKey()), f.getValue());
+        done("wrote " + path("report.html"));
+        console.printf("%nThe study took %.1f minutes.%n", (System.nanoTime() - start) / 60e9);
+        return new Outcome(ok ? 0 : 1, path("report.html"), summary.markdown());
+    }
+
     private void tokenizer(SparkSession spark) throws IOException {
         TokenizeConfig input = new TokenizeConfig(corpus.inputs(), corpus.format(), corpus.textField(), corpus.paragraphs(),
                 null, tokenizerPath(), false, false, TokenizeConfig.DEFAULT_MAX_DOCUMENT_BYTES);
@@ -383,6 +459,10 @@ public final class StudyPipeline {
      * and the code.
      */
     private String fingerprint(SweepJob.Result sweep) {
+        return fingerprint(spec, sweep);
+    }
+
+    private static String fingerprint(String spec, SweepJob.Result sweep) {
         StringBuilder s = new StringBuilder(spec).append('\n').append(BuildInfo.codeVersion()).append('\n');
         for (SweepJob.Row r : sweep.rows()) {
             s.append(String.join(",", r.run(), r.status(), Long.toString(r.steps()), Double.toString(r.valLoss()), Double.toString(r.bestValLoss()))).append('\n');

@@ -18,23 +18,68 @@ import java.util.Map;
  *                  C) on D = C / 6N fresh tokens, and no U or e_max; empty for a data-constrained study
  */
 public record StudyPreset(String name, String purpose, int vocabSize, int seqLen, String valTokens, List<String> models,
-                   List<String> uniqueTokens, int eMax, int growTo, Map<String, String> train, int cpusPerRun, List<String> budgets) {
+                   List<String> uniqueTokens, int eMax, int growTo, Map<String, String> train, int cpusPerRun, List<String> budgets,
+                   List<Experiment> experiments) {
 
     /** A data-constrained study: models x U x DLM and AR, to e_max. */
     public StudyPreset(String name, String purpose, int vocabSize, int seqLen, String valTokens, List<String> models,
                        List<String> uniqueTokens, int eMax, int growTo, Map<String, String> train, int cpusPerRun) {
-        this(name, purpose, vocabSize, seqLen, valTokens, models, uniqueTokens, eMax, growTo, train, cpusPerRun, List.of());
+        this(name, purpose, vocabSize, seqLen, valTokens, models, uniqueTokens, eMax, growTo, train, cpusPerRun, List.of(), List.of());
     }
 
     /** A compute-constrained study: models x FLOP budgets x DLM and AR, each token seen once. */
     static StudyPreset isoFlop(String name, String purpose, int vocabSize, int seqLen, String valTokens, List<String> models,
                                List<String> budgets, Map<String, String> train) {
-        return new StudyPreset(name, purpose, vocabSize, seqLen, valTokens, models, List.of(), 0, 0, train, 1, budgets);
+        return new StudyPreset(name, purpose, vocabSize, seqLen, valTokens, models, List.of(), 0, 0, train, 1, budgets, List.of());
+    }
+
+    /** A study of training choices: experiments, each its own sweep over a few options, on shared training options. */
+    static StudyPreset ablations(String name, String purpose, int vocabSize, int seqLen, String valTokens, Map<String, String> train,
+                                 List<Experiment> experiments) {
+        return new StudyPreset(name, purpose, vocabSize, seqLen, valTokens, List.of(), List.of(), 0, 0, train, 1, List.of(), experiments);
     }
 
     /** Whether this is a compute-constrained (IsoFLOP) study rather than a data-constrained one. */
     public boolean computeConstrained() {
         return !budgets.isEmpty();
+    }
+
+    /** Whether this is a study of training choices (Quokka's Section 5) rather than of a law. */
+    public boolean ablation() {
+        return !experiments.isEmpty();
+    }
+
+    /**
+     * One question of a study of training choices: runs of {@code objectives} x {@code models} at U unique tokens for
+     * e epochs, over the values of {@code axes} (`quokka train` options, their product), with {@code train} added to
+     * the preset's options, compared by the axes (`quokka compare`), and held against Quokka's finding.
+     *
+     * @param seeds   how many seeds each cell runs (the preset's --seed and the ones after it)
+     * @param check   how the comparison is read against Quokka's {@code claim}
+     * @param subject the axis value the claim is about (the schedule that should win, the choice that should lose)
+     * @param versus  the value it is held against, for {@link Check#WORSE} and {@link Check#FASTER_THEN_WORSE}
+     */
+    public record Experiment(String name, String question, String claim, Check check, String subject, String versus, List<String> objectives,
+                             List<String> models, String uniqueTokens, double epochs, int seeds, Map<String, List<String>> axes,
+                             Map<String, String> train) {
+        public Experiment {
+            if (axes.isEmpty()) throw new IllegalArgumentException(name + ": an experiment varies at least one option");
+            if (seeds < 1) throw new IllegalArgumentException(name + ": seeds must be at least 1");
+        }
+    }
+
+    /** How an experiment's comparison answers Quokka's claim. */
+    public enum Check {
+        /** The best value of a numeric axis for AR is within one grid step of the DLM's, at each size. */
+        TRANSFERS,
+        /** {@code subject} gives the DLM's lowest final loss. */
+        BEST,
+        /** {@code subject} gives the DLM a higher final loss than {@code versus}. */
+        WORSE,
+        /** {@code subject} is lower than {@code versus} at the first evaluation and higher at the end. */
+        FASTER_THEN_WORSE,
+        /** The change from the axis's first value to its last, for each objective; no claim to hold it against. */
+        EFFECT
     }
 
     public static final Map<String, StudyPreset> ALL = new LinkedHashMap<>();
@@ -74,6 +119,61 @@ public record StudyPreset(String name, String purpose, int vocabSize, int seqLen
         add(new StudyPreset("cluster-quokka", "Quokka's grid: 7 shapes of 17M-2.6B x U 10M-139M, to 1,000 epochs (needs --tokenizer)",
                 0, 2048, "10M", List.of("256,6,4", "384,8,6", "512,8,8", "768,12,12", "1024,16,16", "1536,24,16", "2560,32,20"),
                 List.of("10M", "20M", "50M", "100M", "139M"), 1000, 0, cluster(), 8));
+    }
+
+    static {
+        // Quokka's modeling and optimisation studies (Section 5) at toy scale: 0.4M and 0.9M models on 1.5M tokens of
+        // English at V = 512, each token once (but for weight decay's many-epoch half); cosine to a tenth of the
+        // peak; 8 or so evaluations a run, so that the curves show who is ahead early. The 0.9M DLM leaves the
+        // unigram plateau after about 0.4M tokens at this scale (BENCHMARKS.md, probe 2), so 1.5M tokens separate
+        // choices that matter. Two seeds where the DLM's choices are compared with each other.
+        String u = "1.5M";
+        List<String> both = List.of("dlm", "ar"), dlm = List.of("dlm"), sizes = List.of("96,3,3", "128,4,4"), base = List.of("128,4,4");
+        add(ablations("cpu-ablations", "Quokka's training choices at toy scale: learning rate and batch size for DLM and AR at two sizes, "
+                        + "the two kernels, three schedules, ELBO against MaskGIT, weight decay in one and in many epochs (about 2 hours on 2 cores)",
+                512, 64, "50k", ablationTrain("2048", "96", "128"), List.of(
+                        new Experiment("learning-rate", "Does the learning rate tuned for AR suit the DLM?",
+                                "the learning rate transfers from AR to DLMs", Check.TRANSFERS, null, null, both, sizes, u, 1, 1,
+                                Map.of("lr", List.of("1e-3", "3e-3", "1e-2")), Map.of()),
+                        new Experiment("batch-size", "Does the batch size tuned for AR suit the DLM?",
+                                "the batch size transfers from AR to DLMs", Check.TRANSFERS, null, null, both, sizes, u, 1, 1,
+                                Map.of("batch-tokens", List.of("1024", "2048", "4096")), Map.of()),
+                        new Experiment("kernel", "Absorbing mask or uniform transition kernel?", "the uniform kernel is clearly worse",
+                                Check.WORSE, "uniform", "mask", dlm, base, u, 1, 2, Map.of("kernel", List.of("mask", "uniform")), Map.of()),
+                        new Experiment("schedule", "Which diffusion schedule?", "the linear schedule is best", Check.BEST, "linear", null,
+                                dlm, base, u, 1, 2, Map.of("mask-schedule", List.of("linear", "cosine", "poly2")), Map.of("weighting", "elbo")),
+                        new Experiment("weighting", "The ELBO or MaskGIT's loss?", "MaskGIT's loss converges faster at first and ends worse",
+                                Check.FASTER_THEN_WORSE, "maskgit", "elbo", dlm, base, u, 1, 2, Map.of("weighting", List.of("elbo", "maskgit")), Map.of()),
+                        new Experiment("weight-decay-one-epoch", "Weight decay when every token is seen once?",
+                                "weight decay and repetition together shape overfitting", Check.EFFECT, null, null, both, base, u, 1, 1,
+                                Map.of("weight-decay", List.of("0", "0.1")), Map.of()),
+                        new Experiment("weight-decay-many-epochs", "Weight decay over 15 epochs of 100k unique tokens?",
+                                "weight decay and repetition together shape overfitting", Check.EFFECT, null, null, both, base, "100k", 15, 1,
+                                Map.of("weight-decay", List.of("0", "0.1")), Map.of()))));
+        add(ablations("ablations-quick", "a smoke test of the ablation stages on a tiny grid (about 2 minutes on 2 cores)", 1024, 32, "10k",
+                ablationTrain("512", "8", "32"), List.of(
+                        new Experiment("learning-rate", "Does the learning rate tuned for AR suit the DLM?", "the learning rate transfers from AR to DLMs",
+                                Check.TRANSFERS, null, null, List.of("dlm", "ar"), List.of("32,2,2"), "40k", 1, 1,
+                                Map.of("lr", List.of("1e-3", "1e-2")), Map.of()),
+                        new Experiment("kernel", "Absorbing mask or uniform transition kernel?", "the uniform kernel is clearly worse",
+                                Check.WORSE, "uniform", "mask", List.of("dlm"), List.of("32,2,2"), "40k", 1, 2,
+                                Map.of("kernel", List.of("mask", "uniform")), Map.of()))));
+    }
+
+    /**
+     * The ablations' shared options: cosine to a tenth of the peak over each run, warmup over 5% of its steps,
+     * evaluations every {@code evalEvery} steps on {@code valSequences} windows.
+     */
+    private static Map<String, String> ablationTrain(String batchTokens, String evalEvery, String valSequences) {
+        Map<String, String> t = new LinkedHashMap<>();
+        t.put("batch-tokens", batchTokens);
+        t.put("schedule", "cosine");
+        t.put("lr", "3e-3");
+        t.put("min-lr", "3e-4");
+        t.put("warmup", "0.05");
+        t.put("eval-every", evalEvery);
+        t.put("val-sequences", valSequences);
+        return t;
     }
 
     private static void add(StudyPreset p) {
@@ -142,6 +242,33 @@ public record StudyPreset(String name, String purpose, int vocabSize, int seqLen
         StudyPreset p = ALL.get(name);
         if (p == null) throw new IllegalArgumentException("no preset '" + name + "' (presets: " + String.join(", ", ALL.keySet()) + ")");
         return p;
+    }
+
+    /**
+     * The sweep spec of one experiment of a study of training choices: the experiment's grid, the preset's options
+     * with the experiment's added (an option varied by the experiment is left out of them), seeds from {@code seed} on.
+     */
+    ObjectNode spec(String docs, String tokenizer, long seed, Experiment e) {
+        ObjectNode s = JsonNodeFactory.instance.objectNode();
+        s.put("docs", docs);
+        s.put("tokenizer", tokenizer);
+        var seeds = s.putArray("seeds");
+        for (int i = 0; i < e.seeds(); i++) seeds.add(seed + i);
+        s.put("seq_len", seqLen);
+        s.put("val_tokens", valTokens);
+        ObjectNode grid = s.putObject("grid");
+        e.objectives().forEach(grid.putArray("objectives")::add);
+        e.models().forEach(grid.putArray("models")::add);
+        grid.putArray("unique_tokens").add(e.uniqueTokens());
+        grid.putArray("epochs").add(e.epochs());
+        new java.util.TreeMap<>(e.axes()).forEach((option, values) -> values.forEach(grid.putArray(option)::add));
+        ObjectNode t = s.putObject("train");
+        train.forEach((k, v) -> {
+            if (!e.axes().containsKey(k)) t.put(k, v);
+        });
+        e.train().forEach(t::put);
+        s.putObject("resources").put("cpus", cpusPerRun).put("gpus", 0);
+        return s;
     }
 
     /** The sweep spec of this grid over tokenized documents {@code docs}. */
