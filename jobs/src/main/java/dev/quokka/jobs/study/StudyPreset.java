@@ -122,16 +122,16 @@ public record StudyPreset(String name, String purpose, int vocabSize, int seqLen
     }
 
     static {
-        // Quokka's modeling and optimisation studies (Section 5) at toy scale: 0.4M and 0.9M models on 1.5M tokens of
+        // Quokka's modeling and optimisation studies (Section 5) at toy scale: 0.4M and 0.9M models on 1M tokens of
         // English at V = 512, each token once (but for weight decay's many-epoch half); cosine to a tenth of the
         // peak; 8 or so evaluations a run, so that the curves show who is ahead early. The 0.9M DLM leaves the
-        // unigram plateau after about 0.4M tokens at this scale (BENCHMARKS.md, probe 2), so 1.5M tokens separate
+        // unigram plateau after about 0.4M tokens at this scale (BENCHMARKS.md, probe 2), so 1M tokens separate
         // choices that matter. Two seeds where the DLM's choices are compared with each other.
-        String u = "1.5M";
+        String u = "1M";
         List<String> both = List.of("dlm", "ar"), dlm = List.of("dlm"), sizes = List.of("96,3,3", "128,4,4"), base = List.of("128,4,4");
         add(ablations("cpu-ablations", "Quokka's training choices at toy scale: learning rate and batch size for DLM and AR at two sizes, "
-                        + "the two kernels, three schedules, ELBO against MaskGIT, weight decay in one and in many epochs (about 2 hours on 2 cores)",
-                512, 64, "50k", ablationTrain("2048", "96", "128"), List.of(
+                        + "the two kernels, three schedules, ELBO against MaskGIT, weight decay in one and in many epochs (about 80 minutes on 2 cores)",
+                512, 64, "50k", ablationTrain("2048", "64", "128"), List.of(
                         new Experiment("learning-rate", "Does the learning rate tuned for AR suit the DLM?",
                                 "the learning rate transfers from AR to DLMs", Check.TRANSFERS, null, null, both, sizes, u, 1, 1,
                                 Map.of("lr", List.of("1e-3", "3e-3", "1e-2")), Map.of()),
@@ -147,8 +147,8 @@ public record StudyPreset(String name, String purpose, int vocabSize, int seqLen
                         new Experiment("weight-decay-one-epoch", "Weight decay when every token is seen once?",
                                 "weight decay and repetition together shape overfitting", Check.EFFECT, null, null, both, base, u, 1, 1,
                                 Map.of("weight-decay", List.of("0", "0.1")), Map.of()),
-                        new Experiment("weight-decay-many-epochs", "Weight decay over 15 epochs of 100k unique tokens?",
-                                "weight decay and repetition together shape overfitting", Check.EFFECT, null, null, both, base, "100k", 15, 1,
+                        new Experiment("weight-decay-many-epochs", "Weight decay over 10 epochs of 100k unique tokens?",
+                                "weight decay and repetition together shape overfitting", Check.EFFECT, null, null, both, base, "100k", 10, 1,
                                 Map.of("weight-decay", List.of("0", "0.1")), Map.of()))));
         add(ablations("ablations-quick", "a smoke test of the ablation stages on a tiny grid (about 2 minutes on 2 cores)", 1024, 32, "10k",
                 ablationTrain("512", "8", "32"), List.of(
