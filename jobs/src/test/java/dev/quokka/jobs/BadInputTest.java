@@ -99,6 +99,11 @@ class BadInputTest {
         cases.put("--val-sequences must be positive, not 0", new String[] {"--val-sequences", "0"});
         cases.put("--batch-tokens must be positive, not -16", new String[] {"--batch-tokens", "-16"});
         cases.put("--stop-after must be >= 0 (0: train to the end), not -1", new String[] {"--stop-after", "-1"});
+        cases.put("--kernel must be one of mask, uniform, not absorbing", new String[] {"--kernel", "absorbing"});
+        cases.put("--weighting maskgit is the mask kernel's; --kernel uniform trains on its ELBO (--weighting elbo)",
+                new String[] {"--kernel", "uniform", "--weighting", "maskgit"});
+        cases.put("--kernel uniform needs --t-floor > 0", new String[] {"--kernel", "uniform", "--t-floor", "0"});
+        cases.put("--data-parallel trains cross-entropy losses; --kernel uniform", new String[] {"--kernel", "uniform", "--data-parallel", "2"});
         int i = 0;
         for (var c : cases.entrySet()) {
             Path out = dir.resolve("run-" + i++);
