@@ -174,7 +174,8 @@ public final class Comparison {
         return group.stream().filter(c -> c.objective().equals(objective)).min(Comparator.comparingDouble(Cell::finalLoss)).orElse(null);
     }
 
-    static boolean numeric(String v) {
+    /** Whether an axis value reads as a number. */
+    public static boolean numeric(String v) {
         try {
             Double.parseDouble(v);
             return true;

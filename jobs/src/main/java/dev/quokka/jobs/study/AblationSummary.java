@@ -180,7 +180,13 @@ public final class AblationSummary {
     }
 
     private static Comparison.Cell find(List<Comparison.Cell> cells, String value) {
-        return cells.stream().filter(c -> c.values().get(0).equalsIgnoreCase(value)).findFirst().orElse(null);
+        return cells.stream().filter(c -> same(c.values().get(0), value)).findFirst().orElse(null);
+    }
+
+    /** Whether a value read from run.json is the preset's: enum names in any case, numbers by value (0.0 is 0). */
+    static boolean same(String read, String given) {
+        if (read.equalsIgnoreCase(given)) return true;
+        return Comparison.numeric(read) && Comparison.numeric(given) && Double.parseDouble(read) == Double.parseDouble(given);
     }
 
     /**
@@ -204,7 +210,7 @@ public final class AblationSummary {
 
     /** The DLM's mean validation loss at its runs' first evaluation after the start, for one value of the first axis. */
     static double firstEvaluation(Comparison.Result r, String value) {
-        return r.curves().stream().filter(c -> c.objective().equals("dlm") && c.values().get(0).equalsIgnoreCase(value) && c.loss().length > 1)
+        return r.curves().stream().filter(c -> c.objective().equals("dlm") && same(c.values().get(0), value) && c.loss().length > 1)
                 .mapToDouble(c -> c.loss()[1]).average().orElse(Double.NaN);
     }
 }

@@ -82,4 +82,15 @@ class AblationSummaryTest {
         assertEquals("agrees", AblationSummary.judge(e, new Comparison.Result(List.of("lr"), List.of(), two.subList(0, 1), List.of())).verdict());
         assertEquals("disagrees", AblationSummary.judge(e, new Comparison.Result(List.of("lr"), List.of(), two.subList(1, 2), List.of())).verdict());
     }
+
+    /** run.json holds weight decay 0 as 0.0: the preset's "0" must find it, or the effect would go unreported. */
+    @Test
+    void anEffectIsReadForEachObjectiveWhateverTheNumbersSpelling() {
+        Experiment e = experiment(Check.EFFECT, null, null, "weight-decay", List.of("0", "0.1"));
+        var r = new Comparison.Result(List.of("weight-decay"), List.of(cell("ar", "0.0", 4.0, 0.01), cell("ar", "0.1", 3.9, 0.01),
+                cell("dlm", "0.0", 5.0, 0.01), cell("dlm", "0.1", 5.1, 0.01)), List.of(), List.of());
+        String detail = AblationSummary.judge(e, r).detail();
+        assertTrue(detail.contains("DLM: weight-decay 0 -> 0.1 changes the final loss by +0.1000 (+2.0%)"), detail);
+        assertTrue(detail.contains("AR: weight-decay 0 -> 0.1 changes the final loss by -0.1000 (-2.5%)"), detail);
+    }
 }
