@@ -153,10 +153,10 @@ public record StudyPreset(String name, String purpose, int vocabSize, int seqLen
         add(ablations("ablations-quick", "a smoke test of the ablation stages on a tiny grid (about 2 minutes on 2 cores)", 1024, 32, "10k",
                 ablationTrain("512", "8", "32"), List.of(
                         new Experiment("learning-rate", "Does the learning rate tuned for AR suit the DLM?", "the learning rate transfers from AR to DLMs",
-                                Check.TRANSFERS, null, null, List.of("dlm", "ar"), List.of("32,2,2"), "40k", 1, 1,
+                                Check.TRANSFERS, null, null, List.of("dlm", "ar"), List.of("32,2,2"), "20k", 1, 1,
                                 Map.of("lr", List.of("1e-3", "1e-2")), Map.of()),
                         new Experiment("kernel", "Absorbing mask or uniform transition kernel?", "the uniform kernel is clearly worse",
-                                Check.WORSE, "uniform", "mask", List.of("dlm"), List.of("32,2,2"), "40k", 1, 2,
+                                Check.WORSE, "uniform", "mask", List.of("dlm"), List.of("32,2,2"), "20k", 1, 2,
                                 Map.of("kernel", List.of("mask", "uniform")), Map.of()))));
     }
 

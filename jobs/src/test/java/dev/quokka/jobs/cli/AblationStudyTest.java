@@ -31,7 +31,7 @@ class AblationStudyTest {
         SparkSessions.stop(); // the study makes its own session, sized for its sweep
         CliTest.Printed r = CliTest.runPrinting(study);
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("kernel: [dlm] x models [32,2,2] x {kernel=[mask, uniform]}, U 40k for 1.0 epochs, 2 seed(s)"), r.out());
+        assertTrue(r.out().contains("kernel: [dlm] x models [32,2,2] x {kernel=[mask, uniform]}, U 20k for 1.0 epochs, 2 seed(s)"), r.out());
 
         ObjectMapper json = new ObjectMapper();
         List<String> kernelRuns = Files.readAllLines(out.resolve("sweep/kernel/summary.csv"));

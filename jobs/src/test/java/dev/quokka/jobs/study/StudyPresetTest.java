@@ -17,7 +17,7 @@ class StudyPresetTest {
     @Test
     void everyPresetIsAValidSweep() throws Exception {
         for (StudyPreset p : StudyPreset.ALL.values()) {
-            if (p.computeConstrained()) continue; // below
+            if (p.computeConstrained() || p.ablation()) continue; // below
             String spec = new YAMLMapper().writeValueAsString(p.spec("/d/docs", "/d/tokenizer.json", 1));
             SweepPlan plan = SweepPlan.parse(spec, p.name(), "/d/sweep", s -> s);
             assertEquals(2 * p.models().size() * p.uniqueTokens().size(), plan.runs().size(), p.name());
@@ -29,6 +29,34 @@ class StudyPresetTest {
                 assertEquals("wsd", r.config().schedule().shape(), r.name());
             }
         }
+    }
+
+    /**
+     * An ablation preset: each experiment a valid sweep of objectives x models x seeds x its options' values, every run
+     * carrying its values by name, one epoch count, and the preset's options unless the experiment varies them.
+     */
+    @Test
+    void everyAblationPresetIsAGridOfExperiments() throws Exception {
+        int seen = 0;
+        for (StudyPreset p : StudyPreset.ALL.values()) {
+            if (!p.ablation()) continue;
+            seen++;
+            for (StudyPreset.Experiment e : p.experiments()) {
+                String spec = new YAMLMapper().writeValueAsString(p.spec("/d/docs", "/d/tokenizer.json", 7, e));
+                SweepPlan plan = SweepPlan.parse(spec, p.name() + "/" + e.name(), "/d/sweep/" + e.name(), s -> s);
+                int values = e.axes().values().stream().mapToInt(List::size).reduce(1, (a, b) -> a * b);
+                assertEquals(e.objectives().size() * e.models().size() * e.seeds() * values, plan.runs().size(), e.name());
+                assertEquals(e.seeds(), plan.studies().size(), e.name() + ": one study per seed");
+                for (SweepPlan.Run r : plan.runs()) {
+                    assertEquals(e.epochs(), r.epochs(), r.name());
+                    assertTrue(r.seed() >= 7 && r.seed() < 7 + e.seeds(), r.name());
+                    assertEquals("cosine", r.config().schedule().shape(), r.name());
+                    assertEquals(e.axes().keySet(), r.axes().keySet(), r.name());
+                    r.axes().forEach((option, value) -> assertTrue(r.name().contains("-" + option + value + "-"), r.name()));
+                }
+            }
+        }
+        assertEquals(2, seen, "cpu-ablations and ablations-quick");
     }
 
     /**

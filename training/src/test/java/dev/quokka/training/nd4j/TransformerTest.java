@@ -37,13 +37,16 @@ class TransformerTest {
                 "attentionBias", Transformer.attentionBias(DataType.DOUBLE, B, SHAPE.heads(), T, causal, T));
     }
 
-    /** AR, and the diffusion objective under every schedule and weighting, each with the batch it really makes. */
+    /**
+     * AR, and the diffusion objective under each weighting, each with the batch it really makes. Schedules change
+     * only the weights fed to the same graph, so one weighting each covers them (the weights' values are
+     * ObjectiveTest's); each check costs about 25 seconds of the test suite.
+     */
     static Stream<Objective> objectives() {
-        Stream<Objective> schedules = Stream.of(MaskSchedule.values())
-                .map(s -> new Objective.MaskedDiffusion(MASK, s, Objective.Weighting.ELBO, 1e-3, null, 0));
-        return Stream.concat(Stream.of(new Objective.Autoregressive(),
+        return Stream.of(new Objective.Autoregressive(),
                 new Objective.MaskedDiffusion(MASK, MaskSchedule.LINEAR, Objective.Weighting.ELBO_REALISED, 1e-3, null, 0),
-                new Objective.MaskedDiffusion(MASK, MaskSchedule.COSINE, Objective.Weighting.MASKGIT, 1e-3, null, 0)), schedules);
+                new Objective.MaskedDiffusion(MASK, MaskSchedule.POLY2, Objective.Weighting.ELBO, 1e-3, null, 0),
+                new Objective.MaskedDiffusion(MASK, MaskSchedule.COSINE, Objective.Weighting.MASKGIT, 1e-3, null, 0));
     }
 
     /**
