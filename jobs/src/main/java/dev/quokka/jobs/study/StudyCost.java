@@ -54,8 +54,8 @@ public record StudyCost(int runs, long tokens, double flops, double etaSeconds, 
                 List<Objective> objectives = new ArrayList<>();
                 for (SweepPlan.Run r : asIs.values()) {
                     ModelShape shape = r.config().shape(vocab);
-                    Objective o = objective(r.config().objective(), shape);
-                    engines.add(Engines.singleProcess().create(shape, Math.max(1, r.config().batchTokens() / length), length, o.causal(), AdamW.papers(), 1));
+                    Objective o = r.config().objective(shape.vocab() - 1, shape.vocab()); // its kernel and loss, which cost differently
+                    engines.add(Engines.singleProcess().create(shape, Math.max(1, r.config().batchTokens() / length), length, o, AdamW.papers(), 1));
                     objectives.add(o);
                 }
                 StepBench.Timing[] t = StepBench.time(engines.toArray(Engine[]::new), objectives.toArray(Objective[]::new), WARMUP_STEPS, TIMED_STEPS, 7);
@@ -65,13 +65,14 @@ public record StudyCost(int runs, long tokens, double flops, double etaSeconds, 
             for (SweepPlan.Run r : asIs.values()) {
                 double s = seconds[i++] / r.config().batchTokens();
                 secondsPerToken.put(key(r), s);
-                measured.add(String.format("%s %s: %,.0f tok/s", r.config().objective(), r.model(), 1 / s));
+                measured.add(String.format("%s%s %s, %,d tokens a step: %,.0f tok/s", r.config().objective(),
+                        r.config().loss() == Objective.Loss.UNIFORM_ELBO ? " (uniform kernel)" : "", r.model(), r.config().batchTokens(), 1 / s));
             }
         }
         if (needProxy) {
             ModelShape proxy = ModelShape.of(Math.min(vocab, 8192), 256, 4, 4);
             int proxyLength = 256, rows = 16;
-            Objective o = objective("dlm", proxy);
+            Objective o = Objective.MaskedDiffusion.standard(proxy.vocab() - 1);
             Engine e = Engines.singleProcess().create(proxy, rows, proxyLength, o.causal(), AdamW.papers(), 1);
             double s = StepBench.time(new Engine[] {e}, new Objective[] {o}, WARMUP_STEPS, TIMED_STEPS, 7)[0].medianSeconds();
             double proxyFlopsPerSecond = proxy.modelFlopsPerToken(proxyLength) * rows * proxyLength / s;
@@ -88,13 +89,23 @@ public record StudyCost(int runs, long tokens, double flops, double etaSeconds, 
             TrainConfig c = r.config();
             long d = Math.round(r.uniqueTokens() * r.epochs());
             double perToken = secondsPerToken.get(key(r));
-            long evals = (long) Math.ceil(r.epochs()) + 1;
-            double evalTokens = evals * (double) c.evaluation().sequences() * (length + 1) * (c.objective().equals("dlm") ? c.evaluation().samples() : 1);
+            double evalTokens = evaluations(c, r.epochs(), d) * (double) c.evaluation().sequences() * (length + 1)
+                    * (c.objective().equals("dlm") ? c.evaluation().samples() : 1);
             tokens += d;
             flops += c.shape(vocab).trainingFlops(d);
             seconds.add(d * perToken + evalTokens * perToken / 3);
         }
         return new StudyCost(plan.runs().size(), tokens, flops, makespan(seconds, slots), measured);
+    }
+
+    /**
+     * How many times a run of {@code tokens} over {@code epochs} is evaluated: at its start, at every epoch boundary
+     * and its end, and every {@code --eval-every} steps besides.
+     */
+    static long evaluations(TrainConfig c, double epochs, long tokens) {
+        long evals = (long) Math.ceil(epochs) + 1;
+        if (c.evaluation().every() > 0) evals += tokens / c.batchTokens() / c.evaluation().every();
+        return evals;
     }
 
     /** Longest first onto the free slot, as the sweep schedules them. */
@@ -140,11 +151,7 @@ public record StudyCost(int runs, long tokens, double flops, double etaSeconds, 
     }
 
     private static String key(SweepPlan.Run r) {
-        return r.model() + "/" + r.config().objective() + "/" + r.config().batchTokens();
-    }
-
-    private static Objective objective(String name, ModelShape shape) {
-        return name.equals("ar") ? new Objective.Autoregressive() : Objective.MaskedDiffusion.standard(shape.vocab() - 1);
+        return r.model() + "/" + r.config().objective() + "/" + r.config().batchTokens() + "/" + r.config().loss();
     }
 
     public String describe(int slots) {

@@ -103,4 +103,13 @@ class StudyPresetTest {
         assertEquals(20, StudyCost.makespan(List.of(10.0, 4.0, 3.0, 3.0), 1), 1e-12);
         assertEquals(6, StudyCost.makespan(List.of(4.0, 4.0, 3.0, 3.0, 2.0, 2.0), 3), 1e-12);
     }
+
+    /** The cost counts every evaluation a run makes: its start, each epoch boundary and --eval-every's besides. */
+    @Test
+    void evaluationsCountEveryOneARunMakes() {
+        TrainConfig.Builder b = TrainConfig.builder("/s", "/o", "dlm", "32,2,2", 2048);
+        assertEquals(2, StudyCost.evaluations(b.build(), 1, 1_000_000), "the start and the end");
+        assertEquals(17, StudyCost.evaluations(b.build(), 16, 1_000_000), "the start and 16 boundaries");
+        assertEquals(2 + 488 / 64, StudyCost.evaluations(b.evalEvery(64).build(), 1, 1_000_000), "and every 64 of 488 steps");
+    }
 }
