@@ -7,6 +7,7 @@ import dev.quokka.dataprep.provenance.BuildInfo;
 import dev.quokka.tokenizer.TokenizerJson;
 import dev.quokka.training.Engine;
 import dev.quokka.training.ModelShape;
+import dev.quokka.training.Objective;
 import dev.quokka.training.TrainedModel;
 import dev.quokka.training.Trainer;
 import java.io.ByteArrayOutputStream;
@@ -90,7 +91,8 @@ public final class SafetensorsExport {
         ObjectMapper json = new ObjectMapper();
         ObjectNode config = json.createObjectNode();
         config.put("architecture", "pre-norm transformer: RMSNorm, rotary position embeddings, RMSNorm on queries and keys, SwiGLU MLP, no biases");
-        config.put("objective", dlm ? "masked diffusion (dlm)" : "autoregressive (ar)");
+        boolean uniform = dlm && model.config().dlm().kernel() == Objective.Kernel.UNIFORM;
+        config.put("objective", !dlm ? "autoregressive (ar)" : uniform ? "uniform-state diffusion (dlm, --kernel uniform)" : "masked diffusion (dlm)");
         config.put("attention", dlm ? "bidirectional" : "causal");
         config.put("vocab_size", s.vocab());
         config.put("d_model", s.d());
