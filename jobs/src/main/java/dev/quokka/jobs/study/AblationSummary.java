@@ -62,7 +62,7 @@ public final class AblationSummary {
             Comparison.Result r = results.get(e.name());
             if (r == null) continue;
             s.append("\n## ").append(e.name()).append(": ").append(e.question()).append("\n\n");
-            s.append(String.format("%s x %s, U %s for %s epoch%s, %d seed%s a cell, over %s.%n%n", String.join(" and ", e.objectives()).toUpperCase(),
+            s.append(String.format("%s x %s, U %s for %s epoch%s, %d seed%s a cell, over %s.%n%n", String.join(" and ", e.objectives().stream().map(String::toUpperCase).toList()),
                     String.join(", ", e.models()), e.uniqueTokens(), Quantities.format(e.epochs()), e.epochs() == 1 ? "" : "s", e.seeds(),
                     e.seeds() == 1 ? "" : "s", String.join(" x ", r.axes())));
             s.append(Comparison.cellTable(r).markdown()).append('\n');
