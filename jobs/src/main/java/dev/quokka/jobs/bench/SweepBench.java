@@ -7,6 +7,7 @@ import dev.quokka.jobs.study.SweepTask;
 import dev.quokka.training.ModelShape;
 import dev.quokka.training.TrainConfig;
 import dev.quokka.training.engines.Engines;
+import dev.quokka.training.nd4j.OpFixes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,9 +27,10 @@ import picocli.CommandLine.Option;
                 "Spark runs in local[2] unless --master is given. Times include each task's model set-up and its first evaluation, "
                 + "as in a sweep, after one untimed job to warm up.",
                 "With --batch-runs K: the --parallel runs one per task (as sweeps train by default) against the same runs in "
-                + "tasks of K, each task training its runs as one batched graph: wall times, the ratio, the aggregate model "
-                + "FLOP/s (6 N D over the wall time) against the machine's sgemm peak, and whether every run's curve is the same "
-                + "both ways."})
+                + "tasks of K, each task training its runs as one batched graph, and against the runs one per task as sweeps "
+                + "trained them before issue 22 (ND4J's own graph session, fresh arrays every step): wall times, the ratios, the "
+                + "aggregate model FLOP/s (6 N D over the wall time) against the machine's sgemm peak, and whether every run's "
+                + "curve is the same all three ways. Needs a local master."})
 final class SweepBench implements Callable<Integer> {
     @Option(names = "--study", required = true, description = "A complete study") String study;
     @Option(names = "--objective", defaultValue = "dlm", description = "dlm or ar (default: ${DEFAULT-VALUE})") String objective;
@@ -76,36 +78,56 @@ final class SweepBench implements Callable<Integer> {
 
     private record Timed(double seconds, double tokensPerSecond, List<String> curves) {}
 
-    /** The --batch-runs comparison: the same --parallel runs one per task, then in batched tasks of K. */
+    /**
+     * The --batch-runs comparison: the same --parallel runs one per task as sweeps trained them before issue 22 (ND4J's
+     * own graph session), one per task as they train now (arrays reused across steps), and in batched tasks of K.
+     */
     private int batched(JavaSparkContext jsc, SerializableConfiguration hadoop, Path dir) throws Exception {
+        if (!jsc.isLocal()) throw new IllegalArgumentException("--batch-runs compares routes inside this process: it needs a local --master");
         int vocab = StudyReader.open(study, jsc.hadoopConfiguration()).manifest().tokenizer().vocabSize();
         double flopsPerRun = 6.0 * ModelShape.parse(model, vocab).papersParameters() * (double) steps * batchTokens;
         double peak = Engines.sgemmFlops(512, 5) * jsc.defaultParallelism();
-        System.out.printf("%d runs one per task against tasks of %d batched runs; sgemm peak %.2f GFLOP/s (one thread's, x %d task slots)%n",
-                parallel, batchRuns, peak / 1e9, jsc.defaultParallelism());
-        double[] ratios = new double[rounds];
+        System.out.printf("%d runs: one per task in ND4J's own session (before), one per task reusing arrays, and in batched tasks of %d; "
+                + "sgemm peak %.2f GFLOP/s (one thread's, x %d task slots)%n", parallel, batchRuns, peak / 1e9, jsc.defaultParallelism());
+        double[][] ratios = new double[3][rounds];
         boolean identical = true;
         try {
             job(jsc, hadoop, dir.resolve("warm-up"), parallel, batchRuns);
             for (int round = 0; round < rounds; round++) {
                 Path r = dir.resolve("round-" + round);
+                Timed before;
+                OpFixes.reuseArrays(false);
+                try {
+                    before = job(jsc, hadoop, r.resolve("before"), parallel, 0);
+                } finally {
+                    OpFixes.reuseArrays(true);
+                }
                 Timed single = job(jsc, hadoop, r.resolve("single"), parallel, 0);
                 Timed batched = job(jsc, hadoop, r.resolve("batched"), parallel, batchRuns);
-                ratios[round] = single.seconds / batched.seconds;
-                identical &= single.curves.equals(batched.curves);
-                System.out.printf("round %d: one per task %.1f s (%.2f GFLOP/s, %.0f%% of peak), batched %.1f s (%.2f GFLOP/s, %.0f%% of peak); "
-                        + "throughput ratio %.2fx%n", round + 1, single.seconds, parallel * flopsPerRun / single.seconds / 1e9,
-                        100 * parallel * flopsPerRun / single.seconds / peak, batched.seconds, parallel * flopsPerRun / batched.seconds / 1e9,
-                        100 * parallel * flopsPerRun / batched.seconds / peak, ratios[round]);
+                ratios[0][round] = before.seconds / batched.seconds;
+                ratios[1][round] = before.seconds / single.seconds;
+                ratios[2][round] = single.seconds / batched.seconds;
+                identical &= single.curves.equals(before.curves) && single.curves.equals(batched.curves);
+                System.out.printf("round %d: before %.1f s (%s), one per task %.1f s (%s), batched %.1f s (%s)%n", round + 1,
+                        before.seconds, gflops(parallel * flopsPerRun / before.seconds, peak), single.seconds,
+                        gflops(parallel * flopsPerRun / single.seconds, peak), batched.seconds, gflops(parallel * flopsPerRun / batched.seconds, peak));
             }
         } finally {
             FileUtil.fullyDelete(dir.toFile());
         }
-        double[] sorted = ratios.clone();
-        Arrays.sort(sorted);
-        System.out.printf("ratio, batched in tasks of %d vs one run per task: %.2fx (median of %d rounds; range %.2f-%.2f); every run's loss "
-                + "curve the same both ways: %s%n", batchRuns, sorted[rounds / 2], rounds, sorted[0], sorted[rounds - 1], identical ? "yes" : "NO");
+        String[] names = {"batched in tasks of " + batchRuns + " vs one per task before", "one per task, reusing arrays, vs before",
+                "batched vs one per task, both reusing arrays"};
+        for (int i = 0; i < 3; i++) {
+            double[] sorted = ratios[i].clone();
+            Arrays.sort(sorted);
+            System.out.printf("ratio, %s: %.2fx (median of %d rounds; range %.2f-%.2f)%n", names[i], sorted[rounds / 2], rounds, sorted[0], sorted[rounds - 1]);
+        }
+        System.out.printf("every run's loss and gradient-norm curve the same all three ways: %s%n", identical ? "yes" : "NO");
         return identical ? 0 : 1;
+    }
+
+    private static String gflops(double flops, double peak) {
+        return String.format("%.2f GFLOP/s, %.0f%% of peak", flops / 1e9, 100 * flops / peak);
     }
 
     /** {@code runs} copies of the run (seeds 7, 8, ...), one per task, or in batched tasks of {@code batch} when positive. */
@@ -129,7 +151,7 @@ final class SweepBench implements Callable<Integer> {
             if (o.summary() == null) throw new IllegalStateException(o.run() + " failed: " + o.error());
             tokensPerSecond += o.summary().tokensPerSecond() / runs;
             curves.add(Files.readAllLines(dir.resolve("run-" + outcomes.indexOf(o)).resolve("metrics/train.csv")).stream()
-                    .map(l -> l.split(",")[4]).toList().toString());
+                    .map(l -> l.split(",")[4] + "/" + l.split(",")[5]).toList().toString());
         }
         return new Timed(seconds, tokensPerSecond, curves);
     }

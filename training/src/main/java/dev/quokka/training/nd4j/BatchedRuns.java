@@ -13,6 +13,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Phaser;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -44,14 +47,24 @@ public final class BatchedRuns implements RunBatch {
     private double[] pendingLr;
     private List<Engine.Step> results;
     private RuntimeException stepFailure;
+    // The batched step always runs on this one thread, not on whichever run arrives last: SameDiff keeps a session,
+    // and with it a pool of reused arrays (RecyclingMemory), per thread, so K threads would hold K pools.
+    private final ExecutorService stepper = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "batched-step");
+        t.setDaemon(true);
+        return t;
+    });
     private final Phaser lockstep = new Phaser() {
         @Override
         protected boolean onAdvance(int phase, int parties) {
             if (!Arrays.stream(pending).allMatch(java.util.Objects::isNull)) {
                 try {
-                    results = engine.step(Arrays.asList(pending), pendingLr);
-                } catch (RuntimeException e) {
-                    stepFailure = e;
+                    results = stepper.submit(() -> engine.step(Arrays.asList(pending), pendingLr)).get();
+                } catch (ExecutionException e) {
+                    stepFailure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    stepFailure = new IllegalStateException("interrupted during the batched step", e);
                 }
                 Arrays.fill(pending, null);
             }
@@ -145,6 +158,9 @@ public final class BatchedRuns implements RunBatch {
         synchronized (this) {
             if (left[r]) return;
             left[r] = true;
+            boolean all = true;
+            for (boolean l : left) all &= l;
+            if (all) stepper.shutdown(); // the thread ends once no step is running
             if (requests[r] == null) {
                 if (engine == null && buildFailure == null && accountedFor() == slots && Arrays.stream(requests).anyMatch(java.util.Objects::nonNull)) build();
                 else if (accountedFor() == slots) notifyAll();

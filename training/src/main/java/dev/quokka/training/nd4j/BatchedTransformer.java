@@ -35,7 +35,7 @@ public final class BatchedTransformer {
 
     /** @param seeds each run's initialisation seed: run k starts where {@link Transformer} with seed k would */
     public static Graph build(ModelShape s, List<Long> seeds, int batch, int length, DataType dtype) {
-        OpFixes.install();
+        OpFixes.install(); // before the first variable: SameDiff makes the graph's session when one is set
         int k = seeds.size(), n = batch * length;
         SameDiff sd = SameDiff.create();
         SDVariable ids = sd.placeHolder("ids", DataType.INT32, (long) k * n);

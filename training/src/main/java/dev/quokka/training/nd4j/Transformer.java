@@ -54,6 +54,7 @@ public final class Transformer {
      *              check the placeholders too); the others are placeholders
      */
     public static Graph build(ModelShape s, int batch, int length, long seed, DataType dtype, Objective.Loss lossKind, Map<String, INDArray> fixed) {
+        OpFixes.install(); // before the first variable: SameDiff makes the graph's session when one is set
         SameDiff sd = SameDiff.create();
         int n = batch * length;
         SDVariable ids = sd.placeHolder("ids", DataType.INT32, n);
