@@ -118,8 +118,15 @@ public final class AblationSummary {
         String ranking = String.join(" < ", dlm.stream().sorted(Comparator.comparingDouble(Comparison.Cell::finalLoss))
                 .map(c -> c.values().get(0) + " " + String.format("%.4f", c.finalLoss())).toList());
         if (subject == null) return new Finding(e, "not measured", ranking);
-        if (winner == subject) return new Finding(e, "agrees", ranking + unreplicated(r));
         Double se = differenceSe(dlm);
+        if (winner == subject) {
+            // The subject leads; the lead counts only beyond the noise, as a deficit does.
+            Comparison.Cell second = dlm.stream().filter(c -> c != subject).min(Comparator.comparingDouble(Comparison.Cell::finalLoss)).orElse(null);
+            double lead = second == null ? 0 : second.finalLoss() - subject.finalLoss();
+            if (second == null || se == null || lead > 2 * se) return new Finding(e, "agrees", ranking + unreplicated(r));
+            return new Finding(e, String.format("too close to call: %s leads %s by %.4f, within 2 SE (%.4f)", subject.values().get(0),
+                    second.values().get(0), lead, 2 * se), ranking);
+        }
         String verdict = se == null ? "disagrees (unreplicated)" : subject.finalLoss() - winner.finalLoss() > 2 * se ? "disagrees"
                 : "too close to call: " + winner.values().get(0) + " leads by " + String.format("%.4f", subject.finalLoss() - winner.finalLoss())
                         + ", within 2 SE (" + String.format("%.4f", 2 * se) + ")";

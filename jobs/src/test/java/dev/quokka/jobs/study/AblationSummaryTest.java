@@ -59,6 +59,10 @@ class AblationSummaryTest {
         assertTrue(AblationSummary.judge(e, wins).detail().startsWith("LINEAR 4.9000 < COSINE 5.0000 < POLY2 5.2000"), AblationSummary.judge(e, wins).detail());
         var close = new Comparison.Result(List.of("mask-schedule"), List.of(cell("dlm", "LINEAR", 5.01, 0.05), cell("dlm", "COSINE", 5.0, 0.05)), List.of(), List.of());
         assertTrue(AblationSummary.judge(e, close).verdict().startsWith("too close to call: COSINE leads"), AblationSummary.judge(e, close).verdict());
+        var leadsWithinNoise = new Comparison.Result(List.of("mask-schedule"), List.of(cell("dlm", "LINEAR", 5.0, 0.05), cell("dlm", "COSINE", 5.01, 0.05),
+                cell("dlm", "POLY2", 5.5, 0.05)), List.of(), List.of());
+        assertTrue(AblationSummary.judge(e, leadsWithinNoise).verdict().startsWith("too close to call: LINEAR leads COSINE by 0.0100"),
+                AblationSummary.judge(e, leadsWithinNoise).verdict());
         var loses = new Comparison.Result(List.of("mask-schedule"), List.of(cell("dlm", "LINEAR", 5.3, 0.01), cell("dlm", "COSINE", 5.0, 0.01)), List.of(), List.of());
         assertEquals("disagrees", AblationSummary.judge(e, loses).verdict());
     }
