@@ -107,7 +107,16 @@ final class SweepBench implements Callable<Integer> {
                 ratios[0][round] = before.seconds / batched.seconds;
                 ratios[1][round] = before.seconds / single.seconds;
                 ratios[2][round] = single.seconds / batched.seconds;
-                identical &= single.curves.equals(before.curves) && single.curves.equals(batched.curves);
+                boolean same = single.curves.equals(before.curves), batchedSame = single.curves.equals(batched.curves);
+                identical &= same && batchedSame;
+                if (!same || !batchedSame) {
+                    System.out.printf("round %d: curves differ: one per task %s before, batched %s one per task%n", round + 1,
+                            same ? "equals" : "differs from", batchedSame ? "equals" : "differs from");
+                    for (int i = 0; i < single.curves.size(); i++) {
+                        System.out.printf("  run %d: before %s%n         now    %s%n         batched %s%n", i, head(before.curves.get(i)), head(single.curves.get(i)),
+                                head(batched.curves.get(i)));
+                    }
+                }
                 System.out.printf("round %d: before %.1f s (%s), one per task %.1f s (%s), batched %.1f s (%s)%n", round + 1,
                         before.seconds, gflops(parallel * flopsPerRun / before.seconds, peak), single.seconds,
                         gflops(parallel * flopsPerRun / single.seconds, peak), batched.seconds, gflops(parallel * flopsPerRun / batched.seconds, peak));
@@ -124,6 +133,10 @@ final class SweepBench implements Callable<Integer> {
         }
         System.out.printf("every run's loss and gradient-norm curve the same all three ways: %s%n", identical ? "yes" : "NO");
         return identical ? 0 : 1;
+    }
+
+    private static String head(String curve) {
+        return curve.length() > 150 ? curve.substring(0, 150) + "..." : curve;
     }
 
     private static String gflops(double flops, double peak) {
