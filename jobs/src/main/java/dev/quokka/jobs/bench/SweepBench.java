@@ -7,7 +7,6 @@ import dev.quokka.jobs.study.SweepTask;
 import dev.quokka.training.ModelShape;
 import dev.quokka.training.TrainConfig;
 import dev.quokka.training.engines.Engines;
-import dev.quokka.training.nd4j.OpFixes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -96,11 +95,11 @@ final class SweepBench implements Callable<Integer> {
             for (int round = 0; round < rounds; round++) {
                 Path r = dir.resolve("round-" + round);
                 Timed before;
-                OpFixes.reuseArrays(false);
+                Engines.reuseArrays(false);
                 try {
                     before = job(jsc, hadoop, r.resolve("before"), parallel, 0);
                 } finally {
-                    OpFixes.reuseArrays(true);
+                    Engines.reuseArrays(true);
                 }
                 Timed single = job(jsc, hadoop, r.resolve("single"), parallel, 0);
                 Timed batched = job(jsc, hadoop, r.resolve("batched"), parallel, batchRuns);

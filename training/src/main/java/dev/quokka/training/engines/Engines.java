@@ -9,6 +9,7 @@ import dev.quokka.training.Trainer;
 import dev.quokka.training.nd4j.Backend;
 import dev.quokka.training.nd4j.BatchedRuns;
 import dev.quokka.training.nd4j.Devices;
+import dev.quokka.training.nd4j.OpFixes;
 import dev.quokka.training.nd4j.SameDiffEngine;
 import dev.quokka.training.spark.DataParallelEngine;
 import java.util.List;
@@ -73,6 +74,14 @@ public final class Engines {
     /** What the backend is: name, BLAS, threads, devices. */
     public static Map<String, String> describe() {
         return Backend.describe();
+    }
+
+    /**
+     * Whether graphs built from now on in this process reuse their arrays across steps (the default) or run in ND4J's
+     * own session, as before issue 22: for benchmarks against that. Results are the same either way.
+     */
+    public static void reuseArrays(boolean reuse) {
+        OpFixes.reuseArrays(reuse);
     }
 
     /** The backend's float32 matrix-multiply rate in FLOP/s, the median of {@code rounds} products of n x n matrices. */
