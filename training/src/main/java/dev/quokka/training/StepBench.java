@@ -1,7 +1,14 @@
 package dev.quokka.training;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Times optimiser steps of engines on batches of uniformly random tokens, built by the real objectives. The batches
@@ -33,6 +40,62 @@ public final class StepBench {
             timings[e] = new Timing(seconds[e][steps / 2], seconds[e][0], steps);
         }
         return timings;
+    }
+
+    /**
+     * Tokens per second of one run alone: the wall time of {@code steps} steps after {@code warmup}, the measure
+     * {@link #batchedTokensPerSecond} uses, so that the two compare.
+     */
+    public static double tokensPerSecond(Engine engine, Objective objective, int warmup, int steps, long seed) {
+        Batch[] batches = batches(engine, objective, 4, new SplittableRandom(seed));
+        for (int i = 0; i < warmup; i++) engine.step(batches[i % 4], 1e-4);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < steps; i++) engine.step(batches[i % 4], 1e-4);
+        return (double) steps * engine.rows() * engine.length() / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * Tokens per second of {@code runs} runs of one shape stepping together through {@code batch}, each on its own
+     * thread as in a sweep task: the wall time from the first run's first timed step to the last run's last, times
+     * all their tokens.
+     */
+    public static double batchedTokensPerSecond(RunBatch batch, int runs, ModelShape shape, int rows, int length, Objective objective,
+                                                int warmup, int steps) {
+        CyclicBarrier start = new CyclicBarrier(runs);
+        ExecutorService threads = Executors.newFixedThreadPool(runs);
+        try {
+            List<Future<long[]>> done = new ArrayList<>();
+            for (int r = 0; r < runs; r++) {
+                int slot = r;
+                done.add(threads.submit(() -> {
+                    try {
+                        Engine e = batch.slot(slot).create(shape, rows, length, objective.causal(), AdamW.papers(), slot);
+                        Batch[] batches = batches(e, objective, 4, new SplittableRandom(slot));
+                        for (int i = 0; i < warmup; i++) e.step(batches[i % 4], 1e-4);
+                        start.await();
+                        long t0 = System.nanoTime();
+                        for (int i = 0; i < steps; i++) e.step(batches[i % 4], 1e-4);
+                        return new long[] {t0, System.nanoTime()};
+                    } finally {
+                        batch.leave(slot);
+                    }
+                }));
+            }
+            long first = Long.MAX_VALUE, last = Long.MIN_VALUE;
+            for (var f : done) {
+                long[] t = f.get();
+                first = Math.min(first, t[0]);
+                last = Math.max(last, t[1]);
+            }
+            return (double) runs * steps * rows * length / ((last - first) / 1e9);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while timing batched steps", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("timing batched steps failed: " + e.getCause().getMessage(), e.getCause());
+        } finally {
+            threads.shutdownNow();
+        }
     }
 
     /** {@code count} batches of the engine's shape, of uniformly random tokens, through the objective. */

@@ -1,11 +1,9 @@
 package dev.quokka.jobs.bench;
 
 import dev.quokka.training.AdamW;
-import dev.quokka.training.Batch;
 import dev.quokka.training.Engine;
 import dev.quokka.training.ModelShape;
 import dev.quokka.training.Objective;
-import dev.quokka.training.RunBatch;
 import dev.quokka.training.StepBench;
 import dev.quokka.training.TrainConfig;
 import dev.quokka.training.Trainer;
@@ -14,14 +12,8 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileUtil;
 import picocli.CommandLine.Command;
@@ -76,7 +68,7 @@ final class TrainBench implements Callable<Integer> {
             out.printf("%-8s %12s %12s %,10.0f %,10.0f %8.3f %12.1f %7.1f%%%n", name, millions(shape.papersParameters()),
                     millions(shape.papersNonEmbeddingParameters()), batchTokens / ar, batchTokens / dlm, dlm / ar, flops / 1e9, 100 * flops / peak);
             if (batchRuns > 0) {
-                double batched = batchedTokensPerSecond(shape, rows, objectives[1]);
+                double batched = StepBench.batchedTokensPerSecond(Engines.batched(batchRuns), batchRuns, shape, rows, length, objectives[1], warmup, steps);
                 out.printf("%-8s %d DLM runs batched: %,.0f tok/s together (%.1f GFLOP/s, %.1f%% of peak): %.2fx the single engine's %,.0f%n", "",
                         batchRuns, batched, shape.modelFlopsPerToken(length) * batched / 1e9, 100 * shape.modelFlopsPerToken(length) * batched / peak,
                         batched / (batchTokens / dlm), batchTokens / dlm);
@@ -84,44 +76,6 @@ final class TrainBench implements Callable<Integer> {
         }
         if (study != null) dataWait(out);
         return 0;
-    }
-
-    /**
-     * Tokens per second of {@code batchRuns} runs stepping together through one batched engine (Engines.batched), each
-     * on its own thread as in a sweep task: the wall time of {@code steps} steps of all of them, after the warm-up.
-     */
-    private double batchedTokensPerSecond(ModelShape shape, int rows, Objective objective) throws Exception {
-        RunBatch batch = Engines.batched(batchRuns);
-        CyclicBarrier start = new CyclicBarrier(batchRuns);
-        ExecutorService threads = Executors.newFixedThreadPool(batchRuns);
-        try {
-            List<Future<long[]>> done = new ArrayList<>();
-            for (int r = 0; r < batchRuns; r++) {
-                int slot = r;
-                done.add(threads.submit(() -> {
-                    try {
-                        Engine e = batch.slot(slot).create(shape, rows, length, objective.causal(), AdamW.papers(), slot);
-                        Batch[] batches = StepBench.batches(e, objective, 4, new SplittableRandom(slot));
-                        for (int i = 0; i < warmup; i++) e.step(batches[i % 4], 1e-4);
-                        start.await();
-                        long t0 = System.nanoTime();
-                        for (int i = 0; i < steps; i++) e.step(batches[i % 4], 1e-4);
-                        return new long[] {t0, System.nanoTime()};
-                    } finally {
-                        batch.leave(slot);
-                    }
-                }));
-            }
-            long first = Long.MAX_VALUE, last = Long.MIN_VALUE;
-            for (var f : done) {
-                long[] t = f.get();
-                first = Math.min(first, t[0]);
-                last = Math.max(last, t[1]);
-            }
-            return (double) batchRuns * steps * batchTokens / ((last - first) / 1e9);
-        } finally {
-            threads.shutdownNow();
-        }
     }
 
     private void dataWait(PrintStream out) throws Exception {

@@ -38,9 +38,10 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--extend-while-improving", paramLabel = "CAP", description = "Grow rule for runs to e_max: extend every run still improving "
             + "(best at the last epoch of its stable phase, or in the last quarter of its epochs), doubling its epochs up to CAP, "
             + "in rounds until each has turned or reached CAP (the spec's grid.extend_while_improving, by default)") Double extendCap;
-    @Option(names = "--batch-runs", paramLabel = "K", description = "Train up to K runs of one shape in each task, as one batched graph "
-            + "(the spec's resources.batch_runs, by default 1: one run per task). A run's curve does not depend on which runs share "
-            + "its batch (on the CPU backend it is the run trained alone, bit for bit)") Integer batchRuns;
+    @Option(names = "--batch-runs", paramLabel = "K|auto", description = "Train up to K runs of equal length and shape in each task, as one "
+            + "batched graph, or choose K for each shape by timing (auto); the spec's resources.batch_runs, by default 1: one run per "
+            + "task. A run's curve does not depend on which runs share its batch, and is within float rounding of the run trained "
+            + "alone (bit for bit at small shapes)") String batchRuns;
     @Option(names = "--inject-fault", hidden = true, paramLabel = SweepTask.Fault.SYNTAX,
             description = "Testing: the first ATTEMPTS (default 1) attempts of RUN's task die just before STEP; with :halt, "
                     + "their JVM halts, as kill -9 would") String injectFault;
@@ -60,7 +61,7 @@ public final class SweepCommand implements Callable<Integer> {
         if (extendCap != null && !(extendCap > 0)) throw new IllegalArgumentException("--extend-while-improving must be a positive number of epochs, not " + extendCap);
         SweepPlan plan = SweepPlan.parse(text, spec, out, p -> qualify(p, hadoop), extendCap == null ? 0 : extendCap);
         if (only != null) plan = plan.only(only);
-        if (batchRuns != null) plan = plan.withBatchRuns(batchRuns);
+        if (batchRuns != null) plan = plan.withBatchRuns(SweepPlan.batchRuns(batchRuns, "--batch-runs"));
         SweepTask.Fault fault = injectFault == null ? null : SweepTask.Fault.parse(injectFault).requireIn(plan);
         if (dryRun) {
             plan.studies().forEach(s -> System.out.printf("study %s: U = %,d, e = %s, L = %d, seed %d%n", s.config().output(),

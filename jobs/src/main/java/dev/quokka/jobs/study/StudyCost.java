@@ -127,7 +127,7 @@ public record StudyCost(int runs, long tokens, double flops, double etaSeconds, 
      * Times in {@code slots} threads at once, as the sweep will train that many runs side by side: runs that share
      * the cores and the memory bandwidth are slower than one alone. The mean over the threads of each timing.
      */
-    private static double[] concurrently(int slots, java.util.function.Supplier<double[]> timing) {
+    static double[] concurrently(int slots, java.util.function.Supplier<double[]> timing) {
         if (slots <= 1) return timing.get();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(slots);
         try {

@@ -267,7 +267,7 @@ public record StudyPreset(String name, String purpose, int vocabSize, int seqLen
             if (!e.axes().containsKey(k)) t.put(k, v);
         });
         e.train().forEach(t::put);
-        s.putObject("resources").put("cpus", cpusPerRun).put("gpus", 0);
+        s.putObject("resources").put("cpus", cpusPerRun).put("gpus", 0).put("batch_runs", "auto");
         return s;
     }
 
@@ -291,7 +291,7 @@ public record StudyPreset(String name, String purpose, int vocabSize, int seqLen
         }
         ObjectNode t = s.putObject("train");
         train.forEach(t::put);
-        s.putObject("resources").put("cpus", cpusPerRun).put("gpus", 0);
+        s.putObject("resources").put("cpus", cpusPerRun).put("gpus", 0).put("batch_runs", "auto");
         return s;
     }
 }

@@ -8,6 +8,7 @@ import dev.quokka.dataprep.provenance.AtomicOutput;
 import dev.quokka.dataprep.provenance.BuildInfo;
 import dev.quokka.dataprep.provenance.ManifestJson;
 import dev.quokka.dataprep.provenance.RunManifest;
+import dev.quokka.dataprep.provenance.StudyManifest;
 import dev.quokka.dataprep.provenance.SweepManifest;
 import dev.quokka.dataprep.shard.ShardJob;
 import dev.quokka.dataprep.spark.SerializableConfiguration;
@@ -102,6 +103,7 @@ public final class SweepJob {
         long extending = work.stream().filter(SweepTask.Work::extend).count();
         console.printf("%d runs: %d to train%s, %d already complete, %d refused%n", plan.runs().size(), work.size() - extending,
                 extending > 0 ? ", " + extending + " to extend" : "", skipped, outcomes.size() - skipped);
+        if (plan.batchRuns() == SweepPlan.AUTO && !work.isEmpty()) plan = chooseBatches(plan, work, jsc, conf, console);
         outcomes.putAll(runAll(jsc, plan, work, console));
 
         // The grow rule: runs still improving at the end of their stable phase are extended, doubling e_max up to the
@@ -126,6 +128,20 @@ public final class SweepJob {
         return result;
     }
 
+    /**
+     * {@code batch_runs: auto}: K for each shape, timed here on the driver with as many copies at once as the sweep
+     * has task slots ({@link BatchChoice}). On a cluster whose executors differ from the driver's machine, give K.
+     */
+    private static SweepPlan chooseBatches(SweepPlan plan, List<SweepTask.Work> work, JavaSparkContext jsc, Configuration conf, PrintStream console)
+            throws IOException {
+        Path study = new Path(plan.studies().get(0).config().output());
+        int vocab = StudyManifest.read(study.getFileSystem(conf), study).tokenizer().vocabSize();
+        int length = plan.studies().get(0).config().seqLen();
+        int slots = Math.max(1, jsc.defaultParallelism() / plan.cpus());
+        return plan.withBatchSizes(BatchChoice.choose(work.stream().map(SweepTask.Work::config).toList(),
+                BatchChoice.measured(vocab, length, plan.cpus(), Math.min(slots, work.size())), console));
+    }
+
     /** What a finished task did, for its progress line. */
     private static String describe(SweepTask.Outcome o) {
         if (o.error() != null) return " (" + o.error() + ")";
@@ -143,8 +159,9 @@ public final class SweepJob {
             throws IOException {
         Map<String, JavaFutureAction<List<List<SweepTask.Outcome>>>> jobs = new LinkedHashMap<>();
         Map<String, SweepTask.Group> groups = new LinkedHashMap<>();
-        for (List<SweepTask.Work> runs : plan.tasks(work, SweepTask.Work::config)) {
-            SweepTask.Group g = new SweepTask.Group(runs, plan.batchRuns() > 1 && SweepPlan.batchable(runs.get(0).config()));
+        for (SweepPlan.Task<SweepTask.Work> task : plan.tasks(work, SweepTask.Work::config)) {
+            List<SweepTask.Work> runs = task.runs();
+            SweepTask.Group g = new SweepTask.Group(runs, task.batched());
             jsc.setJobDescription("quokka sweep: " + g.name() + (runs.get(0).extend() ? " (extend)" : ""));
             jobs.put(g.name(), jsc.parallelize(List.of(g), 1).map(new SweepTask()).collectAsync());
             groups.put(g.name(), g);

@@ -49,13 +49,22 @@ import picocli.CommandLine;
  *   zip: {lr: [1e-3, 3e-3], batch-tokens: [2048, 8192]}   # options varied together, value by value
  * train: {schedule: wsd}         # `quokka train` options by their long names, the same for every run
  * resources: {cpus: 1, gpus: 0}  # per task: spark.task.cpus and spark.task.resource.gpu.amount; batch_runs: K
- *                                # trains up to K runs of one shape (and batch) in each task, as one batched graph
+ *                                # trains up to K runs of equal length in each task, as one batched graph
+ *                                # ({@link #batchKey}); batch_runs: auto chooses K for each shape by timing
  * </pre>
  * Every run's config is built by {@code quokka train}'s own option parser, so a bad option fails here, on the driver,
  * before anything is trained.
  */
 public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> studies, List<Run> runs, int cpus, double gpus, double extendCap,
-                        int batchRuns) {
+                        int batchRuns, Map<String, Integer> batchSizes) {
+    /** {@code batchRuns} when K is chosen for each shape by timing ({@link BatchChoice}): {@code batch_runs: auto}. */
+    public static final int AUTO = 0;
+
+    /** A plan whose batches are not chosen yet. */
+    public SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> studies, List<Run> runs, int cpus, double gpus, double extendCap, int batchRuns) {
+        this(spec, corpus, docs, studies, runs, cpus, gpus, extendCap, batchRuns, Map.of());
+    }
+
     /** Raw text to tokenize into {@code docs} before the studies are made. */
     record Corpus(TokenizeConfig config) {}
 
@@ -158,8 +167,7 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
         double gpus = resources.path("gpus").asDouble(0);
         if (cpus <= 0 || gpus < 0 || gpus > 1) throw new IllegalArgumentException("resources: cpus must be >= 1 and gpus in [0, 1] (one GPU, or a share of one, per run)");
         JsonNode batchRuns = resources.path("batch_runs");
-        int batch = batchRuns.isMissingNode() ? 1 : Math.toIntExact(integer(batchRuns, "resources.batch_runs"));
-        if (batch < 1) throw new IllegalArgumentException("resources.batch_runs must be at least 1 (1: one run per task), not " + batch);
+        int batch = batchRuns.isMissingNode() ? 1 : batchRuns(batchRuns.isTextual() ? batchRuns.asText() : batchRuns.toString(), "resources.batch_runs");
         return new SweepPlan(spec, corpus, docs, List.copyOf(studies.values()), List.copyOf(runs), cpus, gpus, g.cap(), batch);
     }
 
@@ -402,35 +410,80 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
         return s.toString();
     }
 
-    /** This plan with up to {@code k} runs of one shape in each task (the spec's {@code resources.batch_runs} otherwise). */
-    public SweepPlan withBatchRuns(int k) {
-        if (k < 1) throw new IllegalArgumentException("--batch-runs must be at least 1 (1: one run per task), not " + k);
-        return new SweepPlan(spec, corpus, docs, studies, runs, cpus, gpus, extendCap, k);
+    /**
+     * A batch size as written: a number K of at least 1 (1: one run per task) or {@code auto} ({@link #AUTO}).
+     *
+     * @param where the option or field, for the message
+     */
+    public static int batchRuns(String value, String where) {
+        if (value.equals("auto")) return AUTO;
+        try {
+            int k = Integer.parseInt(value);
+            if (k >= 1) return k;
+        } catch (NumberFormatException e) {
+            // the message below
+        }
+        throw new IllegalArgumentException(where + " must be a whole number of runs of at least 1 (1: one run per task) or auto, not " + value);
     }
 
+    /** This plan with up to {@code k} runs in each task, or {@link #AUTO} (the spec's {@code resources.batch_runs} otherwise). */
+    public SweepPlan withBatchRuns(int k) {
+        if (k < 1 && k != AUTO) throw new IllegalArgumentException("--batch-runs must be at least 1 (1: one run per task) or auto, not " + k);
+        return new SweepPlan(spec, corpus, docs, studies, runs, cpus, gpus, extendCap, k, Map.of());
+    }
+
+    /** This plan with K chosen for each shape ({@link #shapeKey}; 1 where absent): what {@link BatchChoice} found. */
+    public SweepPlan withBatchSizes(Map<String, Integer> sizes) {
+        return new SweepPlan(spec, corpus, docs, studies, runs, cpus, gpus, extendCap, batchRuns, Map.copyOf(sizes));
+    }
+
+    /** Up to how many runs of this config's shape share a task: K, or under auto what was chosen for the shape. */
+    public int batchRunsFor(TrainConfig c) {
+        return batchRuns != AUTO ? batchRuns : batchSizes.getOrDefault(shapeKey(c), 1);
+    }
+
+    /** A sweep task: one run, or runs trained as one batched graph (then even a batch of one trains on the batched engine). */
+    public record Task<W>(List<W> runs, boolean batched) {}
+
     /**
-     * The tasks of {@code work}, in its order: with {@code batchRuns} of 1 one run each; else up to {@code batchRuns}
-     * runs that share a model and batch size each (runs of one sweep share their sequence length), batched even alone,
-     * but for runs the batched engine cannot train ({@link #batchable}), which go alone.
+     * The tasks of {@code work}, in its order: one run each where K is 1; else up to K runs that share a
+     * {@link #batchKey}, batched even alone, but for runs the batched engine cannot train ({@link #batchable}), which
+     * go alone.
      */
-    public <W> List<List<W>> tasks(List<W> work, java.util.function.Function<W, TrainConfig> config) {
-        List<List<W>> tasks = new ArrayList<>();
+    public <W> List<Task<W>> tasks(List<W> work, java.util.function.Function<W, TrainConfig> config) {
+        List<Task<W>> tasks = new ArrayList<>();
         Map<String, List<W>> open = new LinkedHashMap<>();
         for (W w : work) {
             TrainConfig c = config.apply(w);
-            if (batchRuns == 1 || !batchable(c)) {
-                tasks.add(List.of(w));
+            int k = batchRunsFor(c);
+            if (k == 1 || !batchable(c)) {
+                tasks.add(new Task<>(List.of(w), false));
                 continue;
             }
-            List<W> group = open.computeIfAbsent(c.model() + "/" + c.batchTokens(), key -> {
+            List<W> group = open.computeIfAbsent(batchKey(c), key -> {
                 List<W> fresh = new ArrayList<>();
-                tasks.add(fresh);
+                tasks.add(new Task<>(fresh, true));
                 return fresh;
             });
             group.add(w);
-            if (group.size() == batchRuns) open.remove(c.model() + "/" + c.batchTokens());
+            if (group.size() == k) open.remove(batchKey(c));
         }
         return tasks;
+    }
+
+    /** What runs of one batched graph must share: model and batch size (runs of one sweep share the sequence length). */
+    public static String shapeKey(TrainConfig c) {
+        return c.model() + "/" + c.batchTokens();
+    }
+
+    /**
+     * What runs batched together share: their shape, and their length (study and epochs), since a run that has ended
+     * keeps its slot of the batched step until the batch ends. Under a stop rule also their objective: AR runs stop
+     * far sooner than DLM runs (BENCHMARKS.md, the rules on cpu-small), so an AR run would leave a DLM run's batch
+     * with an idle slot.
+     */
+    public static String batchKey(TrainConfig c) {
+        return shapeKey(c) + "/" + c.study() + "/" + c.epochs() + (c.stop() != null ? "/" + c.objective() : "");
     }
 
     /** Whether the batched engine trains this run: it computes the weighted cross-entropy only (not the uniform kernel's ELBO). */
@@ -443,7 +496,7 @@ public record SweepPlan(JsonNode spec, Corpus corpus, String docs, List<Study> s
         List<Run> kept = runs.stream().filter(r -> names.matcher(r.name()).find()).toList();
         if (kept.isEmpty()) throw new IllegalArgumentException("no run of the sweep matches " + names);
         Set<String> needed = new java.util.HashSet<>(kept.stream().map(Run::study).toList());
-        return new SweepPlan(spec, corpus, docs, studies.stream().filter(s -> needed.contains(s.name())).toList(), kept, cpus, gpus, extendCap, batchRuns);
+        return new SweepPlan(spec, corpus, docs, studies.stream().filter(s -> needed.contains(s.name())).toList(), kept, cpus, gpus, extendCap, batchRuns, batchSizes);
     }
 
     /** The runs, longest first: a greedy schedule that way ends soonest. */

@@ -301,34 +301,65 @@ class SweepCommandTest {
     }
 
     /**
-     * --batch-runs: the runs of a shape train in batches, each run's metrics and checkpoints the same bit for bit
-     * whatever runs share its batch (three to a task against two, with a task killed partway and retried), and a
-     * rerun trains nothing.
+     * --batch-runs: runs of one shape and length train in batches, each run's metrics and checkpoints the same bit for
+     * bit whatever runs share its batch (four runs three to a task against two, with a task killed partway and
+     * retried), and a rerun trains nothing.
      */
     @Test
     void batchedRunsDoNotDependOnTheirCompanionsAndSurviveARetry() throws IOException {
-        assertEquals(0, sweep("batched3", "--batch-runs", "3").code());
+        // Four runs of equal length: DLM and AR x two learning rates, on one shape and one study.
+        Path four = dir.resolve("batched.yaml");
+        Files.writeString(four, Files.readString(spec).replace("models: [\"16,1,2\", \"32,1,2\"]", "models: [\"32,1,2\"]")
+                .replace("unique_tokens: [4k, 8k]", "unique_tokens: [8k]\n  lr: [3e-3, 1e-2]").replace("lr: 3e-3, ", ""));
+        String faulty = "dlm-32x1x2-U8k-e2-lr0.003-s3";
+        CliTest.Result three = batchedSweep(four, "batched3", "--batch-runs", "3");
+        assertEquals(0, three.code(), three.err());
         List<Map<String, String>> rows = summary("batched3");
-        assertEquals(8, rows.size());
+        assertEquals(4, rows.size());
         assertTrue(rows.stream().allMatch(r -> r.get("status").equals("complete") && r.get("action").equals("trained")), rows.toString());
-        JsonNode engine = SweepJob.JSON.readTree(dir.resolve("batched3/runs").resolve(FAULTY).resolve("run.json").toFile())
-                .path("sessions").path(0).path("engine");
-        assertEquals("batched", engine.path("kind").asText(), engine.toString());
+        for (Map<String, String> row : rows) {
+            JsonNode engine = SweepJob.JSON.readTree(dir.resolve("batched3/runs").resolve(row.get("run")).resolve("run.json").toFile())
+                    .path("sessions").path(0).path("engine");
+            assertEquals("batched", engine.path("kind").asText(), engine.toString());
+        }
+        assertEquals(List.of(1, 3), rows.stream().map(r -> batchSize("batched3", r.get("run"))).sorted().distinct().toList(), "a batch of three and one of one");
 
-        CliTest.Result r = sweep("batched2", "--batch-runs", "2", "--runs", "32x1x2", "--inject-fault", FAULTY + "@25");
+        CliTest.Result r = batchedSweep(four, "batched2", "--batch-runs", "2", "--inject-fault", faulty + "@25");
         assertEquals(0, r.code(), r.err());
         for (Map<String, String> row : summary("batched2")) {
             assertEquals("complete", row.get("status"), row.toString());
-            Path three = dir.resolve("batched3/runs").resolve(row.get("run")), two = dir.resolve("batched2/runs").resolve(row.get("run"));
-            assertEquals(Files.readAllLines(three.resolve("metrics/eval.csv")), Files.readAllLines(two.resolve("metrics/eval.csv")), row.get("run"));
-            assertEquals(columns(three.resolve("metrics/train.csv"), 0, 1, 2, 3, 4, 5), columns(two.resolve("metrics/train.csv"), 0, 1, 2, 3, 4, 5));
+            // The killed run's companion finished in the first attempt, so the killed run resumed in a batch of its own.
+            assertEquals(row.get("run").equals(faulty) ? 1 : 2, batchSize("batched2", row.get("run")), row.get("run"));
+            Path a = dir.resolve("batched3/runs").resolve(row.get("run")), b = dir.resolve("batched2/runs").resolve(row.get("run"));
+            assertEquals(Files.readAllLines(a.resolve("metrics/eval.csv")), Files.readAllLines(b.resolve("metrics/eval.csv")), row.get("run"));
+            assertEquals(columns(a.resolve("metrics/train.csv"), 0, 1, 2, 3, 4, 5), columns(b.resolve("metrics/train.csv"), 0, 1, 2, 3, 4, 5));
             String last = "checkpoints/step-" + String.format("%08d", Long.parseLong(row.get("steps").split("/")[0])) + "/state.bin";
-            assertArrayEquals(Files.readAllBytes(three.resolve(last)), Files.readAllBytes(two.resolve(last)), row.get("run"));
+            assertArrayEquals(Files.readAllBytes(a.resolve(last)), Files.readAllBytes(b.resolve(last)), row.get("run"));
         }
         assertTrue(summary("batched2").stream().anyMatch(x -> x.get("action").equals("resumed")), "the killed task's runs resumed");
 
-        assertEquals(0, sweep("batched3", "--batch-runs", "3").code());
+        assertEquals(0, batchedSweep(four, "batched3", "--batch-runs", "3").code());
         assertTrue(summary("batched3").stream().allMatch(x -> x.get("action").equals("skipped")));
+    }
+
+    private static CliTest.Result batchedSweep(Path spec, String output, String... more) {
+        List<String> args = new ArrayList<>(List.of("sweep", "--master", "local[2]", "--spec", spec.toString(), "--output", dir.resolve(output).toString()));
+        args.addAll(List.of(more));
+        return CliTest.run(args.toArray(String[]::new));
+    }
+
+    /**
+     * How many runs the run's first session to record its engine trained with. (A session killed with its task records
+     * none; a run resumed after its companion finished trains in a batch of one.)
+     */
+    private static int batchSize(String sweep, String run) {
+        try {
+            JsonNode sessions = SweepJob.JSON.readTree(dir.resolve(sweep + "/runs").resolve(run).resolve("run.json").toFile()).path("sessions");
+            for (JsonNode s : sessions) if (s.path("engine").has("runs")) return s.path("engine").path("runs").asInt();
+            return 0;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static List<Map<String, String>> summary(String output) throws IOException {

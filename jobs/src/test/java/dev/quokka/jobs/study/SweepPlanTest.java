@@ -216,6 +216,44 @@ class SweepPlanTest {
         assertTrue(message(YAML.replace("epochs: [1, 4, 16]", "e_max: 4\n  epochs: [1]")).contains("either 'epochs' (a list) or 'e_max'"));
     }
 
+    /**
+     * Batches hold runs of equal length and shape only: a run that ends keeps its slot of the batched step until the
+     * batch ends, so runs of other lengths, and under a stop rule other objectives, go to other batches.
+     */
+    @Test
+    void batchesHoldRunsOfOneShapeAndLengthAndUnderAStopRuleOneObjective() {
+        String spec = YAML.replace("epochs: [1, 4, 16]", "epochs: [1, 4]\n  lr: [1e-3, 3e-3, 1e-2]").replace(", lr: 3e-3", "")
+                + "resources: {batch_runs: 2}\n";
+        SweepPlan plan = parse(spec);
+        assertEquals(2, plan.batchRuns());
+        var tasks = plan.tasks(plan.runs(), SweepPlan.Run::config);
+        for (SweepPlan.Task<SweepPlan.Run> t : tasks) {
+            assertTrue(t.batched() && t.runs().size() <= 2, t.toString());
+            assertEquals(1, t.runs().stream().map(r -> SweepPlan.batchKey(r.config())).distinct().count(), t.toString());
+            assertEquals(1, t.runs().stream().map(r -> r.model() + r.uniqueTokens() + "/" + r.epochs()).distinct().count(), t.toString());
+        }
+        // 8 cells of (model, U, e), each of 2 objectives x 3 lrs: 6 runs, 3 batches of 2.
+        assertEquals(8 * 3, tasks.size());
+        assertTrue(tasks.stream().anyMatch(t -> t.runs().stream().map(SweepPlan.Run::objective).distinct().count() == 2),
+                "without a stop rule AR and DLM runs of one length share batches");
+
+        SweepPlan ruled = parse(spec.replace("train: {", "train: {stop-patience: 3, "));
+        for (SweepPlan.Task<SweepPlan.Run> t : ruled.tasks(ruled.runs(), SweepPlan.Run::config)) {
+            assertEquals(1, t.runs().stream().map(SweepPlan.Run::objective).distinct().count(), "under a stop rule, one objective a batch: " + t);
+        }
+
+        SweepPlan alone = parse(YAML);
+        assertTrue(alone.tasks(alone.runs(), SweepPlan.Run::config).stream().allMatch(t -> !t.batched() && t.runs().size() == 1), "by default one run per task");
+        SweepPlan auto = parse(YAML + "resources: {batch_runs: auto}\n");
+        assertEquals(SweepPlan.AUTO, auto.batchRuns());
+        assertTrue(auto.tasks(auto.runs(), SweepPlan.Run::config).stream().allMatch(t -> !t.batched()), "auto before a choice: one run per task");
+        SweepPlan chosen = auto.withBatchSizes(java.util.Map.of("tiny/2048", 4));
+        assertTrue(chosen.tasks(chosen.runs(), SweepPlan.Run::config).stream().allMatch(t -> t.batched() == t.runs().get(0).model().equals("tiny")));
+
+        assertTrue(message(YAML + "resources: {batch_runs: 0}\n").contains("resources.batch_runs must be a whole number of runs of at least 1 (1: one run per task) or auto, not 0"));
+        assertTrue(message(YAML + "resources: {batch_runs: many}\n").contains("not many"));
+    }
+
     private static String message(String spec) {
         return assertThrows(IllegalArgumentException.class, () -> parse(spec)).getMessage();
     }
