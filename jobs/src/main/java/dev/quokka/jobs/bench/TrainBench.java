@@ -4,6 +4,7 @@ import dev.quokka.training.AdamW;
 import dev.quokka.training.Engine;
 import dev.quokka.training.ModelShape;
 import dev.quokka.training.Objective;
+import dev.quokka.training.OpTimes;
 import dev.quokka.training.StepBench;
 import dev.quokka.training.TrainConfig;
 import dev.quokka.training.Trainer;
@@ -43,6 +44,9 @@ final class TrainBench implements Callable<Integer> {
     @Option(names = "--batch-runs", defaultValue = "0", paramLabel = "K", description = "Also time K DLM runs of each preset stepping "
             + "together through one batched engine, as a batched sweep task trains them (K threads, one step each at a time), "
             + "against K single-run steps (default: 0, not)") int batchRuns;
+    @Option(names = "--op-profile", paramLabel = "N", defaultValue = "0", description = "Also show where a DLM step of each preset goes: "
+            + "its N costliest op types (time and calls per step) and the rest of the step, the graph's scheduling and the "
+            + "AdamW update (default: 0, not)") int opProfile;
     @Option(names = "--study", description = "A study to measure the data wait on (optional)") String study;
     @Option(names = "--wait-preset", defaultValue = "base", description = "Preset for the data-wait run (default: ${DEFAULT-VALUE})") String waitPreset;
     @Option(names = "--wait-steps", defaultValue = "30", description = "Steps of the data-wait run (default: ${DEFAULT-VALUE})") int waitSteps;
@@ -50,6 +54,7 @@ final class TrainBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (batchTokens % length != 0) throw new IllegalArgumentException("--batch-tokens must be a multiple of --seq-len");
+        if (opProfile < 0) throw new IllegalArgumentException("--op-profile must be 0 (not) or a number of op types to show, not " + opProfile);
         int rows = batchTokens / length;
         PrintStream out = System.out;
         out.printf("quokka bench train: %s%n", Engines.describe());
@@ -73,9 +78,20 @@ final class TrainBench implements Callable<Integer> {
                         batchRuns, batched, shape.modelFlopsPerToken(length) * batched / 1e9, 100 * shape.modelFlopsPerToken(length) * batched / peak,
                         batched / (batchTokens / dlm), batchTokens / dlm);
             }
+            if (opProfile > 0) opProfile(out, engines[1], objectives[1]);
         }
         if (study != null) dataWait(out);
         return 0;
+    }
+
+    /** The --op-profile table of one engine's DLM steps. */
+    private void opProfile(PrintStream out, Engine engine, Objective objective) {
+        OpTimes t = Engines.profileOps(engine, StepBench.batches(engine, objective, 4, new java.util.SplittableRandom(7)), warmup, steps);
+        out.printf("%-8s where a DLM step goes: %.1f ms a step; ops %.1f ms (listened), the rest %.1f ms (scheduling, AdamW)%n", "",
+                t.stepMs(), t.opsMs(), Math.max(0, t.stepMs() - t.opsMs()));
+        for (OpTimes.Op op : t.ops().subList(0, Math.min(opProfile, t.ops().size()))) {
+            out.printf("%-8s   %-24s %8.2f ms %6.1f%% %6.0f calls%n", "", op.name(), op.msPerStep(), 100 * op.msPerStep() / t.stepMs(), op.callsPerStep());
+        }
     }
 
     private void dataWait(PrintStream out) throws Exception {

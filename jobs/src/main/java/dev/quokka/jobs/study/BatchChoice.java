@@ -15,20 +15,24 @@ import java.util.TreeSet;
 
 /**
  * {@code batch_runs: auto}: how many runs of each shape a sweep task trains as one batched graph, chosen by timing on
- * this machine. Whether batching pays depends on the shape: at the demo's 64x2x2 (V 2,048) four runs batched took
- * 1.2-1.3x less time than one per task, at cpu-small's 128x3x2 (V 4,096) two took 1.04x more (BENCHMARKS.md,
- * "Reusing a step's arrays"), since batching saves per-operation overhead and the output layer's work does not shrink.
- * So each shape is timed alone and in batches of the sizes its runs allow, with as many copies at once as the sweep
- * has task slots, and the fastest size is taken if it beats one run per task by {@link #MIN_GAIN}.
+ * this machine. Whether batching pays depends on the shape: batching saves per-operation overhead, not arithmetic, so
+ * it gains most where the model is small for its vocabulary's output layer (BENCHMARKS.md, "Batched runs"). Each shape
+ * is timed alone and in batches of 2 and 4 (the largest group's size if smaller), with as many copies at once as the
+ * sweep has task slots, and the fastest size is taken if it beats one run per task by {@link #MIN_GAIN}.
+ *
+ * <p>The bar is high because a whole sweep gains less than its steps: in the learning-rate ablation (BENCHMARKS.md,
+ * session 20) steps timed 1.16x and 1.21x faster in batches of four, and the sweep took longer than one run per task,
+ * since a batch's evaluations (one run at a time, not batched) and its tasks' uneven lengths take back more than that.
+ * Batches of six timed 0.6x of alone, so no larger size is tried.
  *
  * <p>Shapes whose runs never share a {@link SweepPlan#batchKey} (every run of a data-constrained grid of one seed has
  * its own length) are not timed: their K is 1.
  */
 public final class BatchChoice {
-    /** A batch must be this much faster than one run per task to be taken: timings on a shared machine vary by a few percent. */
-    static final double MIN_GAIN = 1.10;
+    /** A batch's steps must be this much faster than one run per task's to be taken (see above). */
+    static final double MIN_GAIN = 1.25;
     /** The largest batch timed. */
-    static final int MAX_K = 8;
+    static final int MAX_K = 4;
     static final int WARMUP_STEPS = 10, TIMED_STEPS = 10;
 
     /** Tokens per second of the machine when its task slots each train {@code k} runs of this config's shape (k = 1: alone). */
@@ -80,7 +84,7 @@ public final class BatchChoice {
         return chosen;
     }
 
-    /** Batch sizes worth timing for groups of up to {@code largest} runs: 2, 4, 8 and the largest group itself, up to {@link #MAX_K}. */
+    /** Batch sizes worth timing for groups of up to {@code largest} runs: 2 and 4, or the group's own size below 4. */
     static List<Integer> candidates(int largest) {
         TreeSet<Integer> k = new TreeSet<>();
         for (int p = 2; p <= Math.min(largest, MAX_K); p *= 2) k.add(p);

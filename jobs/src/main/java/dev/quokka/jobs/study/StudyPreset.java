@@ -267,7 +267,7 @@ public record StudyPreset(String name, String purpose, int vocabSize, int seqLen
             if (!e.axes().containsKey(k)) t.put(k, v);
         });
         e.train().forEach(t::put);
-        s.putObject("resources").put("cpus", cpusPerRun).put("gpus", 0).put("batch_runs", "auto");
+        s.putObject("resources").put("cpus", cpusPerRun).put("gpus", 0);
         return s;
     }
 
@@ -291,7 +291,9 @@ public record StudyPreset(String name, String purpose, int vocabSize, int seqLen
         }
         ObjectNode t = s.putObject("train");
         train.forEach(t::put);
-        s.putObject("resources").put("cpus", cpusPerRun).put("gpus", 0).put("batch_runs", "auto");
+        // One run per task, not batched: at the presets' shapes batched steps gain at most about 1.2x, and a whole sweep
+        // in batches took as long as one run per task (BENCHMARKS.md, "Batched runs against one per task, end to end").
+        s.putObject("resources").put("cpus", cpusPerRun).put("gpus", 0);
         return s;
     }
 }

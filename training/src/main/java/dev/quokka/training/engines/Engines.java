@@ -1,15 +1,18 @@
 package dev.quokka.training.engines;
 
 import dev.quokka.training.AdamW;
+import dev.quokka.training.Batch;
 import dev.quokka.training.Engine;
 import dev.quokka.training.ModelShape;
 import dev.quokka.training.Objective;
+import dev.quokka.training.OpTimes;
 import dev.quokka.training.RunBatch;
 import dev.quokka.training.Trainer;
 import dev.quokka.training.nd4j.Backend;
 import dev.quokka.training.nd4j.BatchedRuns;
 import dev.quokka.training.nd4j.Devices;
 import dev.quokka.training.nd4j.OpFixes;
+import dev.quokka.training.nd4j.OpProfile;
 import dev.quokka.training.nd4j.SameDiffEngine;
 import dev.quokka.training.spark.DataParallelEngine;
 import java.util.List;
@@ -82,6 +85,15 @@ public final class Engines {
      */
     public static void reuseArrays(boolean reuse) {
         OpFixes.reuseArrays(reuse);
+    }
+
+    /**
+     * Where the steps of a single-process engine ({@link #singleProcess}) go, by op: {@code steps} steps on
+     * {@code batches} after {@code warmup}.
+     */
+    public static OpTimes profileOps(Engine engine, Batch[] batches, int warmup, int steps) {
+        if (!(engine instanceof SameDiffEngine e)) throw new IllegalArgumentException("ops are profiled on the single-process engine, not " + engine.describe());
+        return OpProfile.of(e, batches, warmup, steps);
     }
 
     /** The backend's float32 matrix-multiply rate in FLOP/s, the median of {@code rounds} products of n x n matrices. */

@@ -175,6 +175,11 @@ public final class SameDiffEngine implements Engine {
         return sd;
     }
 
+    /** The graph each step runs (the forward pass and its gradients): for {@link OpProfile}. */
+    SameDiff gradientGraph() {
+        return gradFn;
+    }
+
     @Override
     public double lossSum(Batch batch) {
         double loss = sd.output(feed(batch, false), "loss").get("loss").getDouble(0);
