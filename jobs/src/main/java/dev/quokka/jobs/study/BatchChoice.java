@@ -21,9 +21,9 @@ import java.util.TreeSet;
  * sweep has task slots, and the fastest size is taken if it beats one run per task by {@link #MIN_GAIN}.
  *
  * <p>The bar is high because a whole sweep gains less than its steps: in the learning-rate ablation (BENCHMARKS.md,
- * session 20) steps timed 1.16x and 1.21x faster in batches of four, and the sweep took longer than one run per task,
- * since a batch's evaluations (one run at a time, not batched) and its tasks' uneven lengths take back more than that.
- * Batches of six timed 0.6x of alone, so no larger size is tried.
+ * "Batched runs against one per task, end to end") steps timed 1.16x and 1.21x faster in batches of four, and the
+ * batched sweep trained no faster than one run per task (its evaluations are not batched, and a batch ends with its
+ * slowest run). Batches of six timed 0.6x of alone, so no larger size is tried.
  *
  * <p>Shapes whose runs never share a {@link SweepPlan#batchKey} (every run of a data-constrained grid of one seed has
  * its own length) are not timed: their K is 1.
@@ -60,7 +60,7 @@ public final class BatchChoice {
             int largest = e.getValue().values().stream().mapToInt(Integer::intValue).max().orElse(1);
             String shape = e.getKey().replace("/", ", ") + " tokens a step";
             if (largest < 2) {
-                console.printf("batch_runs auto: %s: no two runs of equal length, one run per task%n", shape);
+                console.printf("batch_runs auto: %s: no two runs to batch (of equal length, and under a stop rule of one objective), one run per task%n", shape);
                 continue;
             }
             TrainConfig c = example.get(e.getKey());

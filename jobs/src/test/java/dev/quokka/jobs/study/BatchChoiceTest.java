@@ -61,7 +61,7 @@ class BatchChoiceTest {
         }, new PrintStream(log, true, StandardCharsets.UTF_8));
         assertTrue(chosen.isEmpty(), chosen.toString());
         assertTrue(timed.isEmpty(), "a data-constrained grid of one seed under a stop rule has no two runs to batch: " + timed);
-        assertTrue(log.toString(StandardCharsets.UTF_8).contains("no two runs of equal length, one run per task"));
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("no two runs to batch (of equal length, and under a stop rule of one objective), one run per task"));
     }
 
     @Test
